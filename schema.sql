@@ -1,0 +1,74 @@
+-- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
+-- PRAGMA user_version = 2; an older database is brought here by the steps in src/db/schema.rs.
+-- Times are UTC milliseconds since the Unix epoch.
+
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    user_name     TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('CUSTOMER', 'STAFF', 'ADMIN')),
+    first_name    TEXT    NOT NULL DEFAULT '',
+    last_name     TEXT    NOT NULL DEFAULT '',
+    avatar        TEXT,
+    is_active     INTEGER NOT NULL DEFAULT 1,
+    -- Bumped when a password changes or an account is deactivated: older tokens stop working.
+    token_version INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+
+-- One permanent room per customer.
+CREATE TABLE IF NOT EXISTS rooms (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT    NOT NULL,
+    is_closed       INTEGER NOT NULL DEFAULT 0,
+    customer_id     INTEGER NOT NULL UNIQUE REFERENCES users (id),
+    staff_id        INTEGER REFERENCES users (id),
+    created_at      INTEGER NOT NULL,
+    last_message_at INTEGER NOT NULL,
+    message_count   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS rooms_by_staff ON rooms (staff_id, last_message_at);
+CREATE INDEX IF NOT EXISTS rooms_by_activity ON rooms (last_message_at);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    id         INTEGER PRIMARY KEY,
+    room_id    INTEGER NOT NULL REFERENCES rooms (id),
+    title      TEXT    NOT NULL,
+    status     TEXT    NOT NULL CHECK (status IN ('OPEN', 'IN_PROGRESS', 'ENDED')),
+    staff_id   INTEGER REFERENCES users (id),
+    started_at INTEGER NOT NULL,
+    claimed_at INTEGER,
+    ended_at   INTEGER
+);
+-- At most one session that is not ENDED per room.
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_active ON sessions (room_id) WHERE status <> 'ENDED';
+CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions (status, started_at);
+CREATE INDEX IF NOT EXISTS sessions_by_room ON sessions (room_id, id);
+
+CREATE TABLE IF NOT EXISTS messages (
+    id                INTEGER PRIMARY KEY,
+    room_id           INTEGER NOT NULL REFERENCES rooms (id),
+    session_id        INTEGER REFERENCES sessions (id),
+    sender_id         INTEGER NOT NULL REFERENCES users (id),
+    content           TEXT    NOT NULL,
+    client_message_id TEXT,
+    created_at        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_room ON messages (room_id, id);
+-- A resend with the same clientMessageId from the same sender stores nothing new.
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages (sender_id, client_message_id)
+    WHERE client_message_id IS NOT NULL;
+
+-- The last message each user has read in each room.
+CREATE TABLE IF NOT EXISTS read_markers (
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    room_id    INTEGER NOT NULL REFERENCES rooms (id),
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id)
+) WITHOUT ROWID;
+
+-- Server-wide values the operator did not set, such as a generated JWT secret.
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,95 @@
+//! `/api/auth`: sign-up, sign-in, and who am I.
+
+use std::sync::Arc;
+
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::security::BearerAuth;
+use crate::app::App;
+use crate::chat::accounts::{self, SignedIn};
+use crate::model::UserProfile;
+
+pub struct AuthApi {
+    pub app: Arc<App>,
+}
+
+/// A customer signing up.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct RegisterBody {
+    /// 3 to 50 of letters, digits, `_`, `.`, `-`; unique, case-insensitive.
+    pub user_name: String,
+    /// At least 8 characters.
+    pub password: String,
+    #[oai(default)]
+    pub first_name: String,
+    #[oai(default)]
+    pub last_name: String,
+}
+
+/// Credentials.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct LoginBody {
+    pub user_name: String,
+    pub password: String,
+}
+
+/// A token and who it belongs to.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AuthResponse {
+    /// Send as `Authorization: Bearer <token>`, and as `auth.token` on Socket.IO.
+    pub access_token: String,
+    pub user: UserProfile,
+}
+
+impl From<SignedIn> for AuthResponse {
+    fn from(s: SignedIn) -> Self {
+        AuthResponse { access_token: s.access_token, user: s.user }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum Registered {
+    /// The account and its room exist.
+    #[oai(status = 201)]
+    Created(Json<AuthResponse>),
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Customer sign-up: creates the account and its permanent room, and signs in.
+    #[oai(path = "/auth/register", method = "post")]
+    async fn register(&self, body: Json<RegisterBody>) -> ApiResult<Registered> {
+        let b = body.0;
+        let signed_in = accounts::register(
+            &self.app.db,
+            &self.app.tokens,
+            b.user_name,
+            b.password,
+            b.first_name,
+            b.last_name,
+        )
+        .await?;
+        Ok(Registered::Created(Json(signed_in.into())))
+    }
+
+    /// Sign-in for every role. A wrong name and a wrong password get the same 401.
+    #[oai(path = "/auth/login", method = "post")]
+    async fn login(&self, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
+        let b = body.0;
+        let signed_in =
+            accounts::login(&self.app.db, &self.app.tokens, b.user_name, b.password).await?;
+        Ok(Json(signed_in.into()))
+    }
+
+    /// The caller's own account.
+    #[oai(path = "/auth/me", method = "get")]
+    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserProfile>> {
+        Ok(Json(accounts::me(&self.app.db, &auth.0).await?))
+    }
+}

@@ -1,0 +1,113 @@
+//! The contract's error body (§2) for every REST failure: ours (from [`AppError`]) and poem's
+//! own (malformed JSON, bad path parameters, unknown routes, missing tokens).
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::error::AppError;
+
+/// `{"statusCode": 409, "message": "Session already claimed", "error": "Conflict"}`: the NestJS
+/// shape existing clients parse.
+#[derive(Debug, Clone, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ErrorBody {
+    pub status_code: u16,
+    pub message: String,
+    pub error: String,
+}
+
+impl ErrorBody {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            status_code: status.as_u16(),
+            message: message.into(),
+            error: status.canonical_reason().unwrap_or("Error").to_string(),
+        }
+    }
+}
+
+/// Every error status an endpoint can answer, so each appears in the spec.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The input is malformed or out of range.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No token, or an invalid or expired one; or wrong credentials.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The resource exists but the caller may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// The resource does not exist.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The current state does not allow it.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The body is larger than the server accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// Too many attempts; retry after the given seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+    /// An unexpected fault on the server.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// Storage is busy or full; nothing was changed.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = Json(ErrorBody::new(status, err.message()));
+        match err {
+            AppError::BadRequest(_) => ApiError::BadRequest(body),
+            AppError::Unauthorized(_) => ApiError::Unauthorized(body),
+            AppError::Forbidden(_) => ApiError::Forbidden(body),
+            AppError::NotFound(_) => ApiError::NotFound(body),
+            AppError::Conflict(_) => ApiError::Conflict(body),
+            AppError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(body),
+            AppError::RateLimited { retry_after_secs, .. } => {
+                ApiError::TooManyRequests(body, retry_after_secs)
+            }
+            AppError::Unavailable(_) => ApiError::Unavailable(body),
+            AppError::Internal(_) => ApiError::Internal(body),
+        }
+    }
+}
+
+/// What REST endpoints return.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns any error that reached the top of the routes into the contract's body. Our own errors
+/// already carry it; poem's (bad JSON, bad path parameter, unknown route, missing token, body
+/// too large) get it here, with a message in NestJS's words where clients may look for them.
+pub async fn contract_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let message = match status {
+        StatusCode::UNAUTHORIZED => "Missing or invalid bearer token".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body is too large".to_string(),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            tracing::error!(error = %err, "unhandled error");
+            "Internal server error".to_string()
+        }
+        // poem-openapi names path parameters by position (`param0`); say what a person can fix.
+        StatusCode::BAD_REQUEST if err.to_string().starts_with("failed to parse path") => {
+            "Path id must be a positive integer".to_string()
+        }
+        _ => err.to_string(),
+    };
+    error_response(status, message)
+}
+
+/// A response with the contract's error body.
+pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+    Json(ErrorBody::new(status, message)).with_status(status).into_response()
+}

@@ -1,0 +1,51 @@
+//! The REST doors (contract §4), generated into an OpenAPI spec by poem-openapi. Each handler
+//! reads its input, calls one rule in chat/, and shapes the answer; none holds a rule or SQL.
+
+mod auth;
+pub mod body_limit;
+pub mod error;
+mod rooms;
+mod security;
+mod sessions;
+mod users;
+
+use std::sync::Arc;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::app::App;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Sign-up, sign-in and the caller's own account.
+    Auth,
+    /// Customers' permanent rooms and their messages.
+    Rooms,
+    /// Consultations inside rooms: open, claim, end.
+    Sessions,
+    /// User management for admins.
+    Users,
+}
+
+/// The whole REST API, mounted at `/api`.
+pub type Api = OpenApiService<(auth::AuthApi, rooms::RoomsApi, sessions::SessionsApi, users::UsersApi), ()>;
+
+/// Builds the API with its spec metadata.
+pub fn service(app: Arc<App>) -> Api {
+    OpenApiService::new(
+        (
+            auth::AuthApi { app: app.clone() },
+            rooms::RoomsApi { app: app.clone() },
+            sessions::SessionsApi { app: app.clone() },
+            users::UsersApi { app },
+        ),
+        "Frontdesk",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Live customer-support chat. REST for management; realtime chat over Socket.IO \
+         (namespace `/chat`, path `/socket.io/`, token in `auth.token` or `?token=`). \
+         Errors always have the body `{statusCode, message, error}`.",
+    )
+    .server("/api")
+}

@@ -1,0 +1,118 @@
+//! `/api/chat/rooms`: rooms, their messages and sessions, and opening a session.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::security::BearerAuth;
+use crate::app::App;
+use crate::chat::{messages, rooms, sessions};
+use crate::model::{History, Room, Session};
+
+pub struct RoomsApi {
+    pub app: Arc<App>,
+}
+
+/// The topic of a new consultation.
+#[derive(Debug, Object)]
+pub struct OpenSessionBody {
+    /// 1 to 200 characters after trimming.
+    pub title: String,
+}
+
+#[derive(ApiResponse)]
+pub enum SessionOpened {
+    /// The session is `OPEN` and waiting in the queue.
+    #[oai(status = 201)]
+    Created(Json<Session>),
+}
+
+#[OpenApi(prefix_path = "/chat/rooms", tag = "ApiTags::Rooms")]
+impl RoomsApi {
+    /// A customer's own room; staff, rooms assigned to them; admins, every room.
+    #[oai(path = "/", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<Room>>> {
+        let limit = self.app.config.page_limit(limit.0);
+        Ok(Json(rooms::list_mine(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+    }
+
+    /// Rooms with no staff member that have a message or an active session, latest activity first.
+    #[oai(path = "/unassigned", method = "get")]
+    async fn unassigned(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<Room>>> {
+        let limit = self.app.config.page_limit(limit.0);
+        Ok(Json(rooms::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+    }
+
+    /// Assigned rooms: all of them for an admin, the caller's own for staff.
+    #[oai(path = "/assigned", method = "get")]
+    async fn assigned(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<Room>>> {
+        let limit = self.app.config.page_limit(limit.0);
+        Ok(Json(rooms::assigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+    }
+
+    /// One room.
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Room>> {
+        Ok(Json(rooms::get(&self.app.db, &auth.0, id.0).await?))
+    }
+
+    /// A page of the room's messages, oldest first; pass `nextBefore` as `before` for older ones.
+    #[oai(path = "/:id/messages", method = "get")]
+    async fn messages(
+        &self,
+        auth: BearerAuth,
+        id: Path<i64>,
+        /// Page size: default 50, at most 100.
+        limit: Query<Option<u32>>,
+        /// Only messages with a smaller id.
+        before: Query<Option<i64>>,
+    ) -> ApiResult<Json<History>> {
+        let limit = self.app.config.page_limit(limit.0);
+        Ok(Json(messages::history(&self.app.db, &auth.0, id.0, limit, before.0).await?))
+    }
+
+    /// The room's sessions, newest first.
+    #[oai(path = "/:id/sessions", method = "get")]
+    async fn sessions(
+        &self,
+        auth: BearerAuth,
+        id: Path<i64>,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<Session>>> {
+        let limit = self.app.config.page_limit(limit.0);
+        let list = rooms::sessions(&self.app.db, &auth.0, id.0, limit, offset.0.unwrap_or(0)).await?;
+        Ok(Json(list))
+    }
+
+    /// The room's customer asks for help: opens a session (409 if one is already active).
+    #[oai(path = "/:id/sessions", method = "post")]
+    async fn open_session(
+        &self,
+        auth: BearerAuth,
+        id: Path<i64>,
+        body: Json<OpenSessionBody>,
+    ) -> ApiResult<SessionOpened> {
+        let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title).await?;
+        Ok(SessionOpened::Created(Json(session)))
+    }
+}

@@ -1,0 +1,52 @@
+//! `/api/chat/sessions`: the queue, the claim, and ending a session.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::OpenApi;
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::security::BearerAuth;
+use crate::app::App;
+use crate::chat::sessions;
+use crate::model::Session;
+
+pub struct SessionsApi {
+    pub app: Arc<App>,
+}
+
+#[OpenApi(prefix_path = "/chat/sessions", tag = "ApiTags::Sessions")]
+impl SessionsApi {
+    /// `OPEN` sessions waiting for staff, oldest first.
+    #[oai(path = "/unassigned", method = "get")]
+    async fn unassigned(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<Session>>> {
+        let limit = self.app.config.page_limit(limit.0);
+        Ok(Json(sessions::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+    }
+
+    /// One session.
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+        Ok(Json(sessions::get(&self.app.db, &auth.0, id.0).await?))
+    }
+
+    /// Claim: of any number of concurrent claimers exactly one gets the session; the others
+    /// get 409 naming who has it. Claiming a session you hold returns it.
+    #[oai(path = "/:id/join", method = "post")]
+    async fn join(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+        Ok(Json(sessions::claim(&self.app.db, &auth.0, id.0).await?))
+    }
+
+    /// End: the room stays open and keeps its staff member; the customer may open a new one.
+    #[oai(path = "/:id/end", method = "post")]
+    async fn end(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+        Ok(Json(sessions::end(&self.app.db, &auth.0, id.0).await?))
+    }
+}

@@ -1,0 +1,136 @@
+//! `/api/admin/users`: user management for admins.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::security::BearerAuth;
+use crate::app::App;
+use crate::chat::accounts::{self, NewAccount, UserChanges};
+use crate::model::{Role, UserProfile};
+
+pub struct UsersApi {
+    pub app: Arc<App>,
+}
+
+/// A page of users.
+#[derive(Debug, Object)]
+pub struct UserPage {
+    pub users: Vec<UserProfile>,
+    /// How many users match, across all pages.
+    pub total: i64,
+}
+
+/// A user an admin creates; a customer gets a room.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct CreateUserBody {
+    pub user_name: String,
+    pub password: String,
+    pub role: Role,
+    #[oai(default)]
+    pub first_name: String,
+    #[oai(default)]
+    pub last_name: String,
+}
+
+/// Fields to change; absent fields stay as they are. `avatar: null` clears it.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateUserBody {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar: MaybeUndefined<String>,
+    /// Between STAFF and ADMIN only.
+    pub role: Option<Role>,
+    /// A new password; the user's existing tokens and sockets end.
+    pub password: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum UserCreated {
+    #[oai(status = 201)]
+    Created(Json<UserProfile>),
+}
+
+#[OpenApi(prefix_path = "/admin/users", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Users, newest first; `search` matches user name, first or last name.
+    #[oai(path = "/", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        search: Query<Option<String>>,
+        role: Query<Option<Role>>,
+        limit: Query<Option<u32>>,
+        offset: Query<Option<u32>>,
+    ) -> ApiResult<Json<UserPage>> {
+        let limit = self.app.config.page_limit(limit.0);
+        let offset = offset.0.unwrap_or(0);
+        let (users, total) =
+            accounts::list(&self.app.db, &auth.0, search.0, role.0, limit, offset).await?;
+        Ok(Json(UserPage { users, total }))
+    }
+
+    /// Creates a user of any role.
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, auth: BearerAuth, body: Json<CreateUserBody>) -> ApiResult<UserCreated> {
+        crate::chat::access::manage_users(&auth.0)?;
+        let b = body.0;
+        let account = NewAccount {
+            user_name: b.user_name,
+            password: b.password,
+            role: b.role,
+            first_name: b.first_name,
+            last_name: b.last_name,
+        };
+        Ok(UserCreated::Created(Json(accounts::create(&self.app.db, account).await?)))
+    }
+
+    /// One user.
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+        Ok(Json(accounts::get(&self.app.db, &auth.0, id.0).await?))
+    }
+
+    /// Changes names, avatar, role (staff/admin) or password.
+    #[oai(path = "/:id", method = "patch")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        id: Path<i64>,
+        body: Json<UpdateUserBody>,
+    ) -> ApiResult<Json<UserProfile>> {
+        let b = body.0;
+        let avatar = match b.avatar {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => Some(Some(v)),
+        };
+        let changes = UserChanges {
+            first_name: b.first_name,
+            last_name: b.last_name,
+            avatar,
+            role: b.role,
+            password: b.password,
+        };
+        Ok(Json(accounts::update(&self.app.db, &auth.0, id.0, changes).await?))
+    }
+
+    /// Deactivates: the user can no longer sign in, and their tokens and sockets end at once.
+    #[oai(path = "/:id/deactivate", method = "post")]
+    async fn deactivate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+        Ok(Json(accounts::set_active(&self.app.db, &auth.0, id.0, false).await?))
+    }
+
+    /// Reactivates a deactivated user.
+    #[oai(path = "/:id/activate", method = "post")]
+    async fn activate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+        Ok(Json(accounts::set_active(&self.app.db, &auth.0, id.0, true).await?))
+    }
+}

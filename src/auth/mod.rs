@@ -1,0 +1,10 @@
+//! Who is calling: tokens, passwords, and the check that turns a token into a live caller.
+//! It never decides what a caller may do; chat/access.rs does.
+
+mod caller;
+mod jwt;
+mod password;
+
+pub use caller::{Caller, authenticate};
+pub use jwt::{Claims, Tokens};
+pub use password::{hash_password, verify_password};

@@ -1,0 +1,107 @@
+//! The permission table of contract §6 as pure functions, so it can be read (and tested) in
+//! one place. Each returns `Ok(())` or the 403 to give.
+
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::model::Role;
+use crate::store::rooms::RoomRow;
+
+/// What a permission about a room needs to know of it.
+pub struct RoomFacts {
+    pub customer_id: i64,
+    pub staff_id: Option<i64>,
+    pub has_open_session: bool,
+}
+
+impl RoomFacts {
+    pub fn of(room: &RoomRow, has_open_session: bool) -> RoomFacts {
+        RoomFacts { customer_id: room.customer_id, staff_id: room.staff_id, has_open_session }
+    }
+}
+
+/// See, join or read a room: a customer their own; staff unassigned rooms, rooms assigned to
+/// them, or rooms with an `OPEN` session; admins any.
+pub fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
+    let allowed = match caller.role {
+        Role::Customer => room.customer_id == caller.id,
+        Role::Staff => {
+            room.staff_id.is_none() || room.staff_id == Some(caller.id) || room.has_open_session
+        }
+        Role::Admin => true,
+    };
+    if allowed { Ok(()) } else { Err(AppError::forbidden("You do not have access to this room")) }
+}
+
+/// How a message from the caller may go into a room.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendRight {
+    /// Send as is.
+    Allowed,
+    /// Send, and assign the room to the caller first (staff or admin, room unassigned).
+    AutoAssign,
+}
+
+/// Send in a room: a customer their own; staff unassigned (auto-assigns) or assigned to them;
+/// admins any (auto-assigning only when unassigned).
+pub fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
+    match caller.role {
+        Role::Customer if room.customer_id == caller.id => Ok(SendRight::Allowed),
+        Role::Customer => Err(AppError::forbidden("You can only send messages in your own room")),
+        _ if room.staff_id.is_none() => Ok(SendRight::AutoAssign),
+        Role::Admin => Ok(SendRight::Allowed),
+        _ if room.staff_id == Some(caller.id) => Ok(SendRight::Allowed),
+        _ => Err(AppError::forbidden("This room is assigned to another staff member")),
+    }
+}
+
+/// Open a session: only the room's customer.
+pub fn open_session(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
+    if caller.role == Role::Customer && room.customer_id == caller.id {
+        Ok(())
+    } else if caller.role == Role::Customer {
+        Err(AppError::forbidden("You can only open sessions in your own room"))
+    } else {
+        Err(AppError::forbidden("Only the room's customer can open a session"))
+    }
+}
+
+/// Claim a session: any staff member or admin.
+pub fn claim_session(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only staff and admins can claim sessions"))
+    }
+}
+
+/// End a session: the staff member who claimed it, any admin, or the room's customer.
+pub fn end_session(
+    caller: &Caller,
+    session_staff_id: Option<i64>,
+    room_customer_id: i64,
+) -> Result<(), AppError> {
+    let allowed = match caller.role {
+        Role::Admin => true,
+        Role::Staff => session_staff_id == Some(caller.id),
+        Role::Customer => room_customer_id == caller.id,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only the staff member who claimed this session can end it"))
+    }
+}
+
+/// The queues (unassigned, assigned) are for staff and admins.
+pub fn see_queues(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only staff and admins can see the queues"))
+    }
+}
+
+/// User management is for admins.
+pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() { Ok(()) } else { Err(AppError::forbidden("Only admins can manage users")) }
+}

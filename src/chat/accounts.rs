@@ -1,0 +1,230 @@
+//! Accounts: sign-up, sign-in, and what admins (and the `user` command) do to users. A customer
+//! gets their room in the same transaction that creates them.
+
+use std::sync::OnceLock;
+
+use super::{Event, access, validate};
+use crate::auth::{Caller, Tokens, hash_password, verify_password};
+use crate::db::{Db, Outcome};
+use crate::error::AppError;
+use crate::model::{Role, UserProfile};
+use crate::store::{rooms, users};
+use crate::time::now_ms;
+
+/// What creating an account needs; checked by [`create`].
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub user_name: String,
+    pub password: String,
+    pub role: Role,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// A signed-in user: the token to present and who it is.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub access_token: String,
+    pub user: UserProfile,
+}
+
+async fn hash(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
+}
+
+async fn verify(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+}
+
+/// A hash to check unknown user names against, so a wrong name takes as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").unwrap_or_default())
+}
+
+/// Creates a user of any role; a customer gets their room in the same transaction.
+pub async fn create(db: &Db, account: NewAccount) -> Result<UserProfile, AppError> {
+    validate::user_name(&account.user_name)?;
+    validate::password(&account.password)?;
+    let first = validate::person_name("firstName", &account.first_name)?.to_string();
+    let last = validate::person_name("lastName", &account.last_name)?.to_string();
+    let password_hash = hash(account.password.clone()).await?;
+    db.write(move |conn| {
+        let now = now_ms();
+        let new = users::NewUser {
+            user_name: &account.user_name,
+            password_hash: &password_hash,
+            role: account.role,
+            first_name: &first,
+            last_name: &last,
+        };
+        let id = users::insert(conn, &new, now)?;
+        if account.role == Role::Customer {
+            rooms::insert_for_customer(conn, id, now)?;
+        }
+        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::Internal("lost user".into()))?;
+        Ok(Outcome::quiet(user.profile()))
+    })
+    .await
+}
+
+/// Customer self-sign-up: the account, its room, and a token.
+pub async fn register(
+    db: &Db,
+    tokens: &Tokens,
+    user_name: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<SignedIn, AppError> {
+    let account =
+        NewAccount { user_name, password, role: Role::Customer, first_name, last_name };
+    let user = create(db, account).await?;
+    let access_token = tokens.issue(user.id, user.role, 0)?;
+    Ok(SignedIn { access_token, user })
+}
+
+/// Sign-in. An unknown name and a wrong password get the same answer, after the same work.
+pub async fn login(
+    db: &Db,
+    tokens: &Tokens,
+    user_name: String,
+    password: String,
+) -> Result<SignedIn, AppError> {
+    let wrong = || AppError::unauthorized("Invalid username or password");
+    let found = db.read(move |conn| users::by_name(conn, &user_name)).await?;
+    let Some(user) = found else {
+        verify(password, decoy_hash().to_string()).await;
+        return Err(wrong());
+    };
+    if !verify(password, user.password_hash.clone()).await {
+        return Err(wrong());
+    }
+    if !user.is_active {
+        return Err(AppError::unauthorized("Account is deactivated"));
+    }
+    let access_token = tokens.issue(user.id, user.role, user.token_version)?;
+    Ok(SignedIn { access_token, user: user.profile() })
+}
+
+/// The caller's own profile.
+pub async fn me(db: &Db, caller: &Caller) -> Result<UserProfile, AppError> {
+    get_profile(db, caller.id).await
+}
+
+async fn get_profile(db: &Db, id: i64) -> Result<UserProfile, AppError> {
+    db.read(move |conn| users::by_id(conn, id))
+        .await?
+        .map(|u| u.profile())
+        .ok_or_else(|| AppError::not_found("User not found"))
+}
+
+/// One user, for an admin.
+pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<UserProfile, AppError> {
+    access::manage_users(caller)?;
+    get_profile(db, id).await
+}
+
+/// A page of users for an admin, with the total that match.
+pub async fn list(
+    db: &Db,
+    caller: &Caller,
+    search: Option<String>,
+    role: Option<Role>,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<UserProfile>, i64), AppError> {
+    access::manage_users(caller)?;
+    let search = search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let (rows, total) =
+        db.read(move |conn| users::list(conn, search.as_deref(), role, limit, offset)).await?;
+    Ok((rows.iter().map(users::UserRow::profile).collect(), total))
+}
+
+/// What an admin may change about a user; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `Some(None)` clears the avatar.
+    pub avatar: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub password: Option<String>,
+}
+
+/// Changes a user. Roles move between staff and admin only: a customer owns a room, and a staff
+/// account has none, so those are separate accounts. A new password ends the user's sessions.
+pub async fn update(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    changes: UserChanges,
+) -> Result<UserProfile, AppError> {
+    access::manage_users(caller)?;
+    let first = changes.first_name.as_deref().map(|s| validate::person_name("firstName", s));
+    let first = first.transpose()?.map(str::to_string);
+    let last = changes.last_name.as_deref().map(|s| validate::person_name("lastName", s));
+    let last = last.transpose()?.map(str::to_string);
+    let avatar = match &changes.avatar {
+        Some(Some(a)) => Some(Some(validate::avatar(a)?.to_string())),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let password_hash = match &changes.password {
+        Some(p) => Some(hash(validate::password(p)?.to_string()).await?),
+        None => None,
+    };
+    let role = changes.role;
+    let caller_id = caller.id;
+    db.write(move |conn| {
+        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
+        if let Some(role) = role
+            && role != user.role
+        {
+            if role == Role::Customer || user.role == Role::Customer {
+                return Err(AppError::bad_request(
+                    "A customer cannot become staff or admin (or back); create a separate account",
+                ));
+            }
+            if user.id == caller_id {
+                return Err(AppError::conflict("You cannot change your own role"));
+            }
+        }
+        let avatar_ref = avatar.as_ref().map(|a| a.as_deref());
+        users::update_profile(conn, id, first.as_deref(), last.as_deref(), avatar_ref, role)?;
+        let mut events = Vec::new();
+        if let Some(h) = &password_hash {
+            users::set_password(conn, id, h)?;
+            events.push(Event::UserRevoked(id));
+        }
+        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
+        Ok(Outcome::with(user.profile(), events))
+    })
+    .await
+}
+
+/// Activates or deactivates a user; a deactivated user's tokens and sockets end at once.
+pub async fn set_active(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    active: bool,
+) -> Result<UserProfile, AppError> {
+    access::manage_users(caller)?;
+    if !active && id == caller.id {
+        return Err(AppError::conflict("You cannot deactivate your own account"));
+    }
+    db.write(move |conn| {
+        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
+        if user.is_active == active {
+            return Ok(Outcome::quiet(user.profile()));
+        }
+        users::set_active(conn, id, active)?;
+        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
+        let events = if active { Vec::new() } else { vec![Event::UserRevoked(id)] };
+        Ok(Outcome::with(user.profile(), events))
+    })
+    .await
+}

@@ -1,0 +1,142 @@
+//! Messages: sending (with auto-assign and idempotent resends), history pages, catch-up after a
+//! reconnect, and read markers.
+
+use super::access::{self, RoomFacts, SendRight};
+use super::rooms::visible;
+use super::{Event, RoomActivity, validate};
+use crate::auth::Caller;
+use crate::db::{Db, Outcome};
+use crate::error::AppError;
+use crate::model::{History, Message, Pagination, SessionStatus};
+use crate::store::messages::{self, NewMessage};
+use crate::store::{rooms, sessions};
+use crate::time::{format_ms, now_ms};
+
+/// A message a client asks to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub room_id: i64,
+    pub content: String,
+    pub client_message_id: Option<String>,
+}
+
+/// Stores a message and announces it; returns once it is committed. A staff member's (or
+/// admin's) first message into an unassigned room assigns the room to them and claims its
+/// `OPEN` session, in the same transaction: of several staff sending at once, one is assigned
+/// and the others are refused with nothing stored. A `clientMessageId` the sender already used
+/// returns the original message and stores and announces nothing.
+pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Message, AppError> {
+    validate::id("roomId", outgoing.room_id)?;
+    let content = validate::content(&outgoing.content)?.to_string();
+    if let Some(id) = &outgoing.client_message_id {
+        validate::client_message_id(id)?;
+    }
+    let caller = caller.clone();
+    db.write(move |conn| {
+        let room_id = outgoing.room_id;
+        let client_id = outgoing.client_message_id.as_deref();
+        if let Some(key) = client_id
+            && let Some(original) = messages::by_client_id(conn, caller.id, key)?
+        {
+            if original.room_id != room_id {
+                return Err(AppError::conflict("clientMessageId was already used in another room"));
+            }
+            return Ok(Outcome::quiet(original));
+        }
+        let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let right = access::send(&caller, &RoomFacts::of(&room, false))?;
+        let active = sessions::active_for_room(conn, room_id)?;
+        let now = now_ms();
+        let mut events = Vec::new();
+        if right == SendRight::AutoAssign {
+            rooms::set_staff(conn, room_id, caller.id)?;
+            if let Some(session) = active.as_ref().filter(|s| s.status == SessionStatus::Open) {
+                sessions::claim(conn, session.id, caller.id, now)?;
+                let row = sessions::by_id(conn, session.id)?
+                    .ok_or_else(|| AppError::Internal("claimed session vanished".into()))?;
+                events.push(Event::SessionClaimed(sessions::view(conn, &row)?));
+            }
+        }
+        let new = NewMessage {
+            room_id,
+            session_id: active.as_ref().map(|s| s.id),
+            sender_id: caller.id,
+            content: &content,
+            client_message_id: client_id,
+        };
+        let id = messages::insert(conn, &new, now)?;
+        rooms::record_message(conn, room_id, now)?;
+        let message = messages::by_id(conn, id)?
+            .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
+        let assigned = right == SendRight::AutoAssign;
+        if assigned || room.staff_id.is_none() {
+            events.push(Event::RoomUpdated(RoomActivity {
+                room_id,
+                staff_id: if assigned { Some(caller.id) } else { room.staff_id },
+                reason: if assigned { "assigned" } else { "message" },
+                last_message_at: format_ms(now),
+                message: Some(message.clone()),
+            }));
+        }
+        events.push(Event::MessageCreated(message.clone()));
+        Ok(Outcome::with(message, events))
+    })
+    .await
+}
+
+/// A page of history, oldest first, before message `before` (or the newest).
+pub async fn history(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    limit: u32,
+    before: Option<i64>,
+) -> Result<History, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let room = visible(conn, &caller, room_id)?;
+        let (messages, has_more) = messages::page_before(conn, room_id, before, limit)?;
+        let next_before = if has_more { messages.first().map(|m| m.id) } else { None };
+        let pagination =
+            Pagination { limit: limit as i64, has_more, next_before, total: room.message_count };
+        Ok(History { messages, pagination })
+    })
+    .await
+}
+
+/// What a reconnecting client missed: messages after `after`, oldest first, up to `max`;
+/// `hasMore` says to ask again from the last one.
+pub async fn catch_up(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    after: i64,
+    max: u32,
+) -> Result<History, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let room = visible(conn, &caller, room_id)?;
+        let (messages, has_more) = messages::page_after(conn, room_id, after, max)?;
+        let pagination =
+            Pagination { limit: max as i64, has_more, next_before: None, total: room.message_count };
+        Ok(History { messages, pagination })
+    })
+    .await
+}
+
+/// Moves the caller's read marker in a room forward to `message_id`.
+pub async fn mark_read(db: &Db, caller: &Caller, room_id: i64, message_id: i64) -> Result<i64, AppError> {
+    validate::id("roomId", room_id)?;
+    validate::id("messageId", message_id)?;
+    let caller = caller.clone();
+    db.write(move |conn| {
+        visible(conn, &caller, room_id)?;
+        if !messages::exists_in_room(conn, room_id, message_id)? {
+            return Err(AppError::not_found("Message not found in this room"));
+        }
+        let marker = messages::mark_read(conn, caller.id, room_id, message_id)?;
+        let event = Event::MessagesRead { room_id, user_id: caller.id, message_id: marker };
+        Ok(Outcome::with(marker, vec![event]))
+    })
+    .await
+}

@@ -1,0 +1,102 @@
+//! Rooms: who sees which, and the lists staff work from.
+
+use rusqlite::Connection;
+
+use super::access::{self, RoomFacts};
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::model::{Role, Room, Session, SessionStatus};
+use crate::store::rooms::{self, RoomFilter, RoomRow};
+use crate::store::sessions;
+
+/// Loads a room the caller may see: 404 when it does not exist, 403 when it is not theirs.
+pub(crate) fn visible(conn: &Connection, caller: &Caller, room_id: i64) -> Result<RoomRow, AppError> {
+    let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+    let has_open_session = caller.role == Role::Staff
+        && room.staff_id.is_some()
+        && room.staff_id != Some(caller.id)
+        && sessions::active_for_room(conn, room_id)?.is_some_and(|s| s.status == SessionStatus::Open);
+    access::view_room(caller, &RoomFacts::of(&room, has_open_session))?;
+    Ok(room)
+}
+
+fn views(conn: &Connection, rows: &[RoomRow], viewer: i64) -> Result<Vec<Room>, AppError> {
+    rows.iter().map(|r| rooms::view(conn, r, viewer)).collect()
+}
+
+/// `GET /chat/rooms`: a customer's own room; staff, the rooms assigned to them; admins, all.
+pub async fn list_mine(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let rows = match caller.role {
+            Role::Customer => rooms::by_customer(conn, caller.id)?
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect(),
+            Role::Staff => rooms::list(conn, RoomFilter::AssignedTo(caller.id), limit, offset)?,
+            Role::Admin => rooms::list(conn, RoomFilter::All, limit, offset)?,
+        };
+        views(conn, &rows, caller.id)
+    })
+    .await
+}
+
+/// Rooms nobody is assigned to that have a message or an active session, latest activity first.
+pub async fn unassigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+    access::see_queues(caller)?;
+    let viewer = caller.id;
+    db.read(move |conn| {
+        let rows = rooms::list(conn, RoomFilter::Unassigned, limit, offset)?;
+        views(conn, &rows, viewer)
+    })
+    .await
+}
+
+/// Assigned rooms: every one for an admin, the caller's own for staff.
+pub async fn assigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+    access::see_queues(caller)?;
+    let filter = if caller.is_admin() { RoomFilter::Assigned } else { RoomFilter::AssignedTo(caller.id) };
+    let viewer = caller.id;
+    db.read(move |conn| {
+        let rows = rooms::list(conn, filter, limit, offset)?;
+        views(conn, &rows, viewer)
+    })
+    .await
+}
+
+/// One room, if the caller may see it.
+pub async fn get(db: &Db, caller: &Caller, room_id: i64) -> Result<Room, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let row = visible(conn, &caller, room_id)?;
+        rooms::view(conn, &row, caller.id)
+    })
+    .await
+}
+
+/// A room's sessions, newest first (a customer's history of consultations).
+pub async fn sessions(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Session>, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        visible(conn, &caller, room_id)?;
+        sessions::list_for_room(conn, room_id, limit, offset)?
+            .iter()
+            .map(|s| sessions::view(conn, s))
+            .collect()
+    })
+    .await
+}
+
+/// Checks that the caller may see (and so join) a room, without building its view.
+pub async fn ensure_visible(db: &Db, caller: &Caller, room_id: i64) -> Result<(), AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| visible(conn, &caller, room_id).map(|_| ())).await
+}

@@ -1,0 +1,117 @@
+//! Sessions: a customer opens one, exactly one staff member claims it, someone ends it.
+
+use super::access::{self, RoomFacts};
+use super::rooms::visible;
+use super::{Event, RoomActivity, validate};
+use crate::auth::Caller;
+use crate::db::{Db, Outcome};
+use crate::error::AppError;
+use crate::model::{Session, SessionStatus};
+use crate::store::{rooms, sessions, users};
+use crate::time::{format_ms, now_ms};
+
+/// Opens a session in the caller's room (409 if one is already active).
+pub async fn open(db: &Db, caller: &Caller, room_id: i64, title: &str) -> Result<Session, AppError> {
+    let title = validate::title(title)?.to_string();
+    let caller = caller.clone();
+    db.write(move |conn| {
+        let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        access::open_session(&caller, &RoomFacts::of(&room, false))?;
+        let id = sessions::insert(conn, room_id, &title, now_ms())?;
+        let session = load(conn, id)?;
+        Ok(Outcome::with(session.clone(), vec![Event::SessionCreated(session)]))
+    })
+    .await
+}
+
+fn load(conn: &rusqlite::Connection, id: i64) -> Result<Session, AppError> {
+    let row = sessions::by_id(conn, id)?.ok_or_else(|| AppError::not_found("Session not found"))?;
+    sessions::view(conn, &row)
+}
+
+/// The claim, for REST `join` and socket `join_session` alike. It runs on the writer thread, so
+/// of any number of concurrent claimers exactly one finds the session `OPEN`; the others get a
+/// 409 naming who has it. Claiming a session you already hold returns it unchanged.
+pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+    access::claim_session(caller)?;
+    let caller = caller.clone();
+    db.write(move |conn| {
+        let row = sessions::by_id(conn, session_id)?
+            .ok_or_else(|| AppError::not_found("Session not found"))?;
+        match row.status {
+            SessionStatus::Ended => return Err(AppError::conflict("Session has already ended")),
+            SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
+                return Ok(Outcome::quiet(sessions::view(conn, &row)?));
+            }
+            SessionStatus::InProgress => {
+                let holder = match row.staff_id {
+                    Some(id) => users::by_id(conn, id)?.map(|u| u.display_name()),
+                    None => None,
+                };
+                let holder = holder.unwrap_or_else(|| "another staff member".into());
+                return Err(AppError::conflict(format!("Session already claimed by {holder}")));
+            }
+            SessionStatus::Open => {}
+        }
+        let now = now_ms();
+        sessions::claim(conn, session_id, caller.id, now)?;
+        rooms::set_staff(conn, row.room_id, caller.id)?;
+        let session = load(conn, session_id)?;
+        let room = rooms::by_id(conn, row.room_id)?
+            .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
+        let events = vec![
+            Event::SessionClaimed(session.clone()),
+            Event::RoomUpdated(RoomActivity {
+                room_id: room.id,
+                staff_id: Some(caller.id),
+                reason: "assigned",
+                last_message_at: format_ms(room.last_message_at),
+                message: None,
+            }),
+        ];
+        Ok(Outcome::with(session, events))
+    })
+    .await
+}
+
+/// Ends a session; the room stays open and keeps its staff member.
+pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+    let caller = caller.clone();
+    db.write(move |conn| {
+        let row = sessions::by_id(conn, session_id)?
+            .ok_or_else(|| AppError::not_found("Session not found"))?;
+        let room = rooms::by_id(conn, row.room_id)?
+            .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
+        access::end_session(&caller, row.staff_id, room.customer_id)?;
+        if row.status == SessionStatus::Ended {
+            return Err(AppError::conflict("Session has already ended"));
+        }
+        sessions::end(conn, session_id, now_ms())?;
+        let session = load(conn, session_id)?;
+        Ok(Outcome::with(session.clone(), vec![Event::SessionEnded(session)]))
+    })
+    .await
+}
+
+/// One session: visible to whoever may see its room, and to the staff member who claimed it.
+pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let row = sessions::by_id(conn, session_id)?
+            .ok_or_else(|| AppError::not_found("Session not found"))?;
+        if row.staff_id != Some(caller.id) {
+            visible(conn, &caller, row.room_id)?;
+        }
+        sessions::view(conn, &row)
+    })
+    .await
+}
+
+/// The queue: `OPEN` sessions, oldest first.
+pub async fn unassigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Session>, AppError> {
+    access::see_queues(caller)?;
+    db.read(move |conn| {
+        sessions::list_open(conn, limit, offset)?.iter().map(|s| sessions::view(conn, s)).collect()
+    })
+    .await
+}

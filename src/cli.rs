@@ -1,0 +1,183 @@
+//! The command line: `serve`, and `user create|list` for the operator. Every flag can also come
+//! from the environment; the `///` comments are the `--help` text.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::chat::accounts::{self, NewAccount};
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::model::Role;
+use crate::store::users;
+
+/// Frontdesk: live customer-support chat in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "frontdesk", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (REST API, Socket.IO, API docs).
+    Serve(ServeArgs),
+    /// Manage users from the command line (works while the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// The SQLite database file; created on first run.
+    #[arg(long, env = "FRONTDESK_DB", default_value = "./frontdesk.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FRONTDESK_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Secret that signs access tokens (at least 32 bytes). Unset: generated and kept in the database.
+    #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Hours an access token stays valid.
+    #[arg(long, env = "FRONTDESK_TOKEN_TTL_HOURS", default_value_t = 168)]
+    pub token_ttl_hours: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; a customer also gets their room.
+    Create {
+        /// customer, staff or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "FRONTDESK_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List users, newest first.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "expected customer, staff or admin".to_string())
+}
+
+/// Runs a parsed command line; the exit code says whether it worked.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::User(UserCommand::Create { role, username, password, first_name, last_name, db }) => {
+            let account = NewAccount { user_name: username, password, role, first_name, last_name };
+            runtime.block_on(create_user(db.db, account))
+        }
+        Command::User(UserCommand::List { db }) => list_users(&db.db),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("frontdesk: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("frontdesk=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let mut config = Config::new(args.db.db);
+    config.jwt_secret = args.jwt_secret;
+    config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    crate::server::run(config, listener, shutdown_signal()).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String> {
+    let config = Config::new(db_path);
+    let (events, _) = tokio::sync::mpsc::unbounded_channel();
+    let db = Db::open(&config, events)?;
+    let user = accounts::create(&db, account).await.map_err(|e| e.to_string())?;
+    println!("created {} {} (id {})", user.role.as_str(), user.user_name, user.id);
+    Ok(())
+}
+
+fn list_users(db_path: &std::path::Path) -> Result<(), String> {
+    if !db_path.exists() {
+        return Err(format!("{} does not exist yet; run `frontdesk serve` first", db_path.display()));
+    }
+    let conn = db::open_read_only(db_path)?;
+    let (rows, total) = users::list(&conn, None, None, u32::MAX, 0).map_err(|e| e.to_string())?;
+    println!("{:>6}  {:<8}  {:<6}  {:<24}  NAME", "ID", "ROLE", "ACTIVE", "USERNAME");
+    for u in &rows {
+        let active = if u.is_active { "yes" } else { "no" };
+        println!(
+            "{:>6}  {:<8}  {:<6}  {:<24}  {}",
+            u.id,
+            u.role.as_str(),
+            active,
+            u.user_name,
+            u.display_name()
+        );
+    }
+    println!("{total} user(s)");
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! How a connection is opened: the pragmas every connection shares, and the start-up check that
+//! refuses a file that is not SQLite before SQLite can touch it.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses a non-empty file that is not a SQLite database, so a wrong `--db` never gets
+/// overwritten or "repaired". A missing or empty file is fine: it becomes a new database.
+pub fn check_is_sqlite(path: &Path) -> Result<(), String> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    if read == 0 || &head == SQLITE_MAGIC {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a SQLite database (or its header is damaged); it was left untouched. \
+             Point --db at a Frontdesk database, or at a new path to start afresh.",
+            path.display()
+        ))
+    }
+}
+
+/// Pragmas every connection shares.
+///
+/// `synchronous = FULL`: with WAL, every commit is fsynced before it returns, so a message that
+/// was acked survives a power loss as well as a crash. The writer commits in batches, so the
+/// cost of that fsync is shared by every message in the batch.
+fn apply_pragmas(conn: &Connection, busy_timeout_ms: u64) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}
+
+/// The writer's connection: WAL is switched on here, once, for the file.
+pub fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    apply_pragmas(&conn, busy_timeout_ms)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Checkpoint in the writer after about 4 MiB of WAL, so the file stays bounded.
+    conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+    Ok(conn)
+}
+
+/// A read-only connection outside the pool.
+pub fn open_reader(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    apply_pragmas(&conn, busy_timeout_ms)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// The pool of read-only connections that serves every read.
+pub fn reader_pool(
+    path: &Path,
+    size: u32,
+    busy_timeout_ms: u64,
+) -> Result<r2d2::Pool<SqliteConnectionManager>, r2d2::Error> {
+    let manager = SqliteConnectionManager::file(path)
+        .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .with_init(move |conn| {
+            apply_pragmas(conn, busy_timeout_ms)?;
+            conn.pragma_update(None, "query_only", "ON")
+        });
+    r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_millis(busy_timeout_ms.max(1_000)))
+        .build(manager)
+}

@@ -1,0 +1,100 @@
+//! The database: one writer thread that owns every write (group commit, reply after commit) and
+//! a pool of read-only connections. Nothing here runs SQLite on a tokio worker thread.
+
+mod connection;
+mod schema;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use schema::LATEST_VERSION;
+pub use writer::WriterStats;
+
+use crate::chat::Event;
+use crate::config::Config;
+use crate::error::AppError;
+
+/// What a write rule returns: its value for the caller, and the events to announce once the
+/// transaction holding it has committed (never before, so nobody hears of a change that is lost).
+pub struct Outcome<T> {
+    pub value: T,
+    pub events: Vec<Event>,
+}
+
+impl<T> Outcome<T> {
+    /// A change that nobody else needs to hear about.
+    pub fn quiet(value: T) -> Self {
+        Outcome { value, events: Vec::new() }
+    }
+
+    /// A change with the events that announce it.
+    pub fn with(value: T, events: Vec<Event>) -> Self {
+        Outcome { value, events }
+    }
+}
+
+/// Cheap to clone; every door shares one.
+#[derive(Clone)]
+pub struct Db {
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: writer::Writer,
+}
+
+impl Db {
+    /// Opens (creating or upgrading) the database at `config.db_path`, starts the writer thread,
+    /// and sends every committed event to `events`. A file that is not a usable SQLite database
+    /// is refused with a message and left untouched.
+    pub fn open(config: &Config, events: UnboundedSender<Event>) -> Result<Db, String> {
+        let path = config.db_path.as_path();
+        connection::check_is_sqlite(path)?;
+        let mut conn = connection::open_writer(path, config.busy_timeout_ms)
+            .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+        schema::apply(&mut conn).map_err(|e| format!("database {}: {e}", path.display()))?;
+        let readers = connection::reader_pool(path, config.read_pool_size, config.busy_timeout_ms)
+            .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+        let writer = writer::Writer::start(conn, config.write_batch_max, events)
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(Db { readers, writer })
+    }
+
+    /// Runs a read on a pooled read-only connection, off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs a write rule on the writer thread inside a `BEGIN IMMEDIATE` batch and returns its
+    /// value once the batch has committed; its events are announced in commit order first.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
+    {
+        self.writer.submit(f).await
+    }
+
+    /// Counters of the writer, for metrics and the load tool.
+    pub fn writer_stats(&self) -> Arc<WriterStats> {
+        self.writer.stats()
+    }
+}
+
+/// Opens the file without the writer, for commands that only read (`user list`).
+pub fn open_read_only(path: &Path) -> Result<Connection, String> {
+    connection::check_is_sqlite(path)?;
+    connection::open_reader(path, 5_000).map_err(|e| format!("cannot open {}: {e}", path.display()))
+}

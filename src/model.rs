@@ -1,0 +1,205 @@
+//! The wire shapes of contract §3, shared by REST and Socket.IO so both doors say exactly the
+//! same thing. Each derives `Object` (for the OpenAPI spec) and `Serialize` (for socket events).
+
+use poem_openapi::{Enum, Object};
+use serde::Serialize;
+
+/// Who a user is; decides every permission of contract §6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
+#[oai(rename_all = "UPPERCASE")]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Role {
+    Customer,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "CUSTOMER",
+            Role::Staff => "STAFF",
+            Role::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses the stored form or a case-insensitive CLI value.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.to_ascii_uppercase().as_str() {
+            "CUSTOMER" => Some(Role::Customer),
+            "STAFF" => Some(Role::Staff),
+            "ADMIN" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Staff and admins work the queue; customers never do.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Staff | Role::Admin)
+    }
+}
+
+/// Where a consultation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
+#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SessionStatus {
+    Open,
+    InProgress,
+    Ended,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Open => "OPEN",
+            SessionStatus::InProgress => "IN_PROGRESS",
+            SessionStatus::Ended => "ENDED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SessionStatus> {
+        match s {
+            "OPEN" => Some(SessionStatus::Open),
+            "IN_PROGRESS" => Some(SessionStatus::InProgress),
+            "ENDED" => Some(SessionStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// The public face of a user, embedded wherever a person is named.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: i64,
+    pub user_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar: Option<String>,
+}
+
+/// A user as the account endpoints show it (the caller, or an admin's view of anyone).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub id: i64,
+    pub user_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar: Option<String>,
+    pub role: Role,
+    pub is_active: bool,
+    pub created_at: String,
+}
+
+/// The author of a message: a summary plus the role, so clients can style staff replies.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Sender {
+    pub id: i64,
+    pub user_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar: Option<String>,
+    pub role: Role,
+}
+
+/// One chat message (contract §3).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: i64,
+    pub content: String,
+    pub created_at: String,
+    pub room_id: i64,
+    pub session_id: Option<i64>,
+    pub sender: Sender,
+    pub client_message_id: Option<String>,
+}
+
+/// The room as embedded in a session: enough to name it and its customer.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRef {
+    pub id: i64,
+    pub name: String,
+    pub customer: UserSummary,
+}
+
+/// One consultation (contract §3).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: i64,
+    pub title: String,
+    pub status: SessionStatus,
+    pub started_at: String,
+    pub claimed_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub room_id: i64,
+    pub customer_id: i64,
+    pub staff_id: Option<i64>,
+    pub room: RoomRef,
+    pub customer: UserSummary,
+    pub staff: Option<UserSummary>,
+}
+
+/// Prisma's `_count` as the guide's clients read it.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct RoomCount {
+    pub messages: i64,
+}
+
+/// A customer's permanent room (contract §3).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Room {
+    pub id: i64,
+    pub name: String,
+    pub is_closed: bool,
+    pub customer_id: i64,
+    pub staff_id: Option<i64>,
+    pub created_at: String,
+    pub last_message_at: String,
+    pub customer: UserSummary,
+    pub staff: Option<UserSummary>,
+    /// The latest message, if any.
+    pub messages: Vec<Message>,
+    #[oai(rename = "_count")]
+    #[serde(rename = "_count")]
+    pub count: RoomCount,
+    /// The session that is not ended, if any.
+    pub active_session: Option<Session>,
+    /// Messages from others after the caller's read marker.
+    pub unread_count: i64,
+}
+
+/// Paging facts of a history page (contract §5 `room_history`).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    pub limit: i64,
+    /// Whether older messages exist before this page (or, for a catch-up, newer ones after it).
+    pub has_more: bool,
+    /// The id to pass as `before` for the next older page, when there is one.
+    pub next_before: Option<i64>,
+    /// All messages in the room.
+    pub total: i64,
+}
+
+/// A page of a room's messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct History {
+    pub messages: Vec<Message>,
+    pub pagination: Pagination,
+}

@@ -1,0 +1,78 @@
+//! Reading event payloads by hand, so that every malformed one gets a clear `error` (a typed
+//! `Data<T>` would silently drop it), and answering with one uniform ack shape.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use socketioxide::extract::{AckSender, SocketRef};
+
+use crate::error::AppError;
+
+/// The payload as an object, or a 400 saying what was expected.
+pub fn object(data: Result<Value, impl std::fmt::Display>) -> Result<Map<String, Value>, AppError> {
+    match data {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(AppError::bad_request("payload must be a JSON object")),
+    }
+}
+
+/// A required positive integer field.
+pub fn id(map: &Map<String, Value>, field: &str) -> Result<i64, AppError> {
+    optional_id(map, field)?
+        .ok_or_else(|| AppError::bad_request(format!("{field} must be a positive integer")))
+}
+
+/// An optional positive integer field (absent or null is `None`).
+pub fn optional_id(map: &Map<String, Value>, field: &str) -> Result<Option<i64>, AppError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_i64() {
+            Some(n) if n > 0 => Ok(Some(n)),
+            _ => Err(AppError::bad_request(format!("{field} must be a positive integer"))),
+        },
+    }
+}
+
+/// A required string field.
+pub fn string(map: &Map<String, Value>, field: &str) -> Result<String, AppError> {
+    match map.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(AppError::bad_request(format!("{field} must be a string"))),
+    }
+}
+
+/// An optional string field (absent or null is `None`).
+pub fn optional_string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, AppError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(AppError::bad_request(format!("{field} must be a string"))),
+    }
+}
+
+/// A required boolean field.
+pub fn boolean(map: &Map<String, Value>, field: &str) -> Result<bool, AppError> {
+    map.get(field)
+        .and_then(Value::as_bool)
+        .ok_or_else(|| AppError::bad_request(format!("{field} must be true or false")))
+}
+
+/// Answers an event: on success the ack gets `{ok: true, ...fields}`; on failure the socket
+/// gets `error {message}` and the ack `{ok: false, error: {message}}`. The connection stays.
+pub fn reply<T: Serialize>(socket: &SocketRef, ack: AckSender, event: &str, result: Result<T, AppError>) {
+    match result {
+        Ok(fields) => {
+            let mut body = match serde_json::to_value(fields) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            };
+            body.insert("ok".into(), Value::Bool(true));
+            let _ = ack.send(&Value::Object(body));
+        }
+        Err(err) => {
+            tracing::debug!(event, sid = %socket.id, error = %err, "refused");
+            let message = err.message().to_string();
+            let _ = socket.emit("error", &json!({ "message": message }));
+            let _ = ack.send(&json!({ "ok": false, "error": { "message": message } }));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Serves socketioxide inside poem on the same port as REST.
+//!
+//! Why this exists: poem takes hyper's upgrade handle out of the request when it reads it, and
+//! its tower bridge does not put it back, so socketioxide behind a plain `.compat()` can serve
+//! long-polling but never completes a WebSocket upgrade. This endpoint sends polling requests
+//! through the bridge, and for a WebSocket upgrade answers `101` itself and hands the upgraded
+//! connection to socketioxide's `(IO, http::Request<()>)` service, which exists for this.
+
+use engineioxide::service::NotFoundService;
+use poem::endpoint::{BoxEndpoint, TowerCompatExt};
+use poem::http::{StatusCode, header};
+use poem::{Endpoint, EndpointExt, Request, Response};
+use socketioxide::service::SocketIoService;
+use tower_service::Service;
+
+type Svc = SocketIoService<NotFoundService>;
+
+/// The `/socket.io/` endpoint: polling and WebSocket transports.
+pub struct SocketIoEndpoint {
+    websocket: Svc,
+    polling: BoxEndpoint<'static, Response>,
+}
+
+impl SocketIoEndpoint {
+    pub fn new(svc: Svc) -> Self {
+        SocketIoEndpoint { websocket: svc.clone(), polling: svc.compat().map_to_response().boxed() }
+    }
+}
+
+/// The client's `Sec-WebSocket-Key` when this is an Engine.IO v4 WebSocket upgrade.
+fn websocket_key(req: &Request) -> Option<String> {
+    let upgrade = req.header(header::UPGRADE)?;
+    let query = req.uri().query().unwrap_or("");
+    let engine_io_ws = query.split('&').any(|p| p == "transport=websocket")
+        && query.split('&').any(|p| p == "EIO=4");
+    if !upgrade.eq_ignore_ascii_case("websocket") || !engine_io_ws {
+        return None;
+    }
+    req.header("sec-websocket-key").map(str::to_string)
+}
+
+impl Endpoint for SocketIoEndpoint {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let Some(key) = websocket_key(&req) else {
+            return self.polling.call(req).await;
+        };
+        let on_upgrade = req
+            .take_upgrade()
+            .map_err(|_| poem::Error::from_status(StatusCode::BAD_REQUEST))?;
+        let mut builder = poem::http::Request::builder()
+            .method(req.method().clone())
+            .uri(req.uri().clone())
+            .version(req.version());
+        for (name, value) in req.headers() {
+            builder = builder.header(name, value);
+        }
+        let handshake = builder
+            .body(())
+            .map_err(|_| poem::Error::from_status(StatusCode::BAD_REQUEST))?;
+        let mut svc = self.websocket.clone();
+        tokio::spawn(async move {
+            match on_upgrade.await {
+                Ok(io) => {
+                    if let Err(err) = svc.call((io, handshake)).await {
+                        tracing::debug!(%err, "websocket handshake refused");
+                    }
+                }
+                Err(err) => tracing::debug!(%err, "websocket upgrade failed"),
+            }
+        });
+        Ok(Response::builder()
+            .status(StatusCode::SWITCHING_PROTOCOLS)
+            .header(header::UPGRADE, "websocket")
+            .header(header::CONNECTION, "Upgrade")
+            .header(
+                "sec-websocket-accept",
+                tungstenite::handshake::derive_accept_key(key.as_bytes()),
+            )
+            .finish())
+    }
+}

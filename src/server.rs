@@ -1,0 +1,114 @@
+//! Builds the routes (/api, /socket.io, /healthz) and serves them. Taking a bound listener and
+//! a shutdown future is what lets a test start the real server on port 0.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::TcpAcceptor;
+use poem::web::Json;
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, handler, get};
+use tokio::net::TcpListener;
+
+use crate::api;
+use crate::api::body_limit::BodyLimit;
+use crate::api::error::{contract_error, error_response};
+use crate::app::App;
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::model::Role;
+use crate::realtime;
+use crate::store::{settings, users};
+
+/// Opens the database, prepares the token signer, and serves until `shutdown` resolves. Pending
+/// writes are committed before it returns.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    config.validate()?;
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let db = Db::open(&config, events_tx)?;
+    let secret = jwt_secret(&config, &db).await?;
+    let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
+    let max_body = config.max_body_bytes;
+    let app = Arc::new(App { config, db, tokens });
+    first_run_guidance(&app).await;
+
+    let (socket_io, io) = realtime::build(app.clone(), events_rx);
+    let api = api::service(app.clone());
+    let routes = Route::new()
+        .at("/healthz", get(healthz))
+        .at("/api/openapi.json", api.spec_endpoint())
+        .nest("/api/docs", api.swagger_ui())
+        .nest("/api", api.with(BodyLimit { max: max_body }))
+        .nest_no_strip("/socket.io", socket_io)
+        .data(app.clone())
+        .catch_all_error(contract_error);
+
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let acceptor = TcpAcceptor::from_tokio(listener).map_err(|e| e.to_string())?;
+    println!("Frontdesk listening on http://{addr}");
+    tracing::info!(%addr, db = %app.config.db_path.display(), "listening");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let io_for_close = io.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        io_for_close.close().await;
+        let _ = stop_tx.send(());
+    });
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            routes,
+            async {
+                let _ = stop_rx.await;
+            },
+            Some(Duration::from_secs(3)),
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The configured secret, or the one generated on first run and kept in the database so that
+/// tokens survive a restart.
+async fn jwt_secret(config: &Config, db: &Db) -> Result<String, String> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.clone());
+    }
+    let mut bytes = [0u8; 48];
+    rand::fill(&mut bytes);
+    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    db.write(move |conn| {
+        settings::get_or_insert(conn, "jwt_secret", &fresh).map(crate::db::Outcome::quiet)
+    })
+    .await
+    .map_err(|e| format!("cannot keep the generated JWT secret: {e}"))
+}
+
+/// A new shop with no admin is told exactly how to make one.
+async fn first_run_guidance(app: &App) {
+    let admins = app.db.read(|conn| users::count_active_with_role(conn, Role::Admin)).await;
+    if matches!(admins, Ok(0)) {
+        let db = app.config.db_path.display();
+        println!(
+            "No admin account yet. Create one (it works while the server runs):\n  \
+             frontdesk user create --role admin --username admin --password '<at least 8 chars>' --db {db}"
+        );
+    }
+}
+
+/// 200 when the database answers; 503 otherwise.
+#[handler]
+async fn healthz(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Response {
+    let probe = app
+        .db
+        .read(|conn| Ok::<_, AppError>(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await;
+    match probe {
+        Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => error_response(poem::http::StatusCode::SERVICE_UNAVAILABLE, e.message()),
+    }
+}

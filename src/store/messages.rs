@@ -1,0 +1,147 @@
+//! SQL for messages and read markers, and assembling the `Message` shape.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::error::AppError;
+use crate::model::{Message, Role, Sender};
+use crate::time::format_ms;
+
+const SELECT: &str = "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
+        m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role
+    FROM messages m JOIN users u ON u.id = m.sender_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let role: String = r.get(11)?;
+    Ok(Message {
+        id: r.get(0)?,
+        content: r.get(1)?,
+        created_at: format_ms(r.get(2)?),
+        room_id: r.get(3)?,
+        session_id: r.get(4)?,
+        client_message_id: r.get(5)?,
+        sender: Sender {
+            id: r.get(6)?,
+            user_name: r.get(7)?,
+            first_name: r.get(8)?,
+            last_name: r.get(9)?,
+            avatar: r.get(10)?,
+            role: Role::parse(&role).unwrap_or(Role::Customer),
+        },
+    })
+}
+
+/// The fields of a message about to be stored.
+pub struct NewMessage<'a> {
+    pub room_id: i64,
+    pub session_id: Option<i64>,
+    pub sender_id: i64,
+    pub content: &'a str,
+    pub client_message_id: Option<&'a str>,
+}
+
+pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
+    conn.prepare_cached(
+        "INSERT INTO messages (room_id, session_id, sender_id, content, client_message_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![m.room_id, m.session_id, m.sender_id, m.content, m.client_message_id, now])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
+    let sql = format!("{SELECT} WHERE m.id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+}
+
+/// The message a sender already stored under this `clientMessageId`, if any.
+pub fn by_client_id(
+    conn: &Connection,
+    sender_id: i64,
+    client_message_id: &str,
+) -> Result<Option<Message>, AppError> {
+    let sql = format!("{SELECT} WHERE m.sender_id = ?1 AND m.client_message_id = ?2");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![sender_id, client_message_id], from_row)
+        .optional()?)
+}
+
+pub fn latest(conn: &Connection, room_id: i64) -> Result<Option<Message>, AppError> {
+    let sql = format!("{SELECT} WHERE m.room_id = ?1 ORDER BY m.id DESC LIMIT 1");
+    Ok(conn.prepare_cached(&sql)?.query_row([room_id], from_row).optional()?)
+}
+
+/// Up to `limit` messages older than `before` (or the newest), oldest first, and whether
+/// older ones remain.
+pub fn page_before(
+    conn: &Connection,
+    room_id: i64,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<(Vec<Message>, bool), AppError> {
+    let sql = format!(
+        "{SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+    );
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![room_id, before.unwrap_or(i64::MAX), limit + 1], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    rows.reverse();
+    Ok((rows, has_more))
+}
+
+/// Up to `limit` messages newer than `after`, oldest first, and whether newer ones remain.
+pub fn page_after(
+    conn: &Connection,
+    room_id: i64,
+    after: i64,
+    limit: u32,
+) -> Result<(Vec<Message>, bool), AppError> {
+    let sql = format!("{SELECT} WHERE m.room_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3");
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![room_id, after, limit + 1], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, has_more))
+}
+
+pub fn exists_in_room(conn: &Connection, room_id: i64, id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2")?
+        .query_row(params![id, room_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Messages from others after the user's read marker.
+pub fn unread_count(conn: &Connection, room_id: i64, user_id: i64) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM messages WHERE room_id = ?1 AND sender_id <> ?2
+               AND id > coalesce((SELECT message_id FROM read_markers
+                                  WHERE user_id = ?2 AND room_id = ?1), 0)",
+        )?
+        .query_row(params![room_id, user_id], |r| r.get(0))?)
+}
+
+/// Moves the user's read marker forward (never back); returns the marker now stored.
+pub fn mark_read(
+    conn: &Connection,
+    user_id: i64,
+    room_id: i64,
+    message_id: i64,
+) -> Result<i64, AppError> {
+    conn.prepare_cached(
+        "INSERT INTO read_markers (user_id, room_id, message_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id, room_id) DO UPDATE
+         SET message_id = max(message_id, excluded.message_id)",
+    )?
+    .execute(params![user_id, room_id, message_id])?;
+    Ok(conn
+        .prepare_cached("SELECT message_id FROM read_markers WHERE user_id = ?1 AND room_id = ?2")?
+        .query_row(params![user_id, room_id], |r| r.get(0))?)
+}

@@ -1,0 +1,201 @@
+//! SQL for users.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::error::AppError;
+use crate::model::{Role, UserProfile, UserSummary};
+use crate::time::format_ms;
+
+/// A stored user, secrets included; never sent to a client as it is.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub user_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar: Option<String>,
+    pub is_active: bool,
+    pub token_version: i64,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    pub fn summary(&self) -> UserSummary {
+        UserSummary {
+            id: self.id,
+            user_name: self.user_name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            avatar: self.avatar.clone(),
+        }
+    }
+
+    pub fn profile(&self) -> UserProfile {
+        UserProfile {
+            id: self.id,
+            user_name: self.user_name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            avatar: self.avatar.clone(),
+            role: self.role,
+            is_active: self.is_active,
+            created_at: format_ms(self.created_at),
+        }
+    }
+
+    /// How staff and customers see this person named.
+    pub fn display_name(&self) -> String {
+        let full = format!("{} {}", self.first_name, self.last_name);
+        let full = full.trim();
+        if full.is_empty() { self.user_name.clone() } else { full.to_string() }
+    }
+}
+
+const COLUMNS: &str = "id, user_name, password_hash, role, first_name, last_name, avatar, \
+                       is_active, token_version, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let role: String = r.get(3)?;
+    Ok(UserRow {
+        id: r.get(0)?,
+        user_name: r.get(1)?,
+        password_hash: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Customer),
+        first_name: r.get(4)?,
+        last_name: r.get(5)?,
+        avatar: r.get(6)?,
+        is_active: r.get(7)?,
+        token_version: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+}
+
+pub fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE user_name = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([user_name], from_row).optional()?)
+}
+
+/// The fields of a user about to be created.
+pub struct NewUser<'a> {
+    pub user_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+}
+
+/// Inserts a user; a taken name (case-insensitive) is a 409.
+pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
+    let result = conn
+        .prepare_cached(
+            "INSERT INTO users (user_name, password_hash, role, first_name, last_name, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            user.user_name,
+            user.password_hash,
+            user.role.as_str(),
+            user.first_name,
+            user.last_name,
+            now
+        ]);
+    match result {
+        Ok(_) => Ok(conn.last_insert_rowid()),
+        Err(e) if super::is_unique_violation(&e) => {
+            Err(AppError::conflict("userName is already taken"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn summary(conn: &Connection, id: i64) -> Result<UserSummary, AppError> {
+    by_id(conn, id)?
+        .map(|u| u.summary())
+        .ok_or_else(|| AppError::Internal(format!("user {id} is referenced but missing")))
+}
+
+/// A page of users, newest first, optionally filtered by a name fragment and a role.
+pub fn list(
+    conn: &Connection,
+    search: Option<&str>,
+    role: Option<Role>,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<UserRow>, i64), AppError> {
+    let pattern = search.map(|s| {
+        let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let role = role.map(|r| r.as_str());
+    let filter = "(?1 IS NULL OR user_name LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\'
+                   OR last_name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR role = ?2)";
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![pattern, role, limit, offset], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = conn
+        .prepare_cached(&format!("SELECT count(*) FROM users WHERE {filter}"))?
+        .query_row(params![pattern, role], |r| r.get(0))?;
+    Ok((rows, total))
+}
+
+/// Changes names, avatar and role; `None` leaves a field as it is.
+pub fn update_profile(
+    conn: &Connection,
+    id: i64,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    avatar: Option<Option<&str>>,
+    role: Option<Role>,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE users SET first_name = coalesce(?2, first_name), last_name = coalesce(?3, last_name),
+                role = coalesce(?4, role),
+                avatar = CASE WHEN ?5 THEN ?6 ELSE avatar END,
+                token_version = token_version + (?4 IS NOT NULL AND ?4 <> role)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        first_name,
+        last_name,
+        role.map(|r| r.as_str()),
+        avatar.is_some(),
+        avatar.flatten()
+    ])?;
+    Ok(())
+}
+
+/// Sets a new password and ends every token issued before it.
+pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE users SET password_hash = ?2, token_version = token_version + 1 WHERE id = ?1",
+    )?
+    .execute(params![id, password_hash])?;
+    Ok(())
+}
+
+/// Activates or deactivates; deactivating also ends every token.
+pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE users SET is_active = ?2, token_version = token_version + (NOT ?2) WHERE id = ?1",
+    )?
+    .execute(params![id, active])?;
+    Ok(())
+}
+
+pub fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM users WHERE role = ?1 AND is_active")?
+        .query_row([role.as_str()], |r| r.get(0))?)
+}
