@@ -84,14 +84,30 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// Runs a parsed command line; the exit code says whether it worked.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::User(UserCommand::Create { role, username, password, first_name, last_name, db }) => {
-            let account = NewAccount { user_name: username, password, role, first_name, last_name };
+        Command::User(UserCommand::Create {
+            role,
+            username,
+            password,
+            first_name,
+            last_name,
+            db,
+        }) => {
+            let account = NewAccount {
+                user_name: username,
+                password,
+                role,
+                first_name,
+                last_name,
+            };
             runtime.block_on(create_user(db.db, account))
         }
         Command::User(UserCommand::List { db }) => list_users(&db.db),
@@ -155,18 +171,31 @@ async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String
     let config = Config::new(db_path);
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
     let db = Db::open(&config, events)?;
-    let user = accounts::create(&db, account).await.map_err(|e| e.to_string())?;
-    println!("created {} {} (id {})", user.role.as_str(), user.user_name, user.id);
+    let user = accounts::create(&db, account)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "created {} {} (id {})",
+        user.role.as_str(),
+        user.user_name,
+        user.id
+    );
     Ok(())
 }
 
 fn list_users(db_path: &std::path::Path) -> Result<(), String> {
     if !db_path.exists() {
-        return Err(format!("{} does not exist yet; run `frontdesk serve` first", db_path.display()));
+        return Err(format!(
+            "{} does not exist yet; run `frontdesk serve` first",
+            db_path.display()
+        ));
     }
     let conn = db::open_read_only(db_path)?;
     let (rows, total) = users::list(&conn, None, None, u32::MAX, 0).map_err(|e| e.to_string())?;
-    println!("{:>6}  {:<8}  {:<6}  {:<24}  NAME", "ID", "ROLE", "ACTIVE", "USERNAME");
+    println!(
+        "{:>6}  {:<8}  {:<6}  {:<24}  NAME",
+        "ID", "ROLE", "ACTIVE", "USERNAME"
+    );
     for u in &rows {
         let active = if u.is_active { "yes" } else { "no" };
         println!(

@@ -20,7 +20,10 @@ pub enum AppError {
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge(String),
     /// 429: too many attempts; try again after the given seconds.
-    RateLimited { message: String, retry_after_secs: u64 },
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// 503: storage is busy or full; nothing was changed, the client may retry.
     Unavailable(String),
     /// 500: our own fault; the detail is logged, the client sees a generic message.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use poem::listener::TcpAcceptor;
 use poem::web::Json;
-use poem::{EndpointExt, IntoResponse, Response, Route, Server, handler, get};
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
 use tokio::net::TcpListener;
 
 use crate::api;
@@ -90,7 +90,10 @@ async fn jwt_secret(config: &Config, db: &Db) -> Result<String, String> {
 
 /// A new shop with no admin is told exactly how to make one.
 async fn first_run_guidance(app: &App) {
-    let admins = app.db.read(|conn| users::count_active_with_role(conn, Role::Admin)).await;
+    let admins = app
+        .db
+        .read(|conn| users::count_active_with_role(conn, Role::Admin))
+        .await;
     if matches!(admins, Ok(0)) {
         let db = app.config.db_path.display();
         println!(

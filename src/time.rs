@@ -18,7 +18,13 @@ pub fn format_ms(ms: i64) -> String {
 mod tests {
     #[test]
     fn formats_with_milliseconds_and_z() {
-        assert_eq!(super::format_ms(1_704_103_200_000), "2024-01-01T10:00:00.000Z");
-        assert_eq!(super::format_ms(1_704_103_200_007), "2024-01-01T10:00:00.007Z");
+        assert_eq!(
+            super::format_ms(1_704_103_200_000),
+            "2024-01-01T10:00:00.000Z"
+        );
+        assert_eq!(
+            super::format_ms(1_704_103_200_007),
+            "2024-01-01T10:00:00.007Z"
+        );
     }
 }

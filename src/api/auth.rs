@@ -49,7 +49,10 @@ pub struct AuthResponse {
 
 impl From<SignedIn> for AuthResponse {
     fn from(s: SignedIn) -> Self {
-        AuthResponse { access_token: s.access_token, user: s.user }
+        AuthResponse {
+            access_token: s.access_token,
+            user: s.user,
+        }
     }
 }
 

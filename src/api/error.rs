@@ -62,7 +62,8 @@ pub enum ApiError {
 
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
-        let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = Json(ErrorBody::new(status, err.message()));
         match err {
             AppError::BadRequest(_) => ApiError::BadRequest(body),
@@ -71,9 +72,9 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => ApiError::NotFound(body),
             AppError::Conflict(_) => ApiError::Conflict(body),
             AppError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(body),
-            AppError::RateLimited { retry_after_secs, .. } => {
-                ApiError::TooManyRequests(body, retry_after_secs)
-            }
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => ApiError::TooManyRequests(body, retry_after_secs),
             AppError::Unavailable(_) => ApiError::Unavailable(body),
             AppError::Internal(_) => ApiError::Internal(body),
         }
@@ -109,5 +110,7 @@ pub async fn contract_error(err: poem::Error) -> Response {
 
 /// A response with the contract's error body.
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
-    Json(ErrorBody::new(status, message)).with_status(status).into_response()
+    Json(ErrorBody::new(status, message))
+        .with_status(status)
+        .into_response()
 }

@@ -28,7 +28,15 @@ enum ApiTags {
 }
 
 /// The whole REST API, mounted at `/api`.
-pub type Api = OpenApiService<(auth::AuthApi, rooms::RoomsApi, sessions::SessionsApi, users::UsersApi), ()>;
+pub type Api = OpenApiService<
+    (
+        auth::AuthApi,
+        rooms::RoomsApi,
+        sessions::SessionsApi,
+        users::UsersApi,
+    ),
+    (),
+>;
 
 /// Builds the API with its spec metadata.
 pub fn service(app: Arc<App>) -> Api {

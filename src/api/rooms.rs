@@ -42,7 +42,9 @@ impl RoomsApi {
         offset: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<Room>>> {
         let limit = self.app.config.page_limit(limit.0);
-        Ok(Json(rooms::list_mine(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+        Ok(Json(
+            rooms::list_mine(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
+        ))
     }
 
     /// Rooms with no staff member that have a message or an active session, latest activity first.
@@ -54,7 +56,9 @@ impl RoomsApi {
         offset: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<Room>>> {
         let limit = self.app.config.page_limit(limit.0);
-        Ok(Json(rooms::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+        Ok(Json(
+            rooms::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
+        ))
     }
 
     /// Assigned rooms: all of them for an admin, the caller's own for staff.
@@ -66,7 +70,9 @@ impl RoomsApi {
         offset: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<Room>>> {
         let limit = self.app.config.page_limit(limit.0);
-        Ok(Json(rooms::assigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+        Ok(Json(
+            rooms::assigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
+        ))
     }
 
     /// One room.
@@ -87,7 +93,9 @@ impl RoomsApi {
         before: Query<Option<i64>>,
     ) -> ApiResult<Json<History>> {
         let limit = self.app.config.page_limit(limit.0);
-        Ok(Json(messages::history(&self.app.db, &auth.0, id.0, limit, before.0).await?))
+        Ok(Json(
+            messages::history(&self.app.db, &auth.0, id.0, limit, before.0).await?,
+        ))
     }
 
     /// The room's sessions, newest first.
@@ -100,7 +108,8 @@ impl RoomsApi {
         offset: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<Session>>> {
         let limit = self.app.config.page_limit(limit.0);
-        let list = rooms::sessions(&self.app.db, &auth.0, id.0, limit, offset.0.unwrap_or(0)).await?;
+        let list =
+            rooms::sessions(&self.app.db, &auth.0, id.0, limit, offset.0.unwrap_or(0)).await?;
         Ok(Json(list))
     }
 

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::OpenApi;
 
 use super::ApiTags;
 use super::error::ApiResult;
@@ -28,7 +28,9 @@ impl SessionsApi {
         offset: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<Session>>> {
         let limit = self.app.config.page_limit(limit.0);
-        Ok(Json(sessions::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?))
+        Ok(Json(
+            sessions::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
+        ))
     }
 
     /// One session.

@@ -89,7 +89,9 @@ impl UsersApi {
             first_name: b.first_name,
             last_name: b.last_name,
         };
-        Ok(UserCreated::Created(Json(accounts::create(&self.app.db, account).await?)))
+        Ok(UserCreated::Created(Json(
+            accounts::create(&self.app.db, account).await?,
+        )))
     }
 
     /// One user.
@@ -119,18 +121,24 @@ impl UsersApi {
             role: b.role,
             password: b.password,
         };
-        Ok(Json(accounts::update(&self.app.db, &auth.0, id.0, changes).await?))
+        Ok(Json(
+            accounts::update(&self.app.db, &auth.0, id.0, changes).await?,
+        ))
     }
 
     /// Deactivates: the user can no longer sign in, and their tokens and sockets end at once.
     #[oai(path = "/:id/deactivate", method = "post")]
     async fn deactivate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
-        Ok(Json(accounts::set_active(&self.app.db, &auth.0, id.0, false).await?))
+        Ok(Json(
+            accounts::set_active(&self.app.db, &auth.0, id.0, false).await?,
+        ))
     }
 
     /// Reactivates a deactivated user.
     #[oai(path = "/:id/activate", method = "post")]
     async fn activate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
-        Ok(Json(accounts::set_active(&self.app.db, &auth.0, id.0, true).await?))
+        Ok(Json(
+            accounts::set_active(&self.app.db, &auth.0, id.0, true).await?,
+        ))
     }
 }

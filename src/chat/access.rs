@@ -15,7 +15,11 @@ pub struct RoomFacts {
 
 impl RoomFacts {
     pub fn of(room: &RoomRow, has_open_session: bool) -> RoomFacts {
-        RoomFacts { customer_id: room.customer_id, staff_id: room.staff_id, has_open_session }
+        RoomFacts {
+            customer_id: room.customer_id,
+            staff_id: room.staff_id,
+            has_open_session,
+        }
     }
 }
 
@@ -29,7 +33,11 @@ pub fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
         }
         Role::Admin => true,
     };
-    if allowed { Ok(()) } else { Err(AppError::forbidden("You do not have access to this room")) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("You do not have access to this room"))
+    }
 }
 
 /// How a message from the caller may go into a room.
@@ -46,11 +54,15 @@ pub enum SendRight {
 pub fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
     match caller.role {
         Role::Customer if room.customer_id == caller.id => Ok(SendRight::Allowed),
-        Role::Customer => Err(AppError::forbidden("You can only send messages in your own room")),
+        Role::Customer => Err(AppError::forbidden(
+            "You can only send messages in your own room",
+        )),
         _ if room.staff_id.is_none() => Ok(SendRight::AutoAssign),
         Role::Admin => Ok(SendRight::Allowed),
         _ if room.staff_id == Some(caller.id) => Ok(SendRight::Allowed),
-        _ => Err(AppError::forbidden("This room is assigned to another staff member")),
+        _ => Err(AppError::forbidden(
+            "This room is assigned to another staff member",
+        )),
     }
 }
 
@@ -59,9 +71,13 @@ pub fn open_session(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
     if caller.role == Role::Customer && room.customer_id == caller.id {
         Ok(())
     } else if caller.role == Role::Customer {
-        Err(AppError::forbidden("You can only open sessions in your own room"))
+        Err(AppError::forbidden(
+            "You can only open sessions in your own room",
+        ))
     } else {
-        Err(AppError::forbidden("Only the room's customer can open a session"))
+        Err(AppError::forbidden(
+            "Only the room's customer can open a session",
+        ))
     }
 }
 
@@ -70,7 +86,9 @@ pub fn claim_session(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {
         Ok(())
     } else {
-        Err(AppError::forbidden("Only staff and admins can claim sessions"))
+        Err(AppError::forbidden(
+            "Only staff and admins can claim sessions",
+        ))
     }
 }
 
@@ -88,7 +106,9 @@ pub fn end_session(
     if allowed {
         Ok(())
     } else {
-        Err(AppError::forbidden("Only the staff member who claimed this session can end it"))
+        Err(AppError::forbidden(
+            "Only the staff member who claimed this session can end it",
+        ))
     }
 }
 
@@ -97,11 +117,17 @@ pub fn see_queues(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {
         Ok(())
     } else {
-        Err(AppError::forbidden("Only staff and admins can see the queues"))
+        Err(AppError::forbidden(
+            "Only staff and admins can see the queues",
+        ))
     }
 }
 
 /// User management is for admins.
 pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() { Ok(()) } else { Err(AppError::forbidden("Only admins can manage users")) }
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only admins can manage users"))
+    }
 }

@@ -35,7 +35,9 @@ async fn hash(password: String) -> Result<String, AppError> {
 }
 
 async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// A hash to check unknown user names against, so a wrong name takes as long as a wrong password.
@@ -79,8 +81,13 @@ pub async fn register(
     first_name: String,
     last_name: String,
 ) -> Result<SignedIn, AppError> {
-    let account =
-        NewAccount { user_name, password, role: Role::Customer, first_name, last_name };
+    let account = NewAccount {
+        user_name,
+        password,
+        role: Role::Customer,
+        first_name,
+        last_name,
+    };
     let user = create(db, account).await?;
     let access_token = tokens.issue(user.id, user.role, 0)?;
     Ok(SignedIn { access_token, user })
@@ -94,7 +101,9 @@ pub async fn login(
     password: String,
 ) -> Result<SignedIn, AppError> {
     let wrong = || AppError::unauthorized("Invalid username or password");
-    let found = db.read(move |conn| users::by_name(conn, &user_name)).await?;
+    let found = db
+        .read(move |conn| users::by_name(conn, &user_name))
+        .await?;
     let Some(user) = found else {
         verify(password, decoy_hash().to_string()).await;
         return Err(wrong());
@@ -106,7 +115,10 @@ pub async fn login(
         return Err(AppError::unauthorized("Account is deactivated"));
     }
     let access_token = tokens.issue(user.id, user.role, user.token_version)?;
-    Ok(SignedIn { access_token, user: user.profile() })
+    Ok(SignedIn {
+        access_token,
+        user: user.profile(),
+    })
 }
 
 /// The caller's own profile.
@@ -137,9 +149,12 @@ pub async fn list(
     offset: u32,
 ) -> Result<(Vec<UserProfile>, i64), AppError> {
     access::manage_users(caller)?;
-    let search = search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let (rows, total) =
-        db.read(move |conn| users::list(conn, search.as_deref(), role, limit, offset)).await?;
+    let search = search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let (rows, total) = db
+        .read(move |conn| users::list(conn, search.as_deref(), role, limit, offset))
+        .await?;
     Ok((rows.iter().map(users::UserRow::profile).collect(), total))
 }
 
@@ -163,9 +178,15 @@ pub async fn update(
     changes: UserChanges,
 ) -> Result<UserProfile, AppError> {
     access::manage_users(caller)?;
-    let first = changes.first_name.as_deref().map(|s| validate::person_name("firstName", s));
+    let first = changes
+        .first_name
+        .as_deref()
+        .map(|s| validate::person_name("firstName", s));
     let first = first.transpose()?.map(str::to_string);
-    let last = changes.last_name.as_deref().map(|s| validate::person_name("lastName", s));
+    let last = changes
+        .last_name
+        .as_deref()
+        .map(|s| validate::person_name("lastName", s));
     let last = last.transpose()?.map(str::to_string);
     let avatar = match &changes.avatar {
         Some(Some(a)) => Some(Some(validate::avatar(a)?.to_string())),
@@ -193,10 +214,21 @@ pub async fn update(
             }
         }
         let avatar_ref = avatar.as_ref().map(|a| a.as_deref());
-        users::update_profile(conn, id, first.as_deref(), last.as_deref(), avatar_ref, role)?;
+        users::update_profile(
+            conn,
+            id,
+            first.as_deref(),
+            last.as_deref(),
+            avatar_ref,
+            role,
+        )?;
         let mut events = Vec::new();
         if let Some(h) = &password_hash {
             users::set_password(conn, id, h)?;
+        }
+        // A new password or role ends the user's tokens (see users::update_profile), so their
+        // live sockets close too and reconnect with what they now are.
+        if password_hash.is_some() || role.is_some_and(|r| r != user.role) {
             events.push(Event::UserRevoked(id));
         }
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
@@ -223,7 +255,11 @@ pub async fn set_active(
         }
         users::set_active(conn, id, active)?;
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
-        let events = if active { Vec::new() } else { vec![Event::UserRevoked(id)] };
+        let events = if active {
+            Vec::new()
+        } else {
+            vec![Event::UserRevoked(id)]
+        };
         Ok(Outcome::with(user.profile(), events))
     })
     .await

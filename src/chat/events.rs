@@ -18,7 +18,11 @@ pub enum Event {
     /// A room was assigned or had activity while unassigned: `room_updated` to staff.
     RoomUpdated(RoomActivity),
     /// A read marker moved: `messages_read` to the room.
-    MessagesRead { room_id: i64, user_id: i64, message_id: i64 },
+    MessagesRead {
+        room_id: i64,
+        user_id: i64,
+        message_id: i64,
+    },
     /// The user's tokens were revoked (deactivated, password changed): close their sockets.
     UserRevoked(i64),
 }

@@ -39,11 +39,14 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
             && let Some(original) = messages::by_client_id(conn, caller.id, key)?
         {
             if original.room_id != room_id {
-                return Err(AppError::conflict("clientMessageId was already used in another room"));
+                return Err(AppError::conflict(
+                    "clientMessageId was already used in another room",
+                ));
             }
             return Ok(Outcome::quiet(original));
         }
-        let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let room =
+            rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
         let right = access::send(&caller, &RoomFacts::of(&room, false))?;
         let active = sessions::active_for_room(conn, room_id)?;
         let now = now_ms();
@@ -72,7 +75,11 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
         if assigned || room.staff_id.is_none() {
             events.push(Event::RoomUpdated(RoomActivity {
                 room_id,
-                staff_id: if assigned { Some(caller.id) } else { room.staff_id },
+                staff_id: if assigned {
+                    Some(caller.id)
+                } else {
+                    room.staff_id
+                },
                 reason: if assigned { "assigned" } else { "message" },
                 last_message_at: format_ms(now),
                 message: Some(message.clone()),
@@ -96,10 +103,21 @@ pub async fn history(
     db.read(move |conn| {
         let room = visible(conn, &caller, room_id)?;
         let (messages, has_more) = messages::page_before(conn, room_id, before, limit)?;
-        let next_before = if has_more { messages.first().map(|m| m.id) } else { None };
-        let pagination =
-            Pagination { limit: limit as i64, has_more, next_before, total: room.message_count };
-        Ok(History { messages, pagination })
+        let next_before = if has_more {
+            messages.first().map(|m| m.id)
+        } else {
+            None
+        };
+        let pagination = Pagination {
+            limit: limit as i64,
+            has_more,
+            next_before,
+            total: room.message_count,
+        };
+        Ok(History {
+            messages,
+            pagination,
+        })
     })
     .await
 }
@@ -117,15 +135,27 @@ pub async fn catch_up(
     db.read(move |conn| {
         let room = visible(conn, &caller, room_id)?;
         let (messages, has_more) = messages::page_after(conn, room_id, after, max)?;
-        let pagination =
-            Pagination { limit: max as i64, has_more, next_before: None, total: room.message_count };
-        Ok(History { messages, pagination })
+        let pagination = Pagination {
+            limit: max as i64,
+            has_more,
+            next_before: None,
+            total: room.message_count,
+        };
+        Ok(History {
+            messages,
+            pagination,
+        })
     })
     .await
 }
 
 /// Moves the caller's read marker in a room forward to `message_id`.
-pub async fn mark_read(db: &Db, caller: &Caller, room_id: i64, message_id: i64) -> Result<i64, AppError> {
+pub async fn mark_read(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    message_id: i64,
+) -> Result<i64, AppError> {
     validate::id("roomId", room_id)?;
     validate::id("messageId", message_id)?;
     let caller = caller.clone();
@@ -135,7 +165,11 @@ pub async fn mark_read(db: &Db, caller: &Caller, room_id: i64, message_id: i64) 
             return Err(AppError::not_found("Message not found in this room"));
         }
         let marker = messages::mark_read(conn, caller.id, room_id, message_id)?;
-        let event = Event::MessagesRead { room_id, user_id: caller.id, message_id: marker };
+        let event = Event::MessagesRead {
+            room_id,
+            user_id: caller.id,
+            message_id: marker,
+        };
         Ok(Outcome::with(marker, vec![event]))
     })
     .await

@@ -11,12 +11,17 @@ use crate::store::rooms::{self, RoomFilter, RoomRow};
 use crate::store::sessions;
 
 /// Loads a room the caller may see: 404 when it does not exist, 403 when it is not theirs.
-pub(crate) fn visible(conn: &Connection, caller: &Caller, room_id: i64) -> Result<RoomRow, AppError> {
+pub(crate) fn visible(
+    conn: &Connection,
+    caller: &Caller,
+    room_id: i64,
+) -> Result<RoomRow, AppError> {
     let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
     let has_open_session = caller.role == Role::Staff
         && room.staff_id.is_some()
         && room.staff_id != Some(caller.id)
-        && sessions::active_for_room(conn, room_id)?.is_some_and(|s| s.status == SessionStatus::Open);
+        && sessions::active_for_room(conn, room_id)?
+            .is_some_and(|s| s.status == SessionStatus::Open);
     access::view_room(caller, &RoomFacts::of(&room, has_open_session))?;
     Ok(room)
 }
@@ -26,7 +31,12 @@ fn views(conn: &Connection, rows: &[RoomRow], viewer: i64) -> Result<Vec<Room>, 
 }
 
 /// `GET /chat/rooms`: a customer's own room; staff, the rooms assigned to them; admins, all.
-pub async fn list_mine(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+pub async fn list_mine(
+    db: &Db,
+    caller: &Caller,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Room>, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
         let rows = match caller.role {
@@ -44,7 +54,12 @@ pub async fn list_mine(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Res
 }
 
 /// Rooms nobody is assigned to that have a message or an active session, latest activity first.
-pub async fn unassigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+pub async fn unassigned(
+    db: &Db,
+    caller: &Caller,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Room>, AppError> {
     access::see_queues(caller)?;
     let viewer = caller.id;
     db.read(move |conn| {
@@ -55,9 +70,18 @@ pub async fn unassigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Re
 }
 
 /// Assigned rooms: every one for an admin, the caller's own for staff.
-pub async fn assigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Room>, AppError> {
+pub async fn assigned(
+    db: &Db,
+    caller: &Caller,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Room>, AppError> {
     access::see_queues(caller)?;
-    let filter = if caller.is_admin() { RoomFilter::Assigned } else { RoomFilter::AssignedTo(caller.id) };
+    let filter = if caller.is_admin() {
+        RoomFilter::Assigned
+    } else {
+        RoomFilter::AssignedTo(caller.id)
+    };
     let viewer = caller.id;
     db.read(move |conn| {
         let rows = rooms::list(conn, filter, limit, offset)?;
@@ -98,5 +122,6 @@ pub async fn sessions(
 /// Checks that the caller may see (and so join) a room, without building its view.
 pub async fn ensure_visible(db: &Db, caller: &Caller, room_id: i64) -> Result<(), AppError> {
     let caller = caller.clone();
-    db.read(move |conn| visible(conn, &caller, room_id).map(|_| ())).await
+    db.read(move |conn| visible(conn, &caller, room_id).map(|_| ()))
+        .await
 }

@@ -11,15 +11,24 @@ use crate::store::{rooms, sessions, users};
 use crate::time::{format_ms, now_ms};
 
 /// Opens a session in the caller's room (409 if one is already active).
-pub async fn open(db: &Db, caller: &Caller, room_id: i64, title: &str) -> Result<Session, AppError> {
+pub async fn open(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    title: &str,
+) -> Result<Session, AppError> {
     let title = validate::title(title)?.to_string();
     let caller = caller.clone();
     db.write(move |conn| {
-        let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let room =
+            rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
         access::open_session(&caller, &RoomFacts::of(&room, false))?;
         let id = sessions::insert(conn, room_id, &title, now_ms())?;
         let session = load(conn, id)?;
-        Ok(Outcome::with(session.clone(), vec![Event::SessionCreated(session)]))
+        Ok(Outcome::with(
+            session.clone(),
+            vec![Event::SessionCreated(session)],
+        ))
     })
     .await
 }
@@ -49,7 +58,9 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
                     None => None,
                 };
                 let holder = holder.unwrap_or_else(|| "another staff member".into());
-                return Err(AppError::conflict(format!("Session already claimed by {holder}")));
+                return Err(AppError::conflict(format!(
+                    "Session already claimed by {holder}"
+                )));
             }
             SessionStatus::Open => {}
         }
@@ -88,7 +99,10 @@ pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
         }
         sessions::end(conn, session_id, now_ms())?;
         let session = load(conn, session_id)?;
-        Ok(Outcome::with(session.clone(), vec![Event::SessionEnded(session)]))
+        Ok(Outcome::with(
+            session.clone(),
+            vec![Event::SessionEnded(session)],
+        ))
     })
     .await
 }
@@ -108,10 +122,18 @@ pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
 }
 
 /// The queue: `OPEN` sessions, oldest first.
-pub async fn unassigned(db: &Db, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Session>, AppError> {
+pub async fn unassigned(
+    db: &Db,
+    caller: &Caller,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Session>, AppError> {
     access::see_queues(caller)?;
     db.read(move |conn| {
-        sessions::list_open(conn, limit, offset)?.iter().map(|s| sessions::view(conn, s)).collect()
+        sessions::list_open(conn, limit, offset)?
+            .iter()
+            .map(|s| sessions::view(conn, s))
+            .collect()
     })
     .await
 }

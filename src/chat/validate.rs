@@ -5,7 +5,8 @@ use crate::error::AppError;
 /// `userName`: 3 to 50 of letters, digits, `_`, `.` and `-`.
 pub fn user_name(s: &str) -> Result<&str, AppError> {
     let ok = (3..=50).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if ok {
         Ok(s)
     } else {
@@ -21,7 +22,9 @@ pub fn password(s: &str) -> Result<&str, AppError> {
     if (8..=128).contains(&n) {
         Ok(s)
     } else {
-        Err(AppError::bad_request("password must be 8 to 128 characters"))
+        Err(AppError::bad_request(
+            "password must be 8 to 128 characters",
+        ))
     }
 }
 
@@ -31,7 +34,9 @@ pub fn person_name<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
     if t.chars().count() <= 50 && !t.chars().any(char::is_control) {
         Ok(t)
     } else {
-        Err(AppError::bad_request(format!("{field} must be at most 50 characters")))
+        Err(AppError::bad_request(format!(
+            "{field} must be at most 50 characters"
+        )))
     }
 }
 
@@ -41,7 +46,9 @@ pub fn avatar(s: &str) -> Result<&str, AppError> {
     if t.len() <= 500 && (t.starts_with("https://") || t.starts_with("http://")) {
         Ok(t)
     } else {
-        Err(AppError::bad_request("avatar must be an http(s) link of at most 500 characters"))
+        Err(AppError::bad_request(
+            "avatar must be an http(s) link of at most 500 characters",
+        ))
     }
 }
 
@@ -52,7 +59,9 @@ fn bounded_text<'a>(field: &str, s: &'a str, max: usize) -> Result<&'a str, AppE
     if n >= 1 && n <= max {
         Ok(t)
     } else {
-        Err(AppError::bad_request(format!("{field} must be 1 to {max} characters")))
+        Err(AppError::bad_request(format!(
+            "{field} must be 1 to {max} characters"
+        )))
     }
 }
 
@@ -72,7 +81,9 @@ pub fn client_message_id(s: &str) -> Result<&str, AppError> {
     if (1..=64).contains(&n) {
         Ok(s)
     } else {
-        Err(AppError::bad_request("clientMessageId must be 1 to 64 characters"))
+        Err(AppError::bad_request(
+            "clientMessageId must be 1 to 64 characters",
+        ))
     }
 }
 
@@ -81,7 +92,9 @@ pub fn id(field: &str, value: i64) -> Result<i64, AppError> {
     if value > 0 {
         Ok(value)
     } else {
-        Err(AppError::bad_request(format!("{field} must be a positive integer")))
+        Err(AppError::bad_request(format!(
+            "{field} must be a positive integer"
+        )))
     }
 }
 

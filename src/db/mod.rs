@@ -29,7 +29,10 @@ pub struct Outcome<T> {
 impl<T> Outcome<T> {
     /// A change that nobody else needs to hear about.
     pub fn quiet(value: T) -> Self {
-        Outcome { value, events: Vec::new() }
+        Outcome {
+            value,
+            events: Vec::new(),
+        }
     }
 
     /// A change with the events that announce it.

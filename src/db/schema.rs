@@ -25,7 +25,9 @@ const STEPS: &[&str] = &[
 pub fn apply(conn: &mut Connection) -> Result<(), String> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| format!("cannot read the schema version ({e}); is this a Frontdesk database?"))?;
+        .map_err(|e| {
+            format!("cannot read the schema version ({e}); is this a Frontdesk database?")
+        })?;
     if version > LATEST_VERSION {
         return Err(format!(
             "it was written by a newer Frontdesk (schema version {version}, this build knows \
@@ -37,7 +39,8 @@ pub fn apply(conn: &mut Connection) -> Result<(), String> {
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| e.to_string())?;
     if fresh {
-        tx.execute_batch(SCHEMA).map_err(|e| format!("cannot create the schema: {e}"))?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|e| format!("cannot create the schema: {e}"))?;
     } else {
         let from = version.max(1);
         for (i, step) in STEPS.iter().enumerate().skip((from - 1) as usize) {
@@ -45,9 +48,11 @@ pub fn apply(conn: &mut Connection) -> Result<(), String> {
                 .map_err(|e| format!("upgrade to schema version {} failed: {e}", i + 2))?;
         }
         // Indexes and tables that are new in schema.sql but harmless to re-state.
-        tx.execute_batch(SCHEMA).map_err(|e| format!("cannot complete the schema: {e}"))?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|e| format!("cannot complete the schema: {e}"))?;
     }
-    tx.pragma_update(None, "user_version", LATEST_VERSION).map_err(|e| e.to_string())?;
+    tx.pragma_update(None, "user_version", LATEST_VERSION)
+        .map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())
 }
 

@@ -45,7 +45,9 @@ where
     F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send,
 {
     fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
-        let Some(rule) = self.rule.take() else { return false };
+        let Some(rule) = self.rule.take() else {
+            return false;
+        };
         match rule(conn) {
             Ok(outcome) => {
                 events.extend(outcome.events);
@@ -100,7 +102,11 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = TypedJob { rule: Some(rule), result: None, reply };
+        let job = TypedJob {
+            rule: Some(rule),
+            result: None,
+            reply,
+        };
         self.jobs
             .send(Box::new(job))
             .await
@@ -167,7 +173,11 @@ fn run_batch(
         }
         let mut events = Vec::new();
         let kept = job.run(conn, &mut events);
-        let end = if kept { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if kept {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         if let Err(e) = conn.execute_batch(end) {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(e.into());

@@ -14,7 +14,9 @@ pub async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
         let Some(ns) = io.of(NAMESPACE) else { continue };
         let sent = match event {
             Event::MessageCreated(message) => {
-                ns.to(room_key(message.room_id)).emit("new_message", &message).await
+                ns.to(room_key(message.room_id))
+                    .emit("new_message", &message)
+                    .await
             }
             Event::SessionCreated(session) => {
                 let to = [STAFF_ROOM.to_string(), room_key(session.room_id)];
@@ -26,9 +28,10 @@ pub async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 });
                 let room = room_key(session.room_id);
                 let first = ns.to(room.clone()).emit("session_joined", &joined).await;
-                let second = io
-                    .of(NAMESPACE)
-                    .map(|ns| ns.to([STAFF_ROOM.to_string(), room]).emit("session_updated", &session));
+                let second = io.of(NAMESPACE).map(|ns| {
+                    ns.to([STAFF_ROOM.to_string(), room])
+                        .emit("session_updated", &session)
+                });
                 match second {
                     Some(fut) => first.and(fut.await),
                     None => first,
@@ -39,7 +42,11 @@ pub async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 ns.to(to).emit("session_updated", &session).await
             }
             Event::RoomUpdated(activity) => ns.to(STAFF_ROOM).emit("room_updated", &activity).await,
-            Event::MessagesRead { room_id, user_id, message_id } => {
+            Event::MessagesRead {
+                room_id,
+                user_id,
+                message_id,
+            } => {
                 let body = json!({ "roomId": room_id, "userId": user_id, "messageId": message_id });
                 ns.to(room_key(room_id)).emit("messages_read", &body).await
             }

@@ -64,10 +64,13 @@ async fn join_room(
             }
         };
         let history = history.inspect_err(|_| socket.leave(key.clone()))?;
-        let _ = socket
-            .emit("joined_room", &json!({ "roomId": room_id, "message": "Successfully joined room" }));
+        let _ = socket.emit(
+            "joined_room",
+            &json!({ "roomId": room_id, "message": "Successfully joined room" }),
+        );
         let _ = socket.emit("room_history", &history);
-        let joined = json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
+        let joined =
+            json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
         let _ = socket.to(key).emit("user_joined", &joined).await;
         Ok::<_, AppError>(json!({ "roomId": room_id }))
     }
@@ -87,7 +90,8 @@ async fn leave_room(
         let key = room_key(room_id);
         if socket.rooms().iter().any(|r| r == &key) {
             socket.leave(key.clone());
-            let left = json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
+            let left =
+                json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
             let _ = socket.to(key).emit("user_left", &left).await;
         }
         Ok::<_, AppError>(json!({ "roomId": room_id }))
@@ -149,8 +153,12 @@ async fn leave_session(
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
         let session = sessions::get(&app.db, &caller, session_id).await?;
-        let left = json!({ "sessionId": session_id, "userId": caller.id, "userName": caller.user_name });
-        let _ = socket.within(room_key(session.room_id)).emit("session_left", &left).await;
+        let left =
+            json!({ "sessionId": session_id, "userId": caller.id, "userName": caller.user_name });
+        let _ = socket
+            .within(room_key(session.room_id))
+            .emit("session_left", &left)
+            .await;
         Ok::<_, AppError>(json!({ "sessionId": session_id }))
     }
     .await;

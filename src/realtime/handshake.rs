@@ -37,9 +37,15 @@ pub async fn authenticate(
     State(app): State<Arc<App>>,
     TryData(auth): TryData<Value>,
 ) -> Result<(), Unauthorized> {
-    let from_auth = auth.ok().and_then(|v| v.get("token")?.as_str().map(str::to_string));
-    let token = from_auth.or_else(|| query_token(&socket)).ok_or(Unauthorized)?;
-    let caller = check_token(&app.db, &app.tokens, &token).await.map_err(|_| Unauthorized)?;
+    let from_auth = auth
+        .ok()
+        .and_then(|v| v.get("token")?.as_str().map(str::to_string));
+    let token = from_auth
+        .or_else(|| query_token(&socket))
+        .ok_or(Unauthorized)?;
+    let caller = check_token(&app.db, &app.tokens, &token)
+        .await
+        .map_err(|_| Unauthorized)?;
     socket.extensions.insert(caller);
     Ok(())
 }

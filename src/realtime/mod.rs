@@ -46,7 +46,10 @@ pub fn build(app: Arc<App>, events: UnboundedReceiver<Event>) -> (SocketIoEndpoi
         .max_buffer_size(limits.max_buffer_size)
         .ws_read_buffer_size(limits.ws_read_buffer_size)
         .build_svc();
-    io.ns(NAMESPACE, handlers::on_connect.with(handshake::authenticate));
+    io.ns(
+        NAMESPACE,
+        handlers::on_connect.with(handshake::authenticate),
+    );
     tokio::spawn(fanout::run(io.clone(), events));
     (SocketIoEndpoint::new(svc), io)
 }

@@ -27,7 +27,9 @@ pub fn optional_id(map: &Map<String, Value>, field: &str) -> Result<Option<i64>,
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_i64() {
             Some(n) if n > 0 => Ok(Some(n)),
-            _ => Err(AppError::bad_request(format!("{field} must be a positive integer"))),
+            _ => Err(AppError::bad_request(format!(
+                "{field} must be a positive integer"
+            ))),
         },
     }
 }
@@ -58,7 +60,12 @@ pub fn boolean(map: &Map<String, Value>, field: &str) -> Result<bool, AppError> 
 
 /// Answers an event: on success the ack gets `{ok: true, ...fields}`; on failure the socket
 /// gets `error {message}` and the ack `{ok: false, error: {message}}`. The connection stays.
-pub fn reply<T: Serialize>(socket: &SocketRef, ack: AckSender, event: &str, result: Result<T, AppError>) {
+pub fn reply<T: Serialize>(
+    socket: &SocketRef,
+    ack: AckSender,
+    event: &str,
+    result: Result<T, AppError>,
+) {
     match result {
         Ok(fields) => {
             let mut body = match serde_json::to_value(fields) {

@@ -23,7 +23,10 @@ pub struct SocketIoEndpoint {
 
 impl SocketIoEndpoint {
     pub fn new(svc: Svc) -> Self {
-        SocketIoEndpoint { websocket: svc.clone(), polling: svc.compat().map_to_response().boxed() }
+        SocketIoEndpoint {
+            websocket: svc.clone(),
+            polling: svc.compat().map_to_response().boxed(),
+        }
     }
 }
 

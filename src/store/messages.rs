@@ -50,7 +50,10 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, Ap
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
     let sql = format!("{SELECT} WHERE m.id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// The message a sender already stored under this `clientMessageId`, if any.
@@ -68,7 +71,10 @@ pub fn by_client_id(
 
 pub fn latest(conn: &Connection, room_id: i64) -> Result<Option<Message>, AppError> {
     let sql = format!("{SELECT} WHERE m.room_id = ?1 ORDER BY m.id DESC LIMIT 1");
-    Ok(conn.prepare_cached(&sql)?.query_row([room_id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([room_id], from_row)
+        .optional()?)
 }
 
 /// Up to `limit` messages older than `before` (or the newest), oldest first, and whether
@@ -79,12 +85,13 @@ pub fn page_before(
     before: Option<i64>,
     limit: u32,
 ) -> Result<(Vec<Message>, bool), AppError> {
-    let sql = format!(
-        "{SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
-    );
+    let sql = format!("{SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3");
     let mut rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![room_id, before.unwrap_or(i64::MAX), limit + 1], from_row)?
+        .query_map(
+            params![room_id, before.unwrap_or(i64::MAX), limit + 1],
+            from_row,
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);

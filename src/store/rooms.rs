@@ -51,12 +51,18 @@ pub fn insert_for_customer(conn: &Connection, customer_id: i64, now: i64) -> Res
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM rooms WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 pub fn by_customer(conn: &Connection, customer_id: i64) -> Result<Option<RoomRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM rooms WHERE customer_id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([customer_id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([customer_id], from_row)
+        .optional()?)
 }
 
 pub fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(), AppError> {
@@ -122,7 +128,10 @@ pub fn list(
 /// The `Room` shape as `viewer_id` sees it.
 pub fn view(conn: &Connection, row: &RoomRow, viewer_id: i64) -> Result<Room, AppError> {
     let customer = users::summary(conn, row.customer_id)?;
-    let staff = row.staff_id.map(|id| users::summary(conn, id)).transpose()?;
+    let staff = row
+        .staff_id
+        .map(|id| users::summary(conn, id))
+        .transpose()?;
     let latest = messages::latest(conn, row.id)?;
     let active_session = sessions::active_for_room(conn, row.id)?
         .map(|s| sessions::view(conn, &s))
@@ -139,7 +148,9 @@ pub fn view(conn: &Connection, row: &RoomRow, viewer_id: i64) -> Result<Room, Ap
         customer,
         staff,
         messages: latest.into_iter().collect(),
-        count: RoomCount { messages: row.message_count },
+        count: RoomCount {
+            messages: row.message_count,
+        },
         active_session,
         unread_count,
     })

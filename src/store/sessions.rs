@@ -45,22 +45,28 @@ pub fn insert(conn: &Connection, room_id: i64, title: &str, now: i64) -> Result<
         .execute(params![room_id, title, now]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(e) if super::is_unique_violation(&e) => {
-            Err(AppError::conflict("This room already has an active session"))
-        }
+        Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
+            "This room already has an active session",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<SessionRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// The room's session that is not ended, if any (there is at most one).
 pub fn active_for_room(conn: &Connection, room_id: i64) -> Result<Option<SessionRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE room_id = ?1 AND status <> 'ENDED'");
-    Ok(conn.prepare_cached(&sql)?.query_row([room_id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([room_id], from_row)
+        .optional()?)
 }
 
 pub fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<(), AppError> {
@@ -110,7 +116,10 @@ pub fn view(conn: &Connection, row: &SessionRow) -> Result<Session, AppError> {
     let room = rooms::by_id(conn, row.room_id)?
         .ok_or_else(|| AppError::Internal(format!("session {} has no room", row.id)))?;
     let customer = users::summary(conn, room.customer_id)?;
-    let staff = row.staff_id.map(|id| users::summary(conn, id)).transpose()?;
+    let staff = row
+        .staff_id
+        .map(|id| users::summary(conn, id))
+        .transpose()?;
     Ok(Session {
         id: row.id,
         title: row.title.clone(),
@@ -121,7 +130,11 @@ pub fn view(conn: &Connection, row: &SessionRow) -> Result<Session, AppError> {
         room_id: row.room_id,
         customer_id: room.customer_id,
         staff_id: row.staff_id,
-        room: RoomRef { id: room.id, name: room.name.clone(), customer: customer.clone() },
+        room: RoomRef {
+            id: room.id,
+            name: room.name.clone(),
+            customer: customer.clone(),
+        },
         customer,
         staff,
     })

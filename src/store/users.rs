@@ -49,7 +49,11 @@ impl UserRow {
     pub fn display_name(&self) -> String {
         let full = format!("{} {}", self.first_name, self.last_name);
         let full = full.trim();
-        if full.is_empty() { self.user_name.clone() } else { full.to_string() }
+        if full.is_empty() {
+            self.user_name.clone()
+        } else {
+            full.to_string()
+        }
     }
 }
 
@@ -74,12 +78,18 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 pub fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE user_name = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([user_name], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([user_name], from_row)
+        .optional()?)
 }
 
 /// The fields of a user about to be created.
@@ -130,15 +140,17 @@ pub fn list(
     offset: u32,
 ) -> Result<(Vec<UserRow>, i64), AppError> {
     let pattern = search.map(|s| {
-        let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         format!("%{escaped}%")
     });
     let role = role.map(|r| r.as_str());
     let filter = "(?1 IS NULL OR user_name LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\'
                    OR last_name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR role = ?2)";
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4");
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(params![pattern, role, limit, offset], from_row)?

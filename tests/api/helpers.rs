@@ -1,0 +1,369 @@
+//! Starts the real server in-process on a random port with a temporary database, and gives
+//! tests typed helpers for the things a user does.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use frontdesk::Config;
+use frontdesk::chat::accounts::{self, NewAccount};
+use frontdesk::db::Db;
+use frontdesk::model::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::{Notify, oneshot};
+
+pub const PASSWORD: &str = "correct-horse-1";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub config: Config,
+    dir_handle: Arc<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), String>>>,
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+    /// The customer's room, for customers.
+    pub room_id: Option<i64>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_app_in(dir, |_| {}).await
+}
+
+/// Starts a server on a database in `dir` (which may already hold one), after `tune` adjusts
+/// the configuration.
+pub async fn spawn_app_in(dir: Arc<TempDir>, tune: impl FnOnce(&mut Config)) -> TestApp {
+    let db_path = dir.path().join("frontdesk.db");
+    let mut config = Config::new(&db_path);
+    tune(&mut config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(frontdesk::server::run(config.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    let app = TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        config,
+        dir_handle: dir,
+        stop: Some(stop),
+        task: Some(task),
+    };
+    // The listener is bound already; wait only until start-up (schema, secret) is done.
+    for _ in 0..500 {
+        if let Ok(r) = app.http.get(format!("{}/healthz", app.base)).send().await
+            && r.status() == StatusCode::OK
+        {
+            return app;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("server did not become healthy");
+}
+
+impl TestApp {
+    /// The folder holding the database, to restart a server on the same file.
+    pub fn dir(&self) -> Arc<TempDir> {
+        self.dir_handle.clone()
+    }
+
+    /// Stops the server and waits until it has flushed and exited.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request with an optional token and JSON body; returns the status and the JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str, user: &User) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(&user.token), None).await
+    }
+
+    pub async fn post(&self, path: &str, user: &User, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(&user.token), Some(body))
+            .await
+    }
+
+    /// A customer who signed up through the API.
+    pub async fn customer(&self, name: &str) -> User {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                None,
+                Some(json!({ "userName": name, "password": PASSWORD, "firstName": "Cus", "lastName": name })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {name}: {body}");
+        let mut user = user_from(&body, name);
+        let (_, rooms) = self.get("/api/chat/rooms", &user).await;
+        user.room_id = rooms[0]["id"].as_i64();
+        user
+    }
+
+    /// A staff member or admin, created the way the operator does (the `user` command's code
+    /// path, on its own connection while the server runs), then signed in.
+    pub async fn member(&self, role: Role, name: &str) -> User {
+        let (events, _) = tokio::sync::mpsc::unbounded_channel();
+        let db = Db::open(&self.config, events).expect("second handle on the database");
+        let account = NewAccount {
+            user_name: name.into(),
+            password: PASSWORD.into(),
+            role,
+            first_name: "First".into(),
+            last_name: name.into(),
+        };
+        accounts::create(&db, account).await.expect("create member");
+        self.login(name).await
+    }
+
+    pub async fn staff(&self, name: &str) -> User {
+        self.member(Role::Staff, name).await
+    }
+
+    pub async fn admin(&self, name: &str) -> User {
+        self.member(Role::Admin, name).await
+    }
+
+    pub async fn login(&self, name: &str) -> User {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(json!({ "userName": name, "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {name}: {body}");
+        user_from(&body, name)
+    }
+
+    /// The customer opens a session in their room; returns its id.
+    pub async fn open_session(&self, customer: &User, title: &str) -> i64 {
+        let room = customer.room_id.expect("customer has a room");
+        let (status, body) = self
+            .post(
+                &format!("/api/chat/rooms/{room}/sessions"),
+                customer,
+                json!({ "title": title }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "open session: {body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Connects a Socket.IO client to `/chat` over WebSocket and waits for `connected`.
+    pub async fn socket(&self, user: &User) -> Sock {
+        Sock::connect(&self.base, Some(&user.token))
+            .await
+            .expect("socket connects")
+    }
+}
+
+fn user_from(body: &Value, name: &str) -> User {
+    User {
+        id: body["user"]["id"].as_i64().expect("user id"),
+        name: name.to_string(),
+        token: body["accessToken"].as_str().expect("token").to_string(),
+        room_id: None,
+    }
+}
+
+/// A Socket.IO client (rust_socketio) that records every event it receives.
+pub struct Sock {
+    pub client: rust_socketio::asynchronous::Client,
+    inbox: Arc<Inbox>,
+}
+
+#[derive(Default)]
+struct Inbox {
+    events: Mutex<Vec<(String, Value, bool)>>,
+    arrived: Notify,
+}
+
+impl Inbox {
+    fn push(&self, name: String, value: Value) {
+        self.events.lock().unwrap().push((name, value, false));
+        self.arrived.notify_waiters();
+    }
+}
+
+fn first_value(payload: rust_socketio::Payload) -> Value {
+    match payload {
+        rust_socketio::Payload::Text(mut values) if !values.is_empty() => values.remove(0),
+        _ => Value::Null,
+    }
+}
+
+impl Sock {
+    /// Connects and waits for `connected`; `Err` carries the connect error the server gave.
+    pub async fn connect(base: &str, token: Option<&str>) -> Result<Sock, String> {
+        use futures_util::FutureExt;
+        use rust_socketio::asynchronous::ClientBuilder;
+        let inbox = Arc::new(Inbox::default());
+        let (any_inbox, err_inbox) = (inbox.clone(), inbox.clone());
+        let mut builder = ClientBuilder::new(base)
+            .namespace("/chat")
+            .transport_type(rust_socketio::TransportType::Websocket)
+            .reconnect(false)
+            .on_any(move |event, payload, _| {
+                any_inbox.push(String::from(event), first_value(payload));
+                async {}.boxed()
+            })
+            .on(rust_socketio::Event::Error, move |payload, _| {
+                // rust_socketio reports both a refused handshake and the server's `error`
+                // events here.
+                let value = match payload {
+                    #[allow(deprecated)]
+                    rust_socketio::Payload::String(s) => Value::String(s),
+                    other => first_value(other),
+                };
+                err_inbox.push("error".into(), value);
+                async {}.boxed()
+            });
+        if let Some(t) = token {
+            builder = builder.auth(json!({ "token": t }));
+        }
+        let client = builder.connect().await.map_err(|e| e.to_string())?;
+        let sock = Sock { client, inbox };
+        tokio::select! {
+            hello = sock.next("connected") => { hello?; Ok(sock) }
+            err = sock.next("error") => Err(err?.to_string()),
+        }
+    }
+
+    /// The next not-yet-seen event named `name`, within 5 s.
+    pub async fn next(&self, name: &str) -> Result<Value, String> {
+        self.next_where(name, |_| true).await
+    }
+
+    /// The next not-yet-seen event named `name` whose payload satisfies `pred`, within 5 s.
+    pub async fn next_where(
+        &self,
+        name: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Result<Value, String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let notified = self.inbox.arrived.notified();
+            {
+                let mut events = self.inbox.events.lock().unwrap();
+                if let Some(e) = events
+                    .iter_mut()
+                    .find(|e| !e.2 && e.0 == name && pred(&e.1))
+                {
+                    e.2 = true;
+                    return Ok(e.1.clone());
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(format!("no `{name}` event within 5 s"));
+            }
+        }
+    }
+
+    /// How many `name` events have arrived so far (seen or not).
+    pub fn count(&self, name: &str) -> usize {
+        self.inbox
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.0 == name)
+            .count()
+    }
+
+    /// All payloads of `name` events so far, in arrival order.
+    pub fn all(&self, name: &str) -> Vec<Value> {
+        self.inbox
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.0 == name)
+            .map(|e| e.1.clone())
+            .collect()
+    }
+
+    /// Emits with an ack callback and returns the ack's payload.
+    pub async fn ack(&self, event: &str, data: Value) -> Value {
+        use futures_util::FutureExt;
+        let (tx, rx) = oneshot::channel();
+        let tx = Arc::new(Mutex::new(Some(tx)));
+        self.client
+            .emit_with_ack(event, data, Duration::from_secs(5), move |payload, _| {
+                // An ack's arguments arrive as one array.
+                let value = match first_value(payload) {
+                    Value::Array(mut args) if !args.is_empty() => args.remove(0),
+                    other => other,
+                };
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    let _ = tx.send(value);
+                }
+                async {}.boxed()
+            })
+            .await
+            .expect("emit");
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("ack within 5 s")
+            .expect("ack")
+    }
+
+    /// Emits without an ack.
+    pub async fn emit(&self, event: &str, data: Value) {
+        self.client.emit(event, data).await.expect("emit");
+    }
+
+    /// Joins a room and returns its `room_history`.
+    pub async fn join(&self, room_id: i64) -> Value {
+        let ack = self.ack("join_room", json!({ "roomId": room_id })).await;
+        assert_eq!(ack["ok"], true, "join_room {room_id}: {ack}");
+        self.next("room_history").await.expect("room_history")
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.disconnect().await;
+    }
+}

@@ -1,0 +1,90 @@
+//! The generated spec covers every endpoint with schemas, the bearer scheme and error statuses.
+
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_spec_covers_every_endpoint_and_the_docs_page_renders() {
+    let app = spawn_app().await;
+    let (status, spec) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = spec["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/auth/register", "post"),
+        ("/auth/login", "post"),
+        ("/auth/me", "get"),
+        ("/chat/rooms", "get"),
+        ("/chat/rooms/unassigned", "get"),
+        ("/chat/rooms/assigned", "get"),
+        ("/chat/rooms/{id}", "get"),
+        ("/chat/rooms/{id}/messages", "get"),
+        ("/chat/rooms/{id}/sessions", "get"),
+        ("/chat/rooms/{id}/sessions", "post"),
+        ("/chat/sessions/unassigned", "get"),
+        ("/chat/sessions/{id}", "get"),
+        ("/chat/sessions/{id}/join", "post"),
+        ("/chat/sessions/{id}/end", "post"),
+        ("/admin/users", "get"),
+        ("/admin/users", "post"),
+        ("/admin/users/{id}", "patch"),
+        ("/admin/users/{id}/deactivate", "post"),
+    ] {
+        let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
+        assert!(op.is_object(), "{method} {path} missing");
+        let responses = op["responses"].as_object().unwrap();
+        for code in ["400", "401", "403", "404", "409"] {
+            assert!(responses.contains_key(code), "{method} {path} lacks {code}");
+        }
+        if path != "/auth/register" && path != "/auth/login" {
+            assert!(op["security"].is_array(), "{method} {path} has no security");
+        }
+    }
+    let schemes = &spec["components"]["securitySchemes"];
+    let bearer = schemes.as_object().unwrap().values().next().unwrap();
+    assert_eq!(bearer["scheme"], "bearer");
+    for schema in [
+        "Room",
+        "Session",
+        "Message",
+        "UserSummary",
+        "ErrorBody",
+        "History",
+    ] {
+        assert!(
+            spec["components"]["schemas"].get(schema).is_some(),
+            "schema {schema} missing"
+        );
+    }
+    assert!(
+        spec["components"]["schemas"]["Room"]["properties"]
+            .get("_count")
+            .is_some()
+    );
+
+    let res = app.http.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger"), "the interactive page is served");
+    for attr in [
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "href='http",
+        "@import url(http",
+    ] {
+        assert!(
+            !html.contains(attr),
+            "the docs page loads nothing from another host ({attr})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_with_the_database_reachable() {
+    let app = spawn_app().await;
+    let (status, body) = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+}

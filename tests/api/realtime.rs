@@ -1,0 +1,608 @@
+//! The `/chat` namespace with a real Socket.IO client (rust_socketio over WebSocket).
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Sock, spawn_app};
+use crate::permissions::world;
+
+#[tokio::test]
+async fn the_handshake_needs_a_valid_token_of_an_active_user() {
+    let app = spawn_app().await;
+    let customer = app.customer("greeted").await;
+    let sock = app.socket(&customer).await;
+    let hello = sock.all("connected").pop().unwrap();
+    assert_eq!(
+        hello,
+        json!({"message": "Connected to chat server", "userId": customer.id, "userRole": "CUSTOMER"})
+    );
+    sock.close().await;
+
+    for token in [None, Some("forged.token.here")] {
+        let err = Sock::connect(&app.base, token)
+            .await
+            .err()
+            .expect("refused");
+        assert!(err.contains("Unauthorized"), "{err}");
+    }
+    let admin = app.admin("boss").await;
+    app.post(
+        &format!("/api/admin/users/{}/deactivate", customer.id),
+        &admin,
+        json!({}),
+    )
+    .await;
+    let err = Sock::connect(&app.base, Some(&customer.token))
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("Unauthorized"), "{err}");
+}
+
+#[tokio::test]
+async fn messages_reach_everyone_in_the_room_after_they_are_stored() {
+    let app = spawn_app().await;
+    let customer = app.customer("talker").await;
+    let staff = app.staff("listener").await;
+    let room = customer.room_id.unwrap();
+    let session = app.open_session(&customer, "Question").await;
+
+    let c = app.socket(&customer).await;
+    let history = c.join(room).await;
+    assert_eq!(history["messages"], json!([]));
+    assert_eq!(
+        c.next("joined_room").await.unwrap(),
+        json!({"roomId": room, "message": "Successfully joined room"})
+    );
+
+    let s = app.socket(&staff).await;
+    s.join(room).await;
+    let joined = c.next("user_joined").await.unwrap();
+    assert_eq!(
+        joined,
+        json!({"roomId": room, "userId": staff.id, "userName": "listener"})
+    );
+
+    let ack = c
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "  Hello there  "}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let sent = &ack["message"];
+    assert_eq!(sent["content"], "Hello there");
+    assert_eq!(sent["sessionId"], session);
+    // The ack came after the commit: the message is already readable.
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
+    assert_eq!(page["messages"][0]["id"], sent["id"]);
+
+    for sock in [&c, &s] {
+        let m = sock.next("new_message").await.unwrap();
+        assert_eq!(m["id"], sent["id"]);
+        assert_eq!(m["sender"]["userName"], "talker");
+        assert_eq!(m["sender"]["role"], "CUSTOMER");
+        assert_eq!(m["roomId"], room);
+    }
+
+    s.ack("leave_room", json!({"roomId": room})).await;
+    let left = c.next("user_left").await.unwrap();
+    assert_eq!(
+        left,
+        json!({"roomId": room, "userId": staff.id, "userName": "listener"})
+    );
+    c.ack(
+        "send_message",
+        json!({"roomId": room, "content": "anyone?"}),
+    )
+    .await;
+    c.next("new_message").await.unwrap();
+    assert_eq!(
+        s.count("new_message"),
+        1,
+        "a socket that left hears nothing more"
+    );
+    c.close().await;
+    s.close().await;
+}
+
+#[tokio::test]
+async fn bad_payloads_get_a_clear_error_and_store_nothing() {
+    let app = spawn_app().await;
+    let customer = app.customer("fumbler").await;
+    let room = customer.room_id.unwrap();
+    let sock = app.socket(&customer).await;
+    sock.join(room).await;
+    let cases = [
+        (
+            "send_message",
+            json!({"content": "no room"}),
+            "roomId must be a positive integer",
+        ),
+        (
+            "send_message",
+            json!({"roomId": "abc", "content": "x"}),
+            "roomId must be a positive integer",
+        ),
+        (
+            "send_message",
+            json!({"roomId": 1.5, "content": "x"}),
+            "roomId must be a positive integer",
+        ),
+        (
+            "send_message",
+            json!({"roomId": room}),
+            "content must be a string",
+        ),
+        (
+            "send_message",
+            json!({"roomId": room, "content": 42}),
+            "content must be a string",
+        ),
+        (
+            "send_message",
+            json!({"roomId": room, "content": "   "}),
+            "content must be 1 to 5000 characters",
+        ),
+        (
+            "send_message",
+            json!({"roomId": room, "content": "x".repeat(5001)}),
+            "content must be 1 to 5000 characters",
+        ),
+        (
+            "send_message",
+            json!({"roomId": 999, "content": "x"}),
+            "Room not found",
+        ),
+        (
+            "send_message",
+            json!({"roomId": room, "content": "x", "clientMessageId": "k".repeat(65)}),
+            "clientMessageId must be 1 to 64 characters",
+        ),
+        (
+            "send_message",
+            json!("just a string"),
+            "payload must be a JSON object",
+        ),
+        ("join_room", json!([1, 2]), "payload must be a JSON object"),
+        (
+            "join_room",
+            json!({"roomId": -3}),
+            "roomId must be a positive integer",
+        ),
+        ("join_room", json!({"roomId": 999}), "Room not found"),
+        (
+            "join_session",
+            json!({"sessionId": null}),
+            "sessionId must be a positive integer",
+        ),
+        (
+            "typing",
+            json!({"roomId": room}),
+            "isTyping must be true or false",
+        ),
+        (
+            "mark_read",
+            json!({"roomId": room, "messageId": 77}),
+            "Message not found in this room",
+        ),
+    ];
+    for (event, payload, message) in cases {
+        let ack = sock.ack(event, payload.clone()).await;
+        assert_eq!(
+            ack,
+            json!({"ok": false, "error": {"message": message}}),
+            "{event} {payload}"
+        );
+        let err = sock.next("error").await.unwrap();
+        assert_eq!(err, json!({"message": message}));
+    }
+    // Still connected and working; nothing was stored.
+    let ack = sock
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "finally"}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true);
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
+    assert_eq!(page["pagination"]["total"], 1);
+    sock.close().await;
+}
+
+#[tokio::test]
+async fn socket_permissions_follow_the_table() {
+    let w = world().await;
+    let app = &w.app;
+    // Joining: same cells as seeing a room.
+    let cases = [
+        (&w.alice, w.unassigned_room, true),
+        (&w.alice, w.my_room, false),
+        (&w.staff, w.unassigned_room, true),
+        (&w.staff, w.my_room, true),
+        (&w.staff, w.others_room, false),
+        (&w.staff, w.others_open_room, true),
+        (&w.admin, w.others_room, true),
+    ];
+    for (user, room, allowed) in cases {
+        let sock = app.socket(user).await;
+        let ack = sock.ack("join_room", json!({"roomId": room})).await;
+        assert_eq!(ack["ok"], allowed, "{} join {room}: {ack}", user.name);
+        sock.close().await;
+    }
+    // Sending.
+    let send = |room: i64| json!({"roomId": room, "content": "hi"});
+    let s_alice = app.socket(&w.alice).await;
+    assert_eq!(
+        s_alice.ack("send_message", send(w.unassigned_room)).await["ok"],
+        true
+    );
+    assert_eq!(
+        s_alice.ack("send_message", send(w.my_room)).await["ok"],
+        false
+    );
+    let s_staff = app.socket(&w.staff).await;
+    assert_eq!(
+        s_staff.ack("send_message", send(w.my_room)).await["ok"],
+        true
+    );
+    let refused = s_staff.ack("send_message", send(w.others_room)).await;
+    assert_eq!(
+        refused["error"]["message"],
+        "This room is assigned to another staff member"
+    );
+    assert_eq!(
+        s_staff.ack("send_message", send(w.others_open_room)).await["ok"],
+        false
+    );
+    let s_admin = app.socket(&w.admin).await;
+    assert_eq!(
+        s_admin.ack("send_message", send(w.others_room)).await["ok"],
+        true
+    );
+    let (_, room) = app
+        .get(&format!("/api/chat/rooms/{}", w.others_room), &w.admin)
+        .await;
+    assert_eq!(
+        room["staffId"], w.other_staff.id,
+        "an admin's message does not reassign an assigned room"
+    );
+    // Claiming over the socket: customers may not.
+    let ack = s_alice
+        .ack("join_session", json!({"sessionId": w.others_open_session}))
+        .await;
+    assert_eq!(ack["ok"], false);
+    for s in [s_alice, s_staff, s_admin] {
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn eight_staff_answering_at_once_one_is_assigned() {
+    let app = Arc::new(spawn_app().await);
+    let customer = app.customer("needy").await;
+    let room = customer.room_id.unwrap();
+    let session = app.open_session(&customer, "Urgent").await;
+    let watcher = app.socket(&customer).await;
+    watcher.join(room).await;
+    let mut socks = Vec::new();
+    for i in 0..8 {
+        let staff = app.staff(&format!("racer{i}")).await;
+        let sock = app.socket(&staff).await;
+        sock.join(room).await;
+        socks.push((staff, sock));
+    }
+    let sends = socks.iter().map(|(_, s)| {
+        s.ack(
+            "send_message",
+            json!({"roomId": room, "content": "I'll help"}),
+        )
+    });
+    let acks = futures_util::future::join_all(sends).await;
+    let winners: Vec<_> = acks
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a["ok"] == true)
+        .collect();
+    assert_eq!(winners.len(), 1, "{acks:?}");
+    let winner = &socks[winners[0].0].0;
+    for a in acks.iter().filter(|a| a["ok"] == false) {
+        assert_eq!(
+            a["error"]["message"],
+            "This room is assigned to another staff member"
+        );
+    }
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
+    assert_eq!(
+        page["pagination"]["total"], 1,
+        "only the winner's message was stored"
+    );
+    let (_, s) = app
+        .get(&format!("/api/chat/sessions/{session}"), &customer)
+        .await;
+    assert_eq!(s["status"], "IN_PROGRESS");
+    assert_eq!(s["staffId"], winner.id);
+    let joined = watcher.next("session_joined").await.unwrap();
+    assert_eq!(joined["sessionId"], session);
+    assert_eq!(joined["roomId"], room);
+    assert_eq!(joined["staff"]["id"], winner.id);
+    watcher.next("new_message").await.unwrap();
+    assert_eq!(watcher.count("new_message"), 1);
+}
+
+#[tokio::test]
+async fn a_claim_over_rest_and_one_over_the_socket_have_one_winner() {
+    for _ in 0..5 {
+        let app = spawn_app().await;
+        let customer = app.customer("contested").await;
+        let session = app.open_session(&customer, "Both want it").await;
+        let (rest_staff, socket_staff) = (app.staff("by_rest").await, app.staff("by_socket").await);
+        let sock = app.socket(&socket_staff).await;
+        let path = format!("/api/chat/sessions/{session}/join");
+        let (rest, over_socket) = tokio::join!(
+            app.post(&path, &rest_staff, json!({})),
+            sock.ack("join_session", json!({"sessionId": session}))
+        );
+        let rest_won = rest.0 == StatusCode::OK;
+        let socket_won = over_socket["ok"] == true;
+        assert!(
+            rest_won ^ socket_won,
+            "exactly one wins: {rest:?} {over_socket}"
+        );
+        let loser_message = if rest_won {
+            over_socket["error"]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        } else {
+            rest.1["message"].as_str().unwrap().to_string()
+        };
+        assert!(
+            loser_message.starts_with("Session already claimed by"),
+            "{loser_message}"
+        );
+        sock.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_over_the_socket_and_the_staff_feed() {
+    let app = spawn_app().await;
+    let customer = app.customer("feedme").await;
+    let room = customer.room_id.unwrap();
+    let staff = app.staff("feeder").await;
+    let feed = app.socket(&staff).await;
+    let c = app.socket(&customer).await;
+    c.join(room).await;
+
+    let session = app.open_session(&customer, "Live queue").await;
+    let created = feed.next("session_created").await.unwrap();
+    assert_eq!(created["id"], session);
+    assert_eq!(created["status"], "OPEN");
+    assert_eq!(created["customer"]["userName"], "feedme");
+
+    let ack = feed
+        .ack("join_session", json!({"sessionId": session}))
+        .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["session"]["status"], "IN_PROGRESS");
+    let joined = c.next("session_joined").await.unwrap();
+    assert_eq!(joined["staff"]["userName"], "feeder");
+    let updated = feed.next("session_updated").await.unwrap();
+    assert_eq!(updated["status"], "IN_PROGRESS");
+    let assigned = feed.next("room_updated").await.unwrap();
+    assert_eq!(assigned["roomId"], room);
+    assert_eq!(assigned["reason"], "assigned");
+    // The claimer's socket is now in the room.
+    c.ack("send_message", json!({"roomId": room, "content": "thanks"}))
+        .await;
+    feed.next_where("new_message", |m| m["content"] == "thanks")
+        .await
+        .unwrap();
+
+    feed.ack("leave_session", json!({"sessionId": session}))
+        .await;
+    let left = c.next("session_left").await.unwrap();
+    assert_eq!(
+        left,
+        json!({"sessionId": session, "userId": staff.id, "userName": "feeder"})
+    );
+    let (_, s) = app
+        .get(&format!("/api/chat/sessions/{session}"), &customer)
+        .await;
+    assert_eq!(s["status"], "IN_PROGRESS", "leaving does not end");
+
+    let (status, _) = app
+        .post(
+            &format!("/api/chat/sessions/{session}/end"),
+            &staff,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let ended = feed
+        .next_where("session_updated", |s| s["status"] == "ENDED")
+        .await
+        .unwrap();
+    assert_eq!(ended["id"], session);
+    c.next_where("session_updated", |s| s["status"] == "ENDED")
+        .await
+        .unwrap();
+
+    // Activity in an unassigned room reaches the feed.
+    let other = app.customer("walkin").await;
+    let o = app.socket(&other).await;
+    o.ack(
+        "send_message",
+        json!({"roomId": other.room_id, "content": "hello?"}),
+    )
+    .await;
+    let activity = feed
+        .next_where("room_updated", |a| a["reason"] == "message")
+        .await
+        .unwrap();
+    assert_eq!(activity["roomId"], other.room_id.unwrap());
+    assert_eq!(activity["message"]["content"], "hello?");
+    assert_eq!(
+        c.count("room_updated"),
+        0,
+        "customers are not on the staff feed"
+    );
+}
+
+#[tokio::test]
+async fn typing_and_read_markers() {
+    let app = spawn_app().await;
+    let customer = app.customer("reader").await;
+    let room = customer.room_id.unwrap();
+    let staff = app.staff("writer").await;
+    let c = app.socket(&customer).await;
+    c.join(room).await;
+    let s = app.socket(&staff).await;
+    let ack = s
+        .ack("typing", json!({"roomId": room, "isTyping": true}))
+        .await;
+    assert_eq!(ack["ok"], false, "typing needs a joined room");
+    s.join(room).await;
+    s.ack("typing", json!({"roomId": room, "isTyping": true}))
+        .await;
+    let typing = c.next("user_typing").await.unwrap();
+    assert_eq!(
+        typing,
+        json!({"roomId": room, "userId": staff.id, "userName": "writer", "isTyping": true})
+    );
+    assert_eq!(
+        s.count("user_typing"),
+        0,
+        "the typist does not hear themselves"
+    );
+
+    let mut last = Value::Null;
+    for i in 0..3 {
+        last = s
+            .ack(
+                "send_message",
+                json!({"roomId": room, "content": format!("r{i}")}),
+            )
+            .await["message"]["id"]
+            .clone();
+    }
+    let (_, view) = app.get(&format!("/api/chat/rooms/{room}"), &customer).await;
+    assert_eq!(view["unreadCount"], 3);
+    let ack = c
+        .ack("mark_read", json!({"roomId": room, "messageId": last}))
+        .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let read = s.next("messages_read").await.unwrap();
+    assert_eq!(
+        read,
+        json!({"roomId": room, "userId": customer.id, "messageId": last})
+    );
+    let (_, view) = app.get(&format!("/api/chat/rooms/{room}"), &customer).await;
+    assert_eq!(view["unreadCount"], 0);
+}
+
+#[tokio::test]
+async fn catch_up_and_idempotent_resend() {
+    let app = spawn_app().await;
+    let customer = app.customer("flaky").await;
+    let room = customer.room_id.unwrap();
+    let c = app.socket(&customer).await;
+    c.join(room).await;
+    let first = c
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "one", "clientMessageId": "k-1"}),
+        )
+        .await;
+    let again = c
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "one", "clientMessageId": "k-1"}),
+        )
+        .await;
+    assert_eq!(first["message"]["id"], again["message"]["id"]);
+    c.next("new_message").await.unwrap();
+    let last_seen = first["message"]["id"].as_i64().unwrap();
+    c.close().await;
+
+    let other = app.socket(&customer).await;
+    for i in 0..5 {
+        other
+            .ack(
+                "send_message",
+                json!({"roomId": room, "content": format!("missed {i}")}),
+            )
+            .await;
+    }
+    let back = app.socket(&customer).await;
+    let ack = back
+        .ack(
+            "join_room",
+            json!({"roomId": room, "afterMessageId": last_seen}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true);
+    let history = back.next("room_history").await.unwrap();
+    let contents: Vec<_> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].clone())
+        .collect();
+    assert_eq!(
+        contents,
+        (0..5)
+            .map(|i| json!(format!("missed {i}")))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(history["pagination"]["hasMore"], false);
+    assert_eq!(
+        history["pagination"]["total"], 6,
+        "the resend stored nothing"
+    );
+    assert_eq!(other.count("new_message"), 0, "other never joined the room");
+}
+
+#[tokio::test]
+async fn deactivating_a_user_closes_their_sockets() {
+    let app = spawn_app().await;
+    let staff = app.staff("leaving").await;
+    let admin = app.admin("boss").await;
+    let sock = app.socket(&staff).await;
+    // While connected, a typing probe for a room not joined is answered with `error`.
+    let probe = json!({"roomId": 1, "isTyping": true});
+    sock.emit("typing", probe.clone()).await;
+    sock.next("error").await.expect("a live socket answers");
+    app.post(
+        &format!("/api/admin/users/{}/deactivate", staff.id),
+        &admin,
+        json!({}),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let before = sock.count("error");
+        let sent = tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            sock.client.emit("typing", probe.clone()),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if !matches!(sent, Ok(Ok(()))) || sock.count("error") == before {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "socket still served after deactivation"
+        );
+    }
+}
