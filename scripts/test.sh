@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests, the Socket.IO end-to-end suite with the
+# official socket.io-client, and the browser suite in headless Chromium. Installs what a fresh
+# machine lacks (system packages with apt-get, npm packages with npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+if [ -d tests/browser ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cargo build --locked
+cargo test --locked
+
+export FRONTDESK_BIN="$PWD/target/debug/frontdesk"
+for suite in tests/e2e tests/browser; do
+  if [ -f "$suite/package.json" ]; then
+    (cd "$suite" && npm ci --no-audit --no-fund --loglevel=error && npm test)
+  fi
+done
