@@ -1,5 +1,5 @@
 -- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
--- PRAGMA user_version = 2; an older database is brought here by the steps in src/db/schema.rs.
+-- PRAGMA user_version = 3; an older database is brought here by the steps in src/db/schema.rs.
 -- Times are UTC milliseconds since the Unix epoch.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -72,3 +72,14 @@ CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Signed-in staff and admins of the web consoles. The browser's cookie holds only the random
+-- id, so signing out, a password change or a deactivation ends a console session at once.
+CREATE TABLE IF NOT EXISTS console_sessions (
+    id         TEXT    PRIMARY KEY, -- 32 random bytes, hex
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    csrf_token TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS console_sessions_by_user ON console_sessions (user_id);

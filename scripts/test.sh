@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit and integration tests, the Socket.IO end-to-end suite with the
-# official socket.io-client, and the browser suite in headless Chromium. Installs what a fresh
-# machine lacks (system packages with apt-get, npm packages with npm ci).
+# official socket.io-client, schemathesis against the generated OpenAPI spec, and the browser
+# suite in headless Chromium. Installs what a fresh machine lacks (system packages with
+# apt-get, npm packages with npm ci, schemathesis with pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,7 @@ cargo build --locked
 cargo test --locked
 
 export FRONTDESK_BIN="$PWD/target/debug/frontdesk"
+bash scripts/schemathesis.sh
 for suite in tests/e2e tests/browser; do
   if [ -f "$suite/package.json" ]; then
     (cd "$suite" && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -1,12 +1,17 @@
-//! The state every door shares: configuration, the database, and the token signer.
+//! The state every door shares: configuration, the database, the token signer, rate limits
+//! and metrics.
 
 use crate::auth::Tokens;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::rate::Limiters;
 
 /// Built once at start-up and shared (behind an `Arc`) by REST, Socket.IO and the consoles.
 pub struct App {
     pub config: Config,
     pub db: Db,
     pub tokens: Tokens,
+    pub limits: Limiters,
+    pub metrics: std::sync::Arc<Metrics>,
 }

@@ -27,6 +27,13 @@ pub enum Command {
     /// Manage users from the command line (works while the server runs).
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the database to FILE, consistently, while the server runs.
+    Backup {
+        /// The new file to write (must not exist).
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 /// Where the database is.
@@ -50,6 +57,30 @@ pub struct ServeArgs {
     /// Hours an access token stays valid.
     #[arg(long, env = "FRONTDESK_TOKEN_TTL_HOURS", default_value_t = 168)]
     pub token_ttl_hours: u64,
+    /// Origins whose browser pages may call the API and Socket.IO (comma-separated,
+    /// e.g. `https://shop.example`). Unset: same origin only.
+    #[arg(long, env = "FRONTDESK_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Largest the database file may grow, in MiB (unset: no cap). Past it, writes get 503.
+    #[arg(long, env = "FRONTDESK_MAX_DB_MB")]
+    pub max_db_mb: Option<u64>,
+    /// Messages a user may send per second (a burst of three times this is allowed on top).
+    #[arg(long, env = "FRONTDESK_MESSAGES_PER_SECOND", default_value_t = 10)]
+    pub messages_per_second: u32,
+    /// Sign-in attempts allowed per user name per minute.
+    #[arg(long, env = "FRONTDESK_LOGINS_PER_MINUTE", default_value_t = 10)]
+    pub logins_per_minute: u32,
+    /// Sign-in and sign-up attempts allowed per client address per minute.
+    #[arg(long, env = "FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE", default_value_t = 60)]
+    pub logins_per_address_per_minute: u32,
+    /// Always mark the console cookie Secure (it already is when a proxy sends
+    /// X-Forwarded-Proto: https).
+    #[arg(long, env = "FRONTDESK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Shop sites allowed to embed the chat widget, comma-separated origins such as
+    /// https://shop.example. Unset: any site may embed it.
+    #[arg(long, env = "FRONTDESK_WIDGET_ORIGINS", value_delimiter = ',')]
+    pub widget_origins: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +142,9 @@ pub fn run(cli: Cli) -> ExitCode {
             runtime.block_on(create_user(db.db, account))
         }
         Command::User(UserCommand::List { db }) => list_users(&db.db),
+        Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
+            println!("backed up {} to {} ({messages} messages)", db.db.display(), file.display());
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,34 +171,55 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = Config::new(args.db.db);
     config.jwt_secret = args.jwt_secret;
     config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);
+    config.cors_origins = args.cors_origins.iter().map(|o| o.trim().to_string()).collect();
+    config.max_db_bytes = args.max_db_mb.map(|mb| mb * 1024 * 1024);
+    config.rates.messages_per_second = args.messages_per_second;
+    config.rates.messages_burst = args.messages_per_second.saturating_mul(3);
+    config.rates.login_per_name_per_minute = args.logins_per_minute;
+    config.rates.login_per_address_per_minute = args.logins_per_address_per_minute;
+    config.console.secure_cookies = args.secure_cookies;
+    config.console.embed_origins = args
+        .widget_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
     config.validate()?;
+    let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    crate::server::run(config, listener, shutdown_signal()).await
+    crate::server::run(config, listener, stop).await
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called (before the
+/// server says it listens), so a signal that comes right after start-up still stops it cleanly.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(term) => {},
+                _ = wait(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String> {

@@ -15,6 +15,9 @@ pub struct Config {
     pub token_ttl: Duration,
     /// How long a write waits for another process's lock before answering 503.
     pub busy_timeout_ms: u64,
+    /// Largest the database may grow, in bytes (`None`: as large as the disk allows). Past it,
+    /// writes are refused with 503 and nothing half-written is kept.
+    pub max_db_bytes: Option<u64>,
     /// Read-only connections kept open for reads.
     pub read_pool_size: u32,
     /// The most writes committed together in one transaction.
@@ -28,6 +31,30 @@ pub struct Config {
     pub catch_up_max: u32,
     /// Socket.IO transport limits.
     pub socket: SocketLimits,
+    /// How often a user or client may do things before getting 429 / `error`.
+    pub rates: RateLimits,
+    /// The web consoles and the customer page.
+    pub console: ConsoleSettings,
+    /// Web origins (like `https://shop.example`) whose pages may call the API and Socket.IO
+    /// from the browser. Empty: same origin only. The chat widget needs none (it opens our own
+    /// page in a frame).
+    pub cors_origins: Vec<String>,
+}
+
+/// Per-user and per-client rates: a steady rate plus a burst a person never notices.
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    /// Sign-in attempts per user name per minute (429 with `Retry-After` beyond).
+    pub login_per_name_per_minute: u32,
+    /// Sign-in and sign-up attempts per client address per minute.
+    pub login_per_address_per_minute: u32,
+    /// `send_message` per user: per second, and the burst allowed on top.
+    pub messages_per_second: u32,
+    pub messages_burst: u32,
+    /// `typing` per user per second (burst the same).
+    pub typing_per_second: u32,
+    /// `join_room`, `join_session`, `leave_*` and `mark_read` per user per second (burst x4).
+    pub joins_per_second: u32,
 }
 
 /// Limits of the Socket.IO transport (see socketioxide's builder for their meaning).
@@ -53,6 +80,7 @@ impl Config {
             jwt_secret: None,
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             busy_timeout_ms: 5_000,
+            max_db_bytes: None,
             read_pool_size: 8,
             write_batch_max: 512,
             max_body_bytes: 64 * 1024,
@@ -64,9 +92,19 @@ impl Config {
                 ping_timeout: Duration::from_secs(20),
                 connect_timeout: Duration::from_secs(10),
                 max_payload: 64 * 1024,
-                max_buffer_size: 256,
+                max_buffer_size: 4096,
                 ws_read_buffer_size: 1024,
             },
+            cors_origins: Vec::new(),
+            rates: RateLimits {
+                login_per_name_per_minute: 10,
+                login_per_address_per_minute: 60,
+                messages_per_second: 10,
+                messages_burst: 30,
+                typing_per_second: 5,
+                joins_per_second: 10,
+            },
+            console: ConsoleSettings::new(),
         }
     }
 
@@ -81,6 +119,7 @@ impl Config {
                 secret.len()
             ));
         }
+        self.console.validate()?;
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());
         }
@@ -91,4 +130,58 @@ impl Config {
     pub fn page_limit(&self, asked: Option<u32>) -> u32 {
         asked.unwrap_or(self.page_default).clamp(1, self.page_max)
     }
+}
+
+/// Settings of the built-in web pages (console/).
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    /// Mark the console cookie `Secure` even when no proxy says `X-Forwarded-Proto: https`
+    /// (for a TLS-terminating proxy that does not send it).
+    pub secure_cookies: bool,
+    /// How long a console sign-in lasts.
+    pub session_ttl: Duration,
+    /// Origins allowed to embed the customer page (`/chat`) in a frame, i.e. the shop sites
+    /// that paste the widget. Empty: any site may (`frame-ancestors *`).
+    pub embed_origins: Vec<String>,
+}
+
+impl ConsoleSettings {
+    /// Cookies marked Secure only on HTTPS, twelve-hour sign-ins, embeddable anywhere.
+    pub fn new() -> ConsoleSettings {
+        ConsoleSettings {
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 3600),
+            embed_origins: Vec::new(),
+        }
+    }
+
+    /// Each embedding origin must be safe to place in a `Content-Security-Policy` header.
+    fn validate(&self) -> Result<(), String> {
+        match self.embed_origins.iter().find(|o| !valid_origin(o)) {
+            Some(bad) => Err(format!(
+                "FRONTDESK_WIDGET_ORIGINS: `{bad}` is not an origin; write it like \
+                 `https://shop.example` (scheme and host, optional port, no path)"
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings::new()
+    }
+}
+
+/// `https://host[:port]` or `http://host[:port]`, with nothing a CSP header could be broken by.
+fn valid_origin(o: &str) -> bool {
+    let rest = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"));
+    rest.is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'*'))
+    })
 }

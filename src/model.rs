@@ -78,6 +78,7 @@ pub struct UserSummary {
     pub user_name: String,
     pub first_name: String,
     pub last_name: String,
+    #[oai(nullable)]
     pub avatar: Option<String>,
 }
 
@@ -90,6 +91,7 @@ pub struct UserProfile {
     pub user_name: String,
     pub first_name: String,
     pub last_name: String,
+    #[oai(nullable)]
     pub avatar: Option<String>,
     pub role: Role,
     pub is_active: bool,
@@ -105,6 +107,7 @@ pub struct Sender {
     pub user_name: String,
     pub first_name: String,
     pub last_name: String,
+    #[oai(nullable)]
     pub avatar: Option<String>,
     pub role: Role,
 }
@@ -118,8 +121,10 @@ pub struct Message {
     pub content: String,
     pub created_at: String,
     pub room_id: i64,
+    #[oai(nullable)]
     pub session_id: Option<i64>,
     pub sender: Sender,
+    #[oai(nullable)]
     pub client_message_id: Option<String>,
 }
 
@@ -142,13 +147,17 @@ pub struct Session {
     pub title: String,
     pub status: SessionStatus,
     pub started_at: String,
+    #[oai(nullable)]
     pub claimed_at: Option<String>,
+    #[oai(nullable)]
     pub ended_at: Option<String>,
     pub room_id: i64,
     pub customer_id: i64,
+    #[oai(nullable)]
     pub staff_id: Option<i64>,
     pub room: RoomRef,
     pub customer: UserSummary,
+    #[oai(nullable)]
     pub staff: Option<UserSummary>,
 }
 
@@ -167,10 +176,12 @@ pub struct Room {
     pub name: String,
     pub is_closed: bool,
     pub customer_id: i64,
+    #[oai(nullable)]
     pub staff_id: Option<i64>,
     pub created_at: String,
     pub last_message_at: String,
     pub customer: UserSummary,
+    #[oai(nullable)]
     pub staff: Option<UserSummary>,
     /// The latest message, if any.
     pub messages: Vec<Message>,
@@ -178,6 +189,7 @@ pub struct Room {
     #[serde(rename = "_count")]
     pub count: RoomCount,
     /// The session that is not ended, if any.
+    #[oai(nullable)]
     pub active_session: Option<Session>,
     /// Messages from others after the caller's read marker.
     pub unread_count: i64,
@@ -192,6 +204,7 @@ pub struct Pagination {
     /// Whether older messages exist before this page (or, for a catch-up, newer ones after it).
     pub has_more: bool,
     /// The id to pass as `before` for the next older page, when there is one.
+    #[oai(nullable)]
     pub next_before: Option<i64>,
     /// All messages in the room.
     pub total: i64,

@@ -10,15 +10,20 @@ use poem::web::Json;
 use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
 use tokio::net::TcpListener;
 
+use crate::access_log::AccessLog;
 use crate::api;
 use crate::api::body_limit::BodyLimit;
+use crate::api::cors::AllowOrigins;
 use crate::api::error::{contract_error, error_response};
 use crate::app::App;
 use crate::auth::Tokens;
 use crate::config::Config;
+use crate::console;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::metrics::Metrics;
 use crate::model::Role;
+use crate::rate::Limiters;
 use crate::realtime;
 use crate::store::{settings, users};
 
@@ -35,18 +40,36 @@ pub async fn run(
     let secret = jwt_secret(&config, &db).await?;
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
     let max_body = config.max_body_bytes;
-    let app = Arc::new(App { config, db, tokens });
+    let cors = config.cors_origins.clone();
+    let limits = Limiters::new(&config.rates);
+    let metrics = Arc::new(Metrics::new(db.writer_stats()));
+    let app = Arc::new(App { config, db, tokens, limits, metrics: metrics.clone() });
+    let forgetting = Arc::downgrade(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::rate::FORGET_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(app) = forgetting.upgrade() else { break };
+            app.limits.forget_idle();
+        }
+    });
     first_run_guidance(&app).await;
 
     let (socket_io, io) = realtime::build(app.clone(), events_rx);
     let api = api::service(app.clone());
     let routes = Route::new()
         .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics_text))
         .at("/api/openapi.json", api.spec_endpoint())
         .nest("/api/docs", api.swagger_ui())
-        .nest("/api", api.with(BodyLimit { max: max_body }))
-        .nest_no_strip("/socket.io", socket_io)
+        .nest("/api", api.with(BodyLimit { max: max_body }).with(AllowOrigins { origins: cors.clone() }))
+        .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
+        .nest("/console", console::routes(app.clone()))
+        .at("/chat", console::customer_page(app.clone()))
+        .at("/widget.js", console::widget())
+        .nest("/static", console::static_files())
         .data(app.clone())
+        .with(AccessLog { metrics })
         .catch_all_error(contract_error);
 
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -101,6 +124,15 @@ async fn first_run_guidance(app: &App) {
              frontdesk user create --role admin --username admin --password '<at least 8 chars>' --db {db}"
         );
     }
+}
+
+/// Prometheus text format. Like `/healthz` it carries no personal data, so it needs no token;
+/// keep the port private or filter `/metrics` at the proxy if the counts are sensitive.
+#[handler]
+async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Response {
+    Response::builder()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(app.metrics.render())
 }
 
 /// 200 when the database answers; 503 otherwise.

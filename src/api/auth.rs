@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -63,12 +64,19 @@ pub enum Registered {
     Created(Json<AuthResponse>),
 }
 
+/// The peer address of the connection. Forwarding headers are not trusted: behind a reverse
+/// proxy every client shares the proxy's address for this limit, and the per-name limit remains.
+fn client_address(req: &Request) -> String {
+    req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Customer sign-up: creates the account and its permanent room, and signs in.
     #[oai(path = "/auth/register", method = "post")]
-    async fn register(&self, body: Json<RegisterBody>) -> ApiResult<Registered> {
+    async fn register(&self, req: &Request, body: Json<RegisterBody>) -> ApiResult<Registered> {
         let b = body.0;
+        self.app.limits.login(&client_address(req), &b.user_name)?;
         let signed_in = accounts::register(
             &self.app.db,
             &self.app.tokens,
@@ -81,10 +89,12 @@ impl AuthApi {
         Ok(Registered::Created(Json(signed_in.into())))
     }
 
-    /// Sign-in for every role. A wrong name and a wrong password get the same 401.
+    /// Sign-in for every role. A wrong name and a wrong password get the same 401; too many
+    /// attempts for one name or from one address get 429 with `Retry-After`.
     #[oai(path = "/auth/login", method = "post")]
-    async fn login(&self, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
+    async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
         let b = body.0;
+        self.app.limits.login(&client_address(req), &b.user_name)?;
         let signed_in =
             accounts::login(&self.app.db, &self.app.tokens, b.user_name, b.password).await?;
         Ok(Json(signed_in.into()))

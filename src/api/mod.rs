@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod body_limit;
+pub mod cors;
 pub mod error;
 mod rooms;
 mod security;

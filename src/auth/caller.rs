@@ -4,7 +4,8 @@
 use crate::db::Db;
 use crate::error::AppError;
 use crate::model::{Role, UserSummary};
-use crate::store::users;
+use crate::store::{console_sessions, users};
+use crate::time::now_ms;
 
 use super::Tokens;
 
@@ -26,10 +27,24 @@ impl Caller {
     }
 }
 
-/// Turns a bearer token into a caller, or 401.
+/// Turns a bearer token into a caller, or 401. A token minted for a console page also needs its
+/// console session to be alive: signing out of the console ends that page's token.
 pub async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Caller, AppError> {
-    let (id, version) = tokens.verify(token)?;
-    let user = db.read(move |conn| users::by_id(conn, id)).await?;
+    let verified = tokens.verify_claims(token)?;
+    let (id, version) = (verified.user_id, verified.token_version);
+    let (user, console_ok) = db
+        .read(move |conn| {
+            let console_ok = match &verified.console_session {
+                Some(sid) => console_sessions::live_by_id(conn, sid, now_ms())?
+                    .is_some_and(|s| s.user_id == id),
+                None => true,
+            };
+            Ok((users::by_id(conn, id)?, console_ok))
+        })
+        .await?;
+    if !console_ok {
+        return Err(AppError::unauthorized("Console session has ended"));
+    }
     match user {
         Some(u) if u.is_active && u.token_version == version => Ok(Caller {
             id: u.id,

@@ -19,6 +19,19 @@ pub struct Claims {
     pub ver: i64,
     pub iat: i64,
     pub exp: i64,
+    /// The console session a token was minted for (console pages only): the token dies with
+    /// that session, so signing out of the console also ends the page's REST and socket access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// What a valid token says about its bearer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub user_id: i64,
+    pub token_version: i64,
+    /// Set for tokens minted by a console page; see [`Claims::sid`].
+    pub console_session: Option<String>,
 }
 
 /// Issues and checks tokens with one secret.
@@ -45,6 +58,28 @@ impl Tokens {
 
     /// A signed token for this user.
     pub fn issue(&self, user_id: i64, role: Role, token_version: i64) -> Result<String, AppError> {
+        self.sign(user_id, role, token_version, None)
+    }
+
+    /// A token for the browser script of a console page, tied to the console session `sid`:
+    /// it stops working the moment that session is signed out or expires, whatever its `exp`.
+    pub fn issue_for_console(
+        &self,
+        user_id: i64,
+        role: Role,
+        token_version: i64,
+        sid: &str,
+    ) -> Result<String, AppError> {
+        self.sign(user_id, role, token_version, Some(sid.to_string()))
+    }
+
+    fn sign(
+        &self,
+        user_id: i64,
+        role: Role,
+        token_version: i64,
+        sid: Option<String>,
+    ) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -52,20 +87,31 @@ impl Tokens {
             ver: token_version,
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            sid,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Internal(format!("cannot sign a token: {e}")))
     }
 
-    /// The claims of a valid token; every failure reads the same to the client.
+    /// The user id and token version of a valid token; every failure reads the same.
     pub fn verify(&self, token: &str) -> Result<(i64, i64), AppError> {
+        self.verify_claims(token)
+            .map(|v| (v.user_id, v.token_version))
+    }
+
+    /// Everything a valid token says, including the console session it is tied to.
+    pub fn verify_claims(&self, token: &str) -> Result<Verified, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::unauthorized("Invalid or expired token"))?;
-        let id = data
+        let user_id = data
             .claims
             .sub
             .parse::<i64>()
             .map_err(|_| AppError::unauthorized("Invalid or expired token"))?;
-        Ok((id, data.claims.ver))
+        Ok(Verified {
+            user_id,
+            token_version: data.claims.ver,
+            console_session: data.claims.sid,
+        })
     }
 }

@@ -6,5 +6,5 @@ mod jwt;
 mod password;
 
 pub use caller::{Caller, authenticate};
-pub use jwt::{Claims, Tokens};
+pub use jwt::{Claims, Tokens, Verified};
 pub use password::{hash_password, verify_password};

@@ -131,3 +131,23 @@ pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
         Err(AppError::forbidden("Only admins can manage users"))
     }
 }
+
+/// The dashboard and the rooms and sessions of every staff member are for admins.
+pub fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only admins can see the dashboard and reports",
+        ))
+    }
+}
+
+/// Moving a room to another staff member is for admins.
+pub fn reassign_room(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only admins can reassign rooms"))
+    }
+}

@@ -8,7 +8,7 @@ use crate::auth::{Caller, Tokens, hash_password, verify_password};
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
 use crate::model::{Role, UserProfile};
-use crate::store::{rooms, users};
+use crate::store::{console_sessions, rooms, users};
 use crate::time::now_ms;
 
 /// What creating an account needs; checked by [`create`].
@@ -93,6 +93,11 @@ pub async fn register(
     Ok(SignedIn { access_token, user })
 }
 
+/// The refusal for a wrong user name or password (the same for both).
+pub const WRONG_CREDENTIALS: &str = "Invalid username or password";
+/// The refusal for a right password of a deactivated account, which the sign-in pages word.
+pub const DEACTIVATED: &str = "Account is deactivated";
+
 /// Sign-in. An unknown name and a wrong password get the same answer, after the same work.
 pub async fn login(
     db: &Db,
@@ -100,7 +105,7 @@ pub async fn login(
     user_name: String,
     password: String,
 ) -> Result<SignedIn, AppError> {
-    let wrong = || AppError::unauthorized("Invalid username or password");
+    let wrong = || AppError::unauthorized(WRONG_CREDENTIALS);
     let found = db
         .read(move |conn| users::by_name(conn, &user_name))
         .await?;
@@ -112,7 +117,7 @@ pub async fn login(
         return Err(wrong());
     }
     if !user.is_active {
-        return Err(AppError::unauthorized("Account is deactivated"));
+        return Err(AppError::unauthorized(DEACTIVATED));
     }
     let access_token = tokens.issue(user.id, user.role, user.token_version)?;
     Ok(SignedIn {
@@ -228,7 +233,9 @@ pub async fn update(
         }
         // A new password or role ends the user's tokens (see users::update_profile), so their
         // live sockets close too and reconnect with what they now are.
+        // Their console sessions end in the same transaction.
         if password_hash.is_some() || role.is_some_and(|r| r != user.role) {
+            console_sessions::delete_for_user(conn, id)?;
             events.push(Event::UserRevoked(id));
         }
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
@@ -237,7 +244,8 @@ pub async fn update(
     .await
 }
 
-/// Activates or deactivates a user; a deactivated user's tokens and sockets end at once.
+/// Activates or deactivates a user; a deactivated user's tokens, sockets and console sessions
+/// end at once.
 pub async fn set_active(
     db: &Db,
     caller: &Caller,
@@ -254,6 +262,9 @@ pub async fn set_active(
             return Ok(Outcome::quiet(user.profile()));
         }
         users::set_active(conn, id, active)?;
+        if !active {
+            console_sessions::delete_for_user(conn, id)?;
+        }
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
         let events = if active {
             Vec::new()

@@ -5,10 +5,13 @@
 
 pub mod access;
 pub mod accounts;
+pub mod assign;
 mod events;
 pub mod messages;
+pub mod reports;
 pub mod rooms;
 pub mod sessions;
+pub mod stats;
 pub mod validate;
 
 pub use events::{Event, RoomActivity};

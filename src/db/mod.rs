@@ -1,7 +1,9 @@
 //! The database: one writer thread that owns every write (group commit, reply after commit) and
 //! a pool of read-only connections. Nothing here runs SQLite on a tokio worker thread.
 
+mod backup;
 mod connection;
+mod file_check;
 mod schema;
 mod writer;
 
@@ -12,6 +14,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use backup::backup;
 pub use schema::LATEST_VERSION;
 pub use writer::WriterStats;
 
@@ -55,9 +58,22 @@ impl Db {
     pub fn open(config: &Config, events: UnboundedSender<Event>) -> Result<Db, String> {
         let path = config.db_path.as_path();
         connection::check_is_sqlite(path)?;
+        file_check::check_not_truncated(path)?;
         let mut conn = connection::open_writer(path, config.busy_timeout_ms)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         schema::apply(&mut conn).map_err(|e| format!("database {}: {e}", path.display()))?;
+        // After a checkpoint resets the WAL, cut the file back to this size, so a burst of
+        // writes does not leave a large -wal file behind for good.
+        conn.pragma_update(None, "journal_size_limit", 16 * 1024 * 1024)
+            .map_err(|e| format!("cannot limit the WAL size: {e}"))?;
+        if let Some(bytes) = config.max_db_bytes {
+            let page_size: i64 = conn
+                .pragma_query_value(None, "page_size", |r| r.get(0))
+                .map_err(|e| format!("cannot read the page size: {e}"))?;
+            let pages = (bytes / page_size.max(1) as u64).max(1) as i64;
+            conn.pragma_update(None, "max_page_count", pages)
+                .map_err(|e| format!("cannot cap the database size: {e}"))?;
+        }
         let readers = connection::reader_pool(path, config.read_pool_size, config.busy_timeout_ms)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         let writer = writer::Writer::start(conn, config.write_batch_max, events)
@@ -99,5 +115,6 @@ impl Db {
 /// Opens the file without the writer, for commands that only read (`user list`).
 pub fn open_read_only(path: &Path) -> Result<Connection, String> {
     connection::check_is_sqlite(path)?;
+    file_check::check_not_truncated(path)?;
     connection::open_reader(path, 5_000).map_err(|e| format!("cannot open {}: {e}", path.display()))
 }

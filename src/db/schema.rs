@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -18,6 +18,14 @@ const STEPS: &[&str] = &[
          room_id INTEGER NOT NULL REFERENCES rooms (id),
          message_id INTEGER NOT NULL,
          PRIMARY KEY (user_id, room_id)
+     ) WITHOUT ROWID;",
+    // 2 -> 3: server-side sessions of the web consoles (schema.sql re-states the table too).
+    "CREATE TABLE IF NOT EXISTS console_sessions (
+         id TEXT PRIMARY KEY,
+         user_id INTEGER NOT NULL REFERENCES users (id),
+         csrf_token TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
      ) WITHOUT ROWID;",
 ];
 

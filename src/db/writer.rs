@@ -4,9 +4,13 @@
 //! events in commit order, and only then replies to each job. Because one thread runs every rule,
 //! check-then-change rules (claims, auto-assign) can never interleave; `BEGIN IMMEDIATE` also
 //! keeps other processes (the `user` command) out while a batch runs.
+//!
+//! The transaction and savepoint statements are prepared once and cached, like every rule's
+//! statements, so a batch compiles no SQL.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -24,6 +28,10 @@ pub struct WriterStats {
     pub batches: AtomicU64,
     pub jobs: AtomicU64,
     pub failed_commits: AtomicU64,
+    /// Time spent running batches, from `BEGIN` to the last reply, in microseconds.
+    pub busy_micros: AtomicU64,
+    /// Of that, time spent in `COMMIT` (writing and syncing the WAL, and checkpoints).
+    pub commit_micros: AtomicU64,
 }
 
 trait Job: Send {
@@ -131,6 +139,7 @@ fn run(
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(batch_max);
     let mut published: Vec<Event> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
+        let started = Instant::now();
         batch.push(first);
         while batch.len() < batch_max {
             match rx.try_recv() {
@@ -138,9 +147,10 @@ fn run(
                 Err(_) => break,
             }
         }
-        let committed = run_batch(&conn, &mut batch, &mut published);
+        let (committed, commit_micros) = run_batch(&conn, &mut batch, &mut published);
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats.commit_micros.fetch_add(commit_micros, Ordering::Relaxed);
         match &committed {
             Ok(()) => {
                 for event in published.drain(..) {
@@ -152,43 +162,60 @@ fn run(
                 published.clear();
             }
         }
+        let jobs = batch.len();
         for job in batch.drain(..) {
             job.finish(committed.clone());
         }
+        let busy = started.elapsed().as_micros() as u64;
+        stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
+        tracing::trace!(jobs, busy_us = busy, commit_us = commit_micros, "batch");
     }
     // Every sender is gone: the process is shutting down and every batch has committed.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+/// Runs one statement without parameters through the statement cache.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Runs the batch in one transaction; returns whether it committed and how long `COMMIT` took.
 fn run_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],
     published: &mut Vec<Event>,
-) -> Result<(), AppError> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+) -> (Result<(), AppError>, u64) {
+    let abort = |e: rusqlite::Error| {
+        let _ = exec(conn, "ROLLBACK");
+        Err(e.into())
+    };
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+        return (Err(e.into()), 0);
+    }
+    let mut events = Vec::new();
     for job in batch.iter_mut() {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e.into());
+        if let Err(e) = exec(conn, "SAVEPOINT job") {
+            return (abort(e), 0);
         }
-        let mut events = Vec::new();
         let kept = job.run(conn, &mut events);
-        let end = if kept {
-            "RELEASE job"
+        let ended = if kept {
+            exec(conn, "RELEASE job")
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
         };
-        if let Err(e) = conn.execute_batch(end) {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e.into());
+        if let Err(e) = ended {
+            return (abort(e), 0);
         }
         if kept {
             published.append(&mut events);
+        } else {
+            events.clear();
         }
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        let _ = conn.execute_batch("ROLLBACK");
-        return Err(e.into());
-    }
-    Ok(())
+    let committing = Instant::now();
+    let committed = match exec(conn, "COMMIT") {
+        Ok(()) => Ok(()),
+        Err(e) => abort(e),
+    };
+    (committed, committing.elapsed().as_micros() as u64)
 }

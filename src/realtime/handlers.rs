@@ -6,18 +6,27 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
 
+use super::order::{SendOrder, Turn};
 use super::payload::{self, reply};
 use super::{STAFF_ROOM, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::chat::{messages, rooms, sessions};
 use crate::error::AppError;
+use crate::rate::Action;
 
 type Payload = TryData<Value>;
 
 /// A socket passed the handshake: it joins its user's and (for staff) the staff feed's rooms,
 /// hears `connected`, and gets its event handlers.
-pub async fn on_connect(socket: SocketRef, Extension(caller): Extension<Caller>) {
+pub async fn on_connect(
+    socket: SocketRef,
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+) {
+    app.metrics.sockets.inc();
+    socket.extensions.insert(SendOrder::new());
+    socket.on_disconnect(on_disconnect);
     socket.join(user_key(caller.id));
     if caller.is_staff() {
         socket.join(STAFF_ROOM);
@@ -37,6 +46,10 @@ pub async fn on_connect(socket: SocketRef, Extension(caller): Extension<Caller>)
     socket.on("mark_read", mark_read);
 }
 
+async fn on_disconnect(State(app): State<Arc<App>>) {
+    app.metrics.sockets.dec();
+}
+
 /// Joins a room after checking access, then sends `joined_room` and `room_history` (the latest
 /// page, or with `afterMessageId` everything after it). The socket joins before the history is
 /// read, so a message committed in between arrives as `new_message` and none is missed.
@@ -48,6 +61,7 @@ async fn join_room(
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let room_id = payload::id(&map, "roomId")?;
         let after = payload::optional_id(&map, "afterMessageId")?;
@@ -80,11 +94,13 @@ async fn join_room(
 
 async fn leave_room(
     socket: SocketRef,
+    State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let room_id = payload::id(&map, "roomId")?;
         let key = room_key(room_id);
@@ -100,15 +116,19 @@ async fn leave_room(
     reply(&socket, ack, "leave_room", result);
 }
 
-/// Stores a message; the ack comes after the commit, `new_message` from the fan-out.
+/// Stores a message; the ack comes after the commit, `new_message` from the fan-out. One
+/// socket's messages are stored in the order it sent them.
 async fn send_message(
     socket: SocketRef,
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
+    turn: Turn,
     TryData(data): Payload,
     ack: AckSender,
 ) {
+    let _turn = turn.wait().await;
     let result = async {
+        app.limits.socket_event(caller.id, Action::Message)?;
         let map = payload::object(data)?;
         let outgoing = messages::Outgoing {
             room_id: payload::id(&map, "roomId")?,
@@ -116,6 +136,7 @@ async fn send_message(
             client_message_id: payload::optional_string(&map, "clientMessageId")?,
         };
         let message = messages::send(&app.db, &caller, outgoing).await?;
+        app.metrics.messages_stored.inc();
         Ok::<_, AppError>(json!({ "message": message }))
     }
     .await;
@@ -131,9 +152,12 @@ async fn join_session(
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
-        let session = sessions::claim(&app.db, &caller, session_id).await?;
+        let session = sessions::claim(&app.db, &caller, session_id).await;
+        app.metrics.record_claim(&session);
+        let session = session?;
         socket.join(room_key(session.room_id));
         Ok::<_, AppError>(json!({ "session": session }))
     }
@@ -150,6 +174,7 @@ async fn leave_session(
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
         let session = sessions::get(&app.db, &caller, session_id).await?;
@@ -168,11 +193,13 @@ async fn leave_session(
 /// Typing indicators go only to rooms the socket has joined (access was checked on joining).
 async fn typing(
     socket: SocketRef,
+    State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Typing)?;
         let map = payload::object(data)?;
         let room_id = payload::id(&map, "roomId")?;
         let is_typing = payload::boolean(&map, "isTyping")?;
@@ -184,7 +211,7 @@ async fn typing(
             "roomId": room_id, "userId": caller.id, "userName": caller.user_name, "isTyping": is_typing,
         });
         let _ = socket.to(key).emit("user_typing", &body).await;
-        Ok(json!({ "roomId": room_id }))
+        Ok::<_, AppError>(json!({ "roomId": room_id }))
     }
     .await;
     reply(&socket, ack, "typing", result);
@@ -199,6 +226,7 @@ async fn mark_read(
     ack: AckSender,
 ) {
     let result = async {
+        app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let room_id = payload::id(&map, "roomId")?;
         let message_id = payload::id(&map, "messageId")?;

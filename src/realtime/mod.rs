@@ -4,12 +4,13 @@
 mod fanout;
 mod handlers;
 mod handshake;
+mod order;
 mod payload;
 mod upgrade;
 
 use std::sync::Arc;
 
-use socketioxide::SocketIo;
+use socketioxide::{ParserConfig, SocketIo};
 use socketioxide::handler::ConnectHandler;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -43,8 +44,20 @@ pub fn build(app: Arc<App>, events: UnboundedReceiver<Event>) -> (SocketIoEndpoi
         .ping_timeout(limits.ping_timeout)
         .connect_timeout(limits.connect_timeout)
         .max_payload(limits.max_payload)
+        // The same cap on the websocket transport: a larger message or frame closes that
+        // connection before it is buffered.
+        .ws_max_message_size(limits.max_payload as usize)
+        .ws_max_frame_size(limits.max_payload as usize)
         .max_buffer_size(limits.max_buffer_size)
         .ws_read_buffer_size(limits.ws_read_buffer_size)
+        // Chat events are JSON: a packet announcing any binary attachment is dropped and its
+        // connection closed, before anything is buffered.
+        .with_parser(
+            ParserConfig::common()
+                .max_incoming_binaries(0)
+                .max_incoming_binary_buf_size(0)
+                .packet_completion_timeout(limits.connect_timeout),
+        )
         .build_svc();
     io.ns(
         NAMESPACE,

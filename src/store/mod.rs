@@ -2,10 +2,14 @@
 //! transaction, or a pooled reader) and return rows or the wire shapes of model.rs; they never
 //! decide who may do what, and never know about HTTP or sockets.
 
+pub mod console_sessions;
+pub mod handover;
 pub mod messages;
+pub mod reports;
 pub mod rooms;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod users;
 
 /// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.

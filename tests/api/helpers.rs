@@ -367,3 +367,122 @@ impl Sock {
         let _ = self.client.disconnect().await;
     }
 }
+
+/// A signed-in console session as a browser holds it: the cookie, the CSRF token of its forms,
+/// and the token its page scripts use.
+#[derive(Debug, Clone)]
+pub struct Console {
+    pub cookie: String,
+    pub csrf: String,
+    pub page_token: String,
+}
+
+/// A client that, like a test of a browser's view, does not follow redirects.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of cookie `name` in a response's `Set-Cookie` headers, with its attributes.
+pub fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The text between `prefix` and the next `"` in a page (a form field's or attribute's value).
+pub fn value_after(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// A console page or form answer: status, headers, body.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl TestApp {
+    /// GETs a page as a browser with `cookie` (may be empty) and English preferred.
+    pub async fn page(&self, path: &str, cookie: &str) -> Page {
+        let res = no_redirects()
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .header("accept-language", "en-US,en;q=0.9")
+            .send()
+            .await
+            .expect("page");
+        let (status, headers) = (res.status(), res.headers().clone());
+        Page {
+            status,
+            headers,
+            body: res.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// POSTs a form as a browser with `cookie`.
+    pub async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+        let res = no_redirects()
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("accept-language", "en-US,en;q=0.9")
+            .form(fields)
+            .send()
+            .await
+            .expect("form post");
+        let (status, headers) = (res.status(), res.headers().clone());
+        Page {
+            status,
+            headers,
+            body: res.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// Submits the console sign-in form the way a browser does (login page first, for its
+    /// CSRF cookie and field); returns the answer.
+    pub async fn console_sign_in(&self, name: &str, password: &str) -> Page {
+        let login = self.page("/console/login", "").await;
+        let token_cookie = set_cookie(&login.headers, "fd_login_csrf").expect("login csrf cookie");
+        let pair = token_cookie.split(';').next().unwrap().to_string();
+        let csrf = value_after(&login.body, "name=\"csrf\" value=\"").expect("csrf field");
+        self.form(
+            "/console/login",
+            &pair,
+            &[
+                ("user_name", name),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/console"),
+            ],
+        )
+        .await
+    }
+
+    /// Signs a staff member or admin in to the console and reads the desk's form and script
+    /// tokens.
+    pub async fn console(&self, name: &str) -> Console {
+        let answer = self.console_sign_in(name, PASSWORD).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "sign-in {name}: {}",
+            answer.body
+        );
+        let cookie = set_cookie(&answer.headers, "fd_session").expect("session cookie");
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let desk = self.page("/console", &cookie).await;
+        assert_eq!(desk.status, StatusCode::OK, "desk for {name}");
+        Console {
+            csrf: value_after(&desk.body, "name=\"csrf\" value=\"").expect("csrf"),
+            page_token: value_after(&desk.body, "data-token=\"").expect("page token"),
+            cookie,
+        }
+    }
+}

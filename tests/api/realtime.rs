@@ -606,3 +606,34 @@ async fn deactivating_a_user_closes_their_sockets() {
         );
     }
 }
+
+// Several worker threads, so the server's per-event tasks really can overtake each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_sockets_quick_sends_are_stored_in_the_order_sent() {
+    let app = crate::helpers::spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_per_second = 10_000;
+        c.rates.messages_burst = 10_000;
+    })
+    .await;
+    let customer = app.customer("hasty").await;
+    let room = customer.room_id.unwrap();
+    let sock = app.socket(&customer).await;
+    sock.join(room).await;
+    for i in 0..200 {
+        sock.emit("send_message", json!({"roomId": room, "content": format!("{i}")})).await;
+    }
+    for _ in 0..200 {
+        sock.next("new_message").await.unwrap();
+    }
+    let arrived: Vec<(i64, i64)> = sock
+        .all("new_message")
+        .iter()
+        .map(|m| (m["id"].as_i64().unwrap(), m["content"].as_str().unwrap().parse().unwrap()))
+        .collect();
+    let ids: Vec<i64> = arrived.iter().map(|a| a.0).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "new_message in increasing id order");
+    let contents: Vec<i64> = arrived.iter().map(|a| a.1).collect();
+    assert_eq!(contents, (0..200).collect::<Vec<_>>(), "stored in the order sent");
+}

@@ -33,7 +33,10 @@ before(async () => {
 
 after(async () => {
   closeAll(sockets);
-  if (server) await server.stop();
+  if (server) {
+    const status = await server.stop();
+    assert.deepEqual(status, { code: 0, signal: null }, 'SIGTERM shuts the server down cleanly');
+  }
 });
 
 function assertUserSummary(u, expected, what) {

@@ -43,10 +43,21 @@ export function uniqueName(prefix = 'u') {
 }
 
 /**
- * Starts `frontdesk serve` on 127.0.0.1:0 with a fresh database.
+ * Rate limits lifted far above anything a test does, for tests that flood on purpose
+ * (pass as `startServer({ env: UNLIMITED_RATES })`). Unknown variables are ignored by
+ * builds without rate limits.
+ */
+export const UNLIMITED_RATES = {
+  FRONTDESK_MESSAGES_PER_SECOND: '10000',
+  FRONTDESK_LOGINS_PER_MINUTE: '10000',
+  FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE: '10000',
+};
+
+/**
+ * Starts `frontdesk serve` on 127.0.0.1:0 with a fresh database (server defaults, plus `env`).
  * Resolves once the "Frontdesk listening on http://127.0.0.1:PORT" line is printed.
  */
-export async function startServer({ startTimeoutMs = 20_000 } = {}) {
+export async function startServer({ startTimeoutMs = 20_000, env: extraEnv = {} } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'frontdesk-e2e-'));
   const db = path.join(dir, 'frontdesk.db');
   const jwtSecret = randomBytes(32).toString('hex'); // 64 chars
@@ -54,6 +65,7 @@ export async function startServer({ startTimeoutMs = 20_000 } = {}) {
     ...process.env,
     FRONTDESK_JWT_SECRET: jwtSecret,
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...extraEnv,
   };
   delete env.FRONTDESK_ADDR;
   delete env.FRONTDESK_DB;
@@ -112,7 +124,8 @@ export async function startServer({ startTimeoutMs = 20_000 } = {}) {
     },
     /** SIGTERM, wait for exit (SIGKILL as a last resort), remove the temp dir. */
     async stop({ graceMs = 10_000 } = {}) {
-      if (child.exitCode === null && child.signalCode === null) {
+      const diedEarly = child.exitCode !== null || child.signalCode !== null;
+      if (!diedEarly) {
         child.kill('SIGTERM');
         try {
           await withTimeout(exited, graceMs, 'server exit after SIGTERM');
@@ -122,7 +135,17 @@ export async function startServer({ startTimeoutMs = 20_000 } = {}) {
         }
       }
       await rm(dir, { recursive: true, force: true });
-      return exited;
+      const status = await exited;
+      if (diedEarly) {
+        throw new Error(
+          `frontdesk died during the tests (code ${status.code}, signal ${status.signal}); stderr tail:\n${stderr.slice(-4000)}`,
+        );
+      }
+      return status;
+    },
+    /** True while the server process runs. */
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
     },
   };
   return server;
@@ -337,6 +360,7 @@ export function record(socket, event, { filter = () => true } = {}) {
     until(pred, { timeoutMs = 5_000, what = `"${event}" condition` } = {}) {
       if (pred(items)) return Promise.resolve(items);
       const p = new Promise((resolve) => waiters.push({ pred, resolve }));
+      if (timeoutMs === Infinity) return p; // the caller bounds it
       return withTimeout(p, timeoutMs, `${what} (got ${items.length} "${event}")`);
     },
     waitCount(n, opts = {}) {

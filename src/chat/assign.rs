@@ -1,0 +1,59 @@
+//! Reassigning a room to another staff member: the admin's rule. The room's claimed session
+//! moves along, so the new staff member can answer and end it.
+
+use super::{Event, RoomActivity, access};
+use crate::auth::Caller;
+use crate::db::{Db, Outcome};
+use crate::error::AppError;
+use crate::model::{Room, SessionStatus};
+use crate::store::{handover, rooms, sessions, users};
+use crate::time::format_ms;
+
+/// Assigns room `room_id` to `staff_id` (an active staff member or admin). Only admins may. The
+/// room's `IN_PROGRESS` session, if any, is handed over too (`session_joined` tells the
+/// customer who now helps them); an `OPEN` one stays in the queue for anyone to claim.
+/// Everyone on the staff feed hears `room_updated` with reason `assigned`.
+pub async fn reassign(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    staff_id: i64,
+) -> Result<Room, AppError> {
+    access::reassign_room(caller)?;
+    let viewer = caller.id;
+    db.write(move |conn| {
+        let room =
+            rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let target = users::by_id(conn, staff_id)?
+            .filter(|u| u.is_active && u.role.is_staff())
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    "A room can only be assigned to an active staff member or admin",
+                )
+            })?;
+        if room.staff_id == Some(target.id) {
+            return Ok(Outcome::quiet(rooms::view(conn, &room, viewer)?));
+        }
+        rooms::set_staff(conn, room_id, target.id)?;
+        let mut events = Vec::new();
+        if let Some(active) = sessions::active_for_room(conn, room_id)?
+            && active.status == SessionStatus::InProgress
+        {
+            handover::move_session(conn, active.id, target.id)?;
+            let row = sessions::by_id(conn, active.id)?
+                .ok_or_else(|| AppError::Internal("handed-over session vanished".into()))?;
+            events.push(Event::SessionClaimed(sessions::view(conn, &row)?));
+        }
+        events.push(Event::RoomUpdated(RoomActivity {
+            room_id,
+            staff_id: Some(target.id),
+            reason: "assigned",
+            last_message_at: format_ms(room.last_message_at),
+            message: None,
+        }));
+        let room = rooms::by_id(conn, room_id)?
+            .ok_or_else(|| AppError::Internal("reassigned room vanished".into()))?;
+        Ok(Outcome::with(rooms::view(conn, &room, viewer)?, events))
+    })
+    .await
+}

@@ -1,0 +1,189 @@
+//! The staff desk: `/console` (the queue, unassigned rooms, my rooms) and `/console/rooms/:id`
+//! (the same, with one room's conversation open). Pages are rendered from the same rules the
+//! API uses; desk.js then keeps them live over Socket.IO.
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+
+use super::session::ConsoleUser;
+use super::view::{PageCtx, display_name, error_page, render};
+use crate::app::App;
+use crate::chat::{messages, rooms, sessions};
+use crate::error::AppError;
+use crate::model::{History, Message, Role, Room, Session, SessionStatus, UserSummary};
+
+/// How many items each list shows; the desk is for the work at hand, the admin lists for the rest.
+const LIST_MAX: u32 = 100;
+
+/// The room whose conversation is open.
+pub struct OpenRoom {
+    pub room: Room,
+    pub history: History,
+    /// The customer's sessions in this room, newest first.
+    pub sessions: Vec<Session>,
+    /// Whether the viewer may write here now (contract §6 "send in a room").
+    pub can_send: bool,
+    /// Whether the viewer may end the active session.
+    pub can_end: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk/index.html")]
+struct DeskPage {
+    page: PageCtx,
+    queue: Vec<Session>,
+    unassigned: Vec<Room>,
+    mine: Vec<Room>,
+    current: Option<OpenRoom>,
+}
+
+impl DeskPage {
+    fn name(&self, u: &UserSummary) -> String {
+        display_name(u)
+    }
+
+    /// Which side a message sits on: the viewer's own, another staff member's, the customer's.
+    fn msg_class(&self, m: &Message) -> &'static str {
+        if m.sender.id == self.page.user_id() {
+            "mine"
+        } else if m.sender.role == Role::Customer {
+            "customer"
+        } else {
+            "staff"
+        }
+    }
+
+    fn sender_name(&self, m: &Message) -> String {
+        let full = format!("{} {}", m.sender.first_name, m.sender.last_name);
+        match full.trim() {
+            "" => m.sender.user_name.clone(),
+            name => name.to_string(),
+        }
+    }
+
+    /// The start of the latest message (or the topic of the active session), for a list line.
+    fn preview(&self, room: &Room) -> String {
+        let topic = room.active_session.as_ref().map(|s| s.title.as_str());
+        let text = room
+            .messages
+            .first()
+            .map(|m| m.content.as_str())
+            .or(topic)
+            .unwrap_or("");
+        let mut short: String = text.chars().take(80).collect();
+        if text.chars().count() > 80 {
+            short.push('…');
+        }
+        short
+    }
+
+    fn last_id(&self, room: &Room) -> i64 {
+        room.messages.first().map_or(0, |m| m.id)
+    }
+
+    /// Whether the open room's session waits for a claim (the header then offers one).
+    fn open_session(&self, c: &OpenRoom) -> bool {
+        c.room
+            .active_session
+            .as_ref()
+            .is_some_and(|s| s.status == SessionStatus::Open)
+    }
+
+    fn is_current(&self, room_id: &i64) -> bool {
+        self.current.as_ref().is_some_and(|c| c.room.id == *room_id)
+    }
+}
+
+async fn lists(
+    app: &App,
+    user: &ConsoleUser,
+) -> Result<(Vec<Session>, Vec<Room>, Vec<Room>), AppError> {
+    let caller = &user.caller;
+    let queue = sessions::unassigned(&app.db, caller, LIST_MAX, 0).await?;
+    // A room whose session waits in the queue is already there once.
+    let unassigned = rooms::unassigned(&app.db, caller, LIST_MAX, 0)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.active_session
+                .as_ref()
+                .is_none_or(|s| s.status != SessionStatus::Open)
+        })
+        .collect();
+    let mine = rooms::assigned(&app.db, caller, LIST_MAX, 0).await?;
+    Ok((queue, unassigned, mine))
+}
+
+async fn open_room(app: &App, user: &ConsoleUser, room_id: i64) -> Result<OpenRoom, AppError> {
+    let caller = &user.caller;
+    let room = rooms::get(&app.db, caller, room_id).await?;
+    let history =
+        messages::history(&app.db, caller, room_id, app.config.page_limit(None), None).await?;
+    let sessions = rooms::sessions(&app.db, caller, room_id, 20, 0).await?;
+    let can_send = match caller.role {
+        Role::Admin => true,
+        Role::Staff => room.staff_id.is_none() || room.staff_id == Some(caller.id),
+        Role::Customer => false,
+    };
+    let can_end = room
+        .active_session
+        .as_ref()
+        .is_some_and(|s| caller.is_admin() || s.staff_id == Some(caller.id));
+    Ok(OpenRoom {
+        room,
+        history,
+        sessions,
+        can_send,
+        can_end,
+    })
+}
+
+async fn page(
+    req: &Request,
+    app: &App,
+    user: &ConsoleUser,
+    room_id: Option<i64>,
+) -> Result<Response, AppError> {
+    let (queue, unassigned, mine) = lists(app, user).await?;
+    let current = match room_id {
+        Some(id) => Some(open_room(app, user, id).await?),
+        None => None,
+    };
+    let desk = DeskPage {
+        page: PageCtx::signed_in(req, app, user, "desk")?,
+        queue,
+        unassigned,
+        mine,
+        current,
+    };
+    Ok(render(&desk))
+}
+
+/// `/console`: the queue and the lists.
+#[handler]
+pub async fn index(
+    req: &Request,
+    Data(app): Data<&Arc<App>>,
+    user: ConsoleUser,
+) -> poem::Result<Response> {
+    page(req, app, &user, None)
+        .await
+        .map_err(|e| error_page(user.lang, &e))
+}
+
+/// `/console/rooms/:id`: the desk with one conversation open (403 page if the room is not the
+/// viewer's to see).
+#[handler]
+pub async fn room_page(
+    req: &Request,
+    Data(app): Data<&Arc<App>>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    page(req, app, &user, Some(id))
+        .await
+        .map_err(|e| error_page(user.lang, &e))
+}

@@ -1,0 +1,266 @@
+//! Vietnamese and English for every page: the language a request wants (a `?lang=` link, the
+//! sticky `lang` cookie, then `Accept-Language`) and the words in it. It never renders a page.
+
+use poem::Request;
+use serde::Serialize;
+
+use super::session::cookie;
+
+/// The languages the pages speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+/// Cookie that keeps the language a person picked with the switch.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Lang {
+    /// The BCP 47 code, for `<html lang>` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// A language tag (`vi`, `en-US`, `vi_VN`) if it is one the pages speak.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let primary = s.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// What this request should be answered in. Vietnamese is the default: the shops this is
+    /// made for are Vietnamese, and a browser that asks for neither language gets it.
+    pub fn of(req: &Request) -> Lang {
+        let query = req.uri().query().unwrap_or("");
+        let asked = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("lang="))
+            .and_then(Lang::parse);
+        asked
+            .or_else(|| cookie(req, LANG_COOKIE).and_then(|v| Lang::parse(&v)))
+            .or_else(|| {
+                req.header("accept-language")
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or(Lang::Vi)
+    }
+
+    /// The supported language with the highest `q` in an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(Lang, f32)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let Some(lang) = pieces.next().and_then(Lang::parse) else {
+                continue;
+            };
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((lang, q));
+            }
+        }
+        best.map(|(l, _)| l)
+    }
+
+    /// The words of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Vi => &VI,
+            Lang::En => &EN,
+        }
+    }
+}
+
+// One line per phrase, both languages side by side, so a translation can never go missing:
+// the macro makes a struct field of each key, and a missing language is a compile error.
+macro_rules! phrases {
+    ($($key:ident: $vi:literal, $en:literal;)*) => {
+        /// Every phrase of the pages in one language. Templates read fields (`t.sign_in`);
+        /// browser scripts get the same table as JSON in the `data-i18n` attribute.
+        #[derive(Debug, Serialize)]
+        pub struct Strings {
+            $(pub $key: &'static str,)*
+        }
+        static VI: Strings = Strings { $($key: $vi,)* };
+        static EN: Strings = Strings { $($key: $en,)* };
+    };
+}
+
+phrases! {
+    nav_desk: "Bàn trực", "Desk";
+    nav_dashboard: "Tổng quan", "Dashboard";
+    nav_sessions: "Phiên tư vấn", "Sessions";
+    nav_rooms: "Phòng chat", "Rooms";
+    nav_users: "Người dùng", "Users";
+    sign_out: "Đăng xuất", "Sign out";
+    role_customer: "Khách hàng", "Customer";
+    role_staff: "Nhân viên", "Staff";
+    role_admin: "Quản trị viên", "Admin";
+    status_open: "Đang chờ", "Waiting";
+    status_in_progress: "Đang tư vấn", "In progress";
+    status_ended: "Đã kết thúc", "Ended";
+    login_title: "Đăng nhập bàn trực", "Sign in to the desk";
+    login_lead: "Dành cho nhân viên và quản trị viên của cửa hàng.", "For the shop's staff and admins.";
+    user_name: "Tên đăng nhập", "Username";
+    password: "Mật khẩu", "Password";
+    sign_in: "Đăng nhập", "Sign in";
+    err_credentials: "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.";
+    err_deactivated: "Tài khoản này đã bị vô hiệu hoá. Hãy liên hệ quản trị viên.", "This account has been deactivated. Ask an admin to reactivate it.";
+    err_customer: "Trang này chỉ dành cho nhân viên. Khách hàng vui lòng trò chuyện với chúng tôi tại trang chat.", "This sign-in is for staff and admins only. Customers can chat with us on the chat page.";
+    go_to_chat: "Mở trang chat", "Open the chat page";
+    err_rate_limited: "Quá nhiều lần thử. Vui lòng đợi vài phút rồi thử lại.", "Too many attempts. Please wait a few minutes and try again.";
+    signed_out: "Bạn đã đăng xuất.", "You have signed out.";
+    forbidden_title: "Không có quyền truy cập", "Access denied";
+    forbidden_admin: "Trang này chỉ dành cho quản trị viên.", "This page is for admins only.";
+    forbidden_csrf: "Yêu cầu bị từ chối vì mã bảo mật của biểu mẫu bị thiếu hoặc sai. Hãy tải lại trang rồi thử lại.", "The request was refused: the form's security token is missing or wrong. Reload the page and try again.";
+    not_found_title: "Không tìm thấy", "Not found";
+    not_found_text: "Trang hoặc mục bạn tìm không tồn tại.", "The page or item you are looking for does not exist.";
+    back_to_desk: "Về bàn trực", "Back to the desk";
+    error_generic: "Đã có lỗi xảy ra. Vui lòng thử lại.", "Something went wrong. Please try again.";
+    waiting_sessions: "Phiên đang chờ", "Waiting sessions";
+    unassigned_rooms: "Phòng chưa có người phụ trách", "Unassigned rooms";
+    my_rooms: "Phòng của tôi", "My rooms";
+    assigned_rooms: "Phòng đã giao", "Assigned rooms";
+    empty_queue: "Không có ai đang chờ.", "No one is waiting.";
+    empty_unassigned: "Không có phòng nào.", "No unassigned rooms.";
+    empty_my_rooms: "Chưa có phòng nào.", "No rooms yet.";
+    claim: "Nhận", "Claim";
+    claimed_by: "Phiên này đã được {name} nhận.", "This session was already claimed by {name}.";
+    notify_enable: "Bật thông báo", "Enable notifications";
+    notify_on: "Đã bật thông báo", "Notifications on";
+    notify_blocked: "Trình duyệt đang chặn thông báo", "The browser blocks notifications";
+    sound_on_new: "Âm báo khi có phiên mới", "Sound on a new session";
+    new_session: "Phiên mới: {title}", "New session: {title}";
+    pick_room: "Chọn một phiên hoặc một phòng để bắt đầu trò chuyện.", "Pick a session or a room to start chatting.";
+    no_session: "Không có phiên đang mở", "No open session";
+    end_session: "Kết thúc phiên", "End session";
+    end_confirm: "Kết thúc phiên này?", "End this session?";
+    leave: "Rời phòng", "Leave";
+    send: "Gửi", "Send";
+    message_placeholder: "Nhập tin nhắn…", "Type a message…";
+    load_older: "Tải tin nhắn cũ hơn", "Load older messages";
+    typing: "{name} đang nhập…", "{name} is typing…";
+    joined: "{name} đã tham gia cuộc trò chuyện", "{name} joined the conversation";
+    left: "{name} đã rời cuộc trò chuyện", "{name} left the conversation";
+    session_ended: "Phiên đã kết thúc", "The session has ended";
+    other_sessions: "Các phiên của khách", "Customer's sessions";
+    no_messages: "Chưa có tin nhắn.", "No messages yet.";
+    assigned_to: "Phụ trách", "Assigned to";
+    unassigned: "Chưa giao", "Unassigned";
+    reassigned_away: "Phòng này vừa được giao cho người khác.", "This room was just assigned to someone else.";
+    back: "Quay lại", "Back";
+    reconnecting: "Mất kết nối, đang kết nối lại…", "Connection lost, reconnecting…";
+    not_sent: "Chưa gửi được: {reason}", "Not sent: {reason}";
+    customer: "Khách hàng", "Customer";
+    topic: "Chủ đề", "Topic";
+    status: "Trạng thái", "Status";
+    staff: "Nhân viên", "Staff";
+    none: "—", "—";
+    just_now: "vừa xong", "just now";
+    minutes: "{n} phút", "{n} min";
+    hours: "{n} giờ", "{n} h";
+    days: "{n} ngày", "{n} d";
+    seconds: "{n} giây", "{n} s";
+    dash_title: "Tổng quan", "Dashboard";
+    fig_waiting: "Đang chờ", "Waiting now";
+    fig_longest: "Chờ lâu nhất", "Longest wait";
+    fig_today: "Phiên hôm nay", "Sessions today";
+    fig_first_reply: "Phản hồi đầu tiên (trung vị, 14 ngày)", "First staff reply (median, 14 days)";
+    fig_length: "Thời lượng phiên (trung vị, 14 ngày)", "Session length (median, 14 days)";
+    load_title: "Khối lượng theo nhân viên", "Load per staff member";
+    col_active: "Đang tư vấn", "In progress";
+    col_rooms: "Phòng phụ trách", "Rooms";
+    col_handled: "Phiên (14 ngày)", "Sessions (14 days)";
+    chart_title: "Số phiên trong 14 ngày qua", "Sessions in the last 14 days";
+    chart_label: "Biểu đồ cột số phiên mỗi ngày", "Bar chart of sessions per day";
+    live: "Trực tiếp", "Live";
+    any: "Tất cả", "Any";
+    filter_from: "Từ ngày", "From";
+    filter_to: "Đến ngày", "To";
+    filter_apply: "Lọc", "Filter";
+    filter_reset: "Xoá bộ lọc", "Clear";
+    col_started: "Bắt đầu", "Started";
+    col_claimed: "Nhận lúc", "Claimed";
+    col_ended: "Kết thúc", "Ended";
+    col_messages: "Tin nhắn", "Messages";
+    results: "kết quả", "results";
+    prev_page: "Trang trước", "Previous";
+    next_page: "Trang sau", "Next";
+    open_room: "Mở phòng", "Open room";
+    no_results: "Không có kết quả phù hợp.", "Nothing matches.";
+    col_room: "Phòng", "Room";
+    col_last_activity: "Hoạt động gần nhất", "Last activity";
+    col_active_session: "Phiên hiện tại", "Active session";
+    reassign: "Giao lại", "Reassign";
+    assigned_ok: "Đã giao phòng.", "Room reassigned.";
+    create_user: "Tạo người dùng", "Create user";
+    first_name: "Tên", "First name";
+    last_name: "Họ", "Last name";
+    role: "Vai trò", "Role";
+    create: "Tạo", "Create";
+    save: "Lưu", "Save";
+    col_name: "Họ tên", "Name";
+    active: "Đang hoạt động", "Active";
+    inactive: "Đã vô hiệu hoá", "Deactivated";
+    edit: "Sửa", "Edit";
+    deactivate: "Vô hiệu hoá", "Deactivate";
+    activate: "Kích hoạt", "Activate";
+    deactivate_confirm: "Vô hiệu hoá tài khoản này? Người dùng sẽ bị đăng xuất ngay.", "Deactivate this account? The user is signed out at once.";
+    reset_password: "Đặt lại mật khẩu", "Reset password";
+    new_password: "Mật khẩu mới (ít nhất 8 ký tự)", "New password (at least 8 characters)";
+    created_ok: "Đã tạo người dùng.", "User created.";
+    saved_ok: "Đã lưu.", "Saved.";
+    password_ok: "Đã đặt lại mật khẩu; người dùng đã bị đăng xuất.", "Password reset; the user was signed out.";
+    deactivated_ok: "Đã vô hiệu hoá tài khoản; người dùng đã bị đăng xuất.", "Account deactivated; the user was signed out.";
+    activated_ok: "Đã kích hoạt lại tài khoản.", "Account reactivated.";
+    search: "Tìm", "Search";
+    edit_user: "Sửa người dùng", "Edit user";
+    could_not_save: "Không lưu được:", "Could not save:";
+    created_at: "Ngày tạo", "Created";
+    chat_title: "Hỗ trợ khách hàng", "Customer support";
+    chat_welcome: "Xin chào! Đăng nhập hoặc tạo tài khoản để trò chuyện với chúng tôi.", "Hello! Sign in or create an account to chat with us.";
+    sign_up: "Tạo tài khoản", "Create account";
+    get_help: "Tư vấn", "Get help";
+    pick_topic: "Bạn cần hỗ trợ về việc gì?", "What do you need help with?";
+    topic_order: "Đơn hàng", "My order";
+    topic_shipping: "Giao hàng", "Shipping";
+    topic_returns: "Đổi trả", "Returns";
+    topic_product: "Sản phẩm", "A product";
+    topic_placeholder: "Hoặc nhập chủ đề khác…", "Or type another topic…";
+    start: "Bắt đầu", "Start";
+    cancel: "Huỷ", "Cancel";
+    waiting_staff: "Đang chờ nhân viên tư vấn…", "Waiting for a staff member…";
+    with_staff: "Đang trò chuyện với {name}", "Chatting with {name}";
+    ended_help_again: "Phiên đã kết thúc. Bạn có thể yêu cầu tư vấn mới bất cứ lúc nào.", "This session has ended. You can ask for help again at any time.";
+    sending: "Đang gửi…", "Sending…";
+    connected: "Đã kết nối", "Connected";
+    you: "Bạn", "You";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, vi;q=0.8"),
+            Some(Lang::Vi)
+        );
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+        assert_eq!(
+            Lang::from_accept_language("vi;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
+    }
+}

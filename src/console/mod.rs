@@ -1,0 +1,86 @@
+//! The built-in web pages: the staff desk and admin console under `/console`, the customer page
+//! at `/chat`, `/widget.js` for shop sites, and the embedded `/static` files. Pages are
+//! server-rendered with askama from the same rules in chat/ that the API uses; their small
+//! scripts then use the REST API and the `/chat` Socket.IO namespace like any other client.
+//! Nothing here holds a rule or SQL.
+
+mod admin;
+mod admin_lists;
+mod admin_users;
+mod assets;
+mod customer;
+mod desk;
+mod headers;
+mod i18n;
+mod login;
+mod session;
+mod view;
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get, post,
+};
+
+use crate::app::App;
+use headers::SecurityHeaders;
+
+/// `/console/...`: sign-in, the desk, the admin console. Mount with `nest("/console", ...)`.
+pub fn routes(_app: Arc<App>) -> impl Endpoint {
+    Route::new()
+        .at("/", get(desk::index))
+        .at("/rooms/:id", get(desk::room_page))
+        .at("/login", get(login::show).post(login::submit))
+        .at("/logout", post(login::logout))
+        .at("/lang", get(login::switch_language))
+        .at("/admin", get(admin::dashboard))
+        .at("/admin/figures", get(admin::figures_page))
+        .at("/admin/sessions", get(admin_lists::sessions))
+        .at("/admin/rooms", get(admin_lists::rooms))
+        .at("/admin/rooms/:id/assign", post(admin_lists::assign_room))
+        .at(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .at(
+            "/admin/users/:id",
+            get(admin_users::edit).post(admin_users::update),
+        )
+        .at("/admin/users/:id/password", post(admin_users::password))
+        .at("/admin/users/:id/active", post(admin_users::set_active))
+        .around(not_found_page)
+        .with(SecurityHeaders::console())
+}
+
+/// Any other address under /console gets a 404 page in the visitor's language, not the API's
+/// JSON error body.
+async fn not_found_page<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let lang = i18n::Lang::of(&req);
+    match ep.call(req).await {
+        Ok(r) => Ok(r.into_response()),
+        Err(e) if e.status() == StatusCode::NOT_FOUND && !e.is_from_response() => Err(
+            view::error_page(lang, &crate::error::AppError::not_found("no such page")),
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// `/chat`: the customer page, embeddable by the configured shop origins (any when none).
+pub fn customer_page(app: Arc<App>) -> impl Endpoint {
+    get(customer::page)
+        .into_endpoint()
+        .with(SecurityHeaders::embeddable(
+            &app.config.console.embed_origins,
+        ))
+}
+
+/// `/widget.js`: the script a shop pastes into its own site.
+pub fn widget() -> impl Endpoint {
+    get(assets::widget)
+}
+
+/// `/static/...`: our css and scripts and the vendored socket.io client, from the binary.
+pub fn static_files() -> impl Endpoint {
+    get(assets::static_file)
+}

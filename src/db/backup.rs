@@ -1,0 +1,35 @@
+//! Online backup with SQLite's backup API: one pass inside a single read transaction, so the
+//! copy is a consistent snapshot even while the server keeps writing (WAL lets it).
+
+use std::path::Path;
+
+use rusqlite::backup::Backup;
+use rusqlite::{Connection, OpenFlags};
+
+/// Copies the database at `source` to a new file `dest` and checks the copy.
+pub fn backup(source: &Path, dest: &Path) -> Result<i64, String> {
+    if dest.exists() {
+        return Err(format!("{} already exists; choose a new file name", dest.display()));
+    }
+    let from = super::open_read_only(source)?;
+    let mut to = Connection::open_with_flags(
+        dest,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    {
+        let copy = Backup::new(&from, &mut to).map_err(|e| format!("cannot start the backup: {e}"))?;
+        copy.step(-1).map_err(|e| format!("backup failed: {e}"))?;
+    }
+    let check: String = to
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| format!("cannot check the copy: {e}"))?;
+    if check != "ok" {
+        let _ = std::fs::remove_file(dest);
+        return Err(format!("the copy failed its integrity check: {check}"));
+    }
+    let messages: i64 = to
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .map_err(|e| format!("cannot read the copy: {e}"))?;
+    Ok(messages)
+}

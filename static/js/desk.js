@@ -1,0 +1,205 @@
+// The staff desk, live: the queue, unassigned rooms and my rooms follow the staff feed of the
+// /chat namespace (no polling); the open room shows new messages, typing and session changes.
+// Claims and ends go through the REST API, messages through the socket, like any client.
+(function () {
+  'use strict';
+  const { t, fmt, el, toast, api, displayName } = FD;
+  const me = FD.userId;
+  const isAdmin = FD.role === 'ADMIN';
+  const $ = (id) => document.getElementById(id);
+  const queue = $('queue'), unassigned = $('unassigned'), mine = $('mine');
+  const chat = $('chat');
+  const roomId = chat && chat.dataset.roomId ? Number(chat.dataset.roomId) : null;
+  /** Rooms to follow for unread counts: the newest few of mine (joins are rate-limited). */
+  const FOLLOW_MAX = 15;
+  const lastSeen = new Map();
+  mine.querySelectorAll('.item').forEach((li) => lastSeen.set(Number(li.dataset.roomId), Number(li.dataset.lastId || 0)));
+
+  // ---------- lists ----------
+  function setEmpty(ul) {
+    const empty = ul.nextElementSibling;
+    if (empty && empty.classList.contains('empty')) empty.hidden = ul.children.length > 0;
+    if (ul === queue) $('queue-count').textContent = queue.children.length;
+  }
+  const find = (ul, attr, id) => ul.querySelector('[data-' + attr + '="' + Number(id) + '"]');
+
+  function item(roomIdOf, title, href) {
+    const li = el('li', 'item fresh');
+    li.dataset.roomId = roomIdOf;
+    if (roomIdOf === roomId) li.classList.add('current');
+    const main = el('div', 'item-main');
+    const a = el('a', 'item-title', title);
+    a.href = href || '/console/rooms/' + roomIdOf;
+    main.append(a, el('span', 'item-sub'));
+    li.appendChild(main);
+    return li;
+  }
+
+  function addToQueue(s) {
+    if (s.status !== 'OPEN' || find(queue, 'session-id', s.id)) return false;
+    const li = item(s.roomId, s.title);
+    li.dataset.sessionId = s.id;
+    const sub = li.querySelector('.item-sub');
+    const since = el('span', 'ago');
+    since.dataset.since = s.startedAt;
+    sub.append(el('span', 'who', displayName(s.customer)), ' · ', since);
+    const claim = el('button', 'btn small primary claim', t.claim);
+    claim.type = 'button';
+    claim.dataset.sessionId = s.id;
+    li.appendChild(claim);
+    queue.appendChild(li);
+    FD.tickAgo(li);
+    setEmpty(queue);
+    return true;
+  }
+
+  function removeFrom(ul, attr, id) {
+    const li = find(ul, attr, id);
+    if (li) { li.remove(); setEmpty(ul); }
+  }
+
+  function setSub(li, text) {
+    const sub = li.querySelector('.item-sub');
+    sub.textContent = '';
+    sub.append(el('span', 'preview', text));
+  }
+
+  function touchUnassigned(a) {
+    // A room whose session waits in the queue is already there once.
+    if (find(queue, 'room-id', a.roomId)) return;
+    let li = find(unassigned, 'room-id', a.roomId);
+    const sender = a.message && a.message.sender;
+    const customer = a.customer || (sender && sender.role === 'CUSTOMER' ? sender : null);
+    if (!li) {
+      if (!customer) return void api('GET', '/chat/rooms/' + a.roomId)
+        .then((room) => touchUnassigned(Object.assign({}, a, { customer: room.customer })))
+        .catch(() => {});
+      li = item(a.roomId, displayName(customer));
+    }
+    if (a.message) setSub(li, a.message.content.slice(0, 80));
+    unassigned.prepend(li);
+    setEmpty(unassigned);
+  }
+
+  async function ensureMine(id) {
+    if (find(mine, 'room-id', id)) return;
+    try {
+      const room = await api('GET', '/chat/rooms/' + id);
+      if (find(mine, 'room-id', id)) return;
+      const li = item(room.id, displayName(room.customer));
+      setSub(li, room.activeSession ? room.activeSession.title : '');
+      const badge = el('span', 'badge', '0');
+      badge.hidden = true;
+      li.appendChild(badge);
+      mine.prepend(li);
+      setEmpty(mine);
+      const last = room.messages[0] ? room.messages[0].id : 0;
+      lastSeen.set(room.id, last);
+      if (socket.connected) follow(room.id, last);
+    } catch (_) { /* not ours to see after all */ }
+  }
+
+  function bumpUnread(m) {
+    const li = find(mine, 'room-id', m.roomId);
+    if (!li || m.id <= (lastSeen.get(m.roomId) || 0)) return;
+    lastSeen.set(m.roomId, m.id);
+    if (m.sender.id === me) return;
+    const badge = li.querySelector('.badge');
+    badge.textContent = Number(badge.textContent || 0) + 1;
+    badge.hidden = false;
+    mine.prepend(li);
+  }
+
+  // ---------- alerts: a sound and (opt-in) a notification on a new session ----------
+  const soundBox = $('sound-toggle'), notifyBtn = $('notify-btn');
+  soundBox.checked = localStorage.getItem('fd.sound') !== '0';
+  soundBox.addEventListener('change', () => localStorage.setItem('fd.sound', soundBox.checked ? '1' : '0'));
+  let audio = null;
+  document.addEventListener('pointerdown', () => {
+    if (!audio && window.AudioContext) audio = new AudioContext();
+  }, { once: true });
+  function beep() {
+    if (!soundBox.checked || !audio) return;
+    const o = audio.createOscillator(), g = audio.createGain(), now = audio.currentTime;
+    o.frequency.value = 880;
+    g.gain.setValueAtTime(0.0001, now);
+    g.gain.exponentialRampToValueAtTime(0.25, now + 0.02);
+    g.gain.exponentialRampToValueAtTime(0.0001, now + 0.5);
+    o.connect(g).connect(audio.destination);
+    o.start(now);
+    o.stop(now + 0.55);
+  }
+  function notifyState() {
+    if (!('Notification' in window)) { notifyBtn.hidden = true; return; }
+    const on = Notification.permission === 'granted' && localStorage.getItem('fd.notify') === '1';
+    notifyBtn.textContent = Notification.permission === 'denied' ? t.notify_blocked : on ? t.notify_on : t.notify_enable;
+    notifyBtn.disabled = Notification.permission === 'denied';
+  }
+  notifyBtn.addEventListener('click', async () => {
+    const on = localStorage.getItem('fd.notify') === '1' && Notification.permission === 'granted';
+    if (on) localStorage.setItem('fd.notify', '0');
+    else if ((await Notification.requestPermission()) === 'granted') localStorage.setItem('fd.notify', '1');
+    notifyState();
+  });
+  notifyState();
+  function alertNewSession(s) {
+    document.body.dataset.alerts = Number(document.body.dataset.alerts || 0) + 1;
+    beep();
+    if ('Notification' in window && Notification.permission === 'granted' && localStorage.getItem('fd.notify') === '1') {
+      const n = new Notification(fmt('new_session', { title: s.title }), { body: displayName(s.customer), tag: 'session-' + s.id });
+      n.onclick = () => { window.focus(); location.assign('/console/rooms/' + s.roomId); };
+    }
+  }
+
+  // ---------- claiming ----------
+  queue.addEventListener('click', async (e) => {
+    const button = e.target.closest('button.claim');
+    if (!button) return;
+    const id = Number(button.dataset.sessionId);
+    button.disabled = true;
+    try {
+      const s = await api('POST', '/chat/sessions/' + id + '/join');
+      location.assign('/console/rooms/' + s.roomId);
+    } catch (err) {
+      if (err.status === 401) return location.reload();
+      const holder = /claimed by (.+)$/.exec(err.message);
+      toast(holder ? fmt('claimed_by', { name: holder[1] }) : err.message, 'error');
+      if (err.status === 409 || err.status === 404) removeFrom(queue, 'session-id', id);
+      else button.disabled = false;
+    }
+  });
+
+  // ---------- the socket ----------
+  const socket = FD.connect();
+  const room = roomId ? window.FDRoom(socket, roomId) : null;
+  function follow(id, after) {
+    socket.emit('join_room', after ? { roomId: id, afterMessageId: after } : { roomId: id });
+  }
+  socket.on('connect', () => {
+    if (room) room.join();
+    let n = 0;
+    for (const [id, last] of lastSeen) if (id !== roomId && n++ < FOLLOW_MAX) follow(id, last);
+  });
+  socket.on('connect_error', (err) => { if (err.message === 'Unauthorized') location.reload(); });
+  const ingest = (m) => (room && m.roomId === roomId ? room.add(m) : bumpUnread(m));
+  socket.on('new_message', ingest);
+  socket.on('room_history', (h) => h.messages.forEach(ingest));
+  socket.on('session_created', (s) => {
+    if (addToQueue(s)) alertNewSession(s);
+    if (room) room.session(s);
+  });
+  socket.on('session_updated', (s) => {
+    if (s.status !== 'OPEN') removeFrom(queue, 'session-id', s.id);
+    if (s.status === 'IN_PROGRESS' && s.staffId === me) ensureMine(s.roomId);
+    if (room) room.session(s);
+  });
+  socket.on('room_updated', (a) => {
+    if (a.reason === 'message' && a.staffId === null) return touchUnassigned(a);
+    if (a.reason !== 'assigned') return;
+    removeFrom(unassigned, 'room-id', a.roomId);
+    if (a.staffId === me || isAdmin) ensureMine(a.roomId);
+    else removeFrom(mine, 'room-id', a.roomId);
+    if (room) room.assigned(a);
+  });
+  socket.on('error', (e) => { if (e && e.message) console.warn('chat:', e.message); });
+})();

@@ -1,0 +1,71 @@
+//! Rate limits: sign-in attempts and socket floods are refused with a clear answer, per user.
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::spawn_app_in;
+
+#[tokio::test]
+async fn repeated_sign_in_attempts_get_429_with_retry_after() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_in(dir, |c| c.rates.login_per_name_per_minute = 3).await;
+    app.customer("target").await;
+    let attempt = || async {
+        app.http
+            .post(app.url("/api/auth/login"))
+            .json(&json!({"userName": "TARGET", "password": "guess-guess"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(attempt().await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = attempt().await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: serde_json::Value = limited.json().await.unwrap();
+    assert_eq!(body["statusCode"], 429);
+    assert_eq!(body["error"], "Too Many Requests");
+    // Even the right password waits: the limit is on attempts, not on failures.
+    let (status, _) = app
+        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "target", "password": crate::helpers::PASSWORD})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another name is not affected.
+    app.customer("bystander").await;
+    let (status, _) = app
+        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "bystander", "password": crate::helpers::PASSWORD})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_users_message_flood_is_refused_and_others_are_not_slowed() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_in(dir, |c| {
+        c.rates.messages_per_second = 1;
+        c.rates.messages_burst = 5;
+    })
+    .await;
+    let flooder = app.customer("flooder").await;
+    let calm = app.customer("calm").await;
+    let f = app.socket(&flooder).await;
+    let c = app.socket(&calm).await;
+    let mut refused = 0;
+    for i in 0..8 {
+        let ack = f.ack("send_message", json!({"roomId": flooder.room_id, "content": format!("spam {i}")})).await;
+        if ack["ok"] == false {
+            assert_eq!(ack["error"]["message"], "You are sending messages too fast; slow down");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 2, "the burst is 5, so at least 2 of 8 are refused (got {refused})");
+    let ack = c.ack("send_message", json!({"roomId": calm.room_id, "content": "hello"})).await;
+    assert_eq!(ack["ok"], true, "another user is unaffected");
+    let (_, page) = app.get(&format!("/api/chat/rooms/{}/messages", flooder.room_id.unwrap()), &flooder).await;
+    assert_eq!(page["pagination"]["total"], 8 - refused, "refused messages were not stored");
+}

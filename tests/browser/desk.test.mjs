@@ -1,0 +1,180 @@
+// The staff desk in Chromium: a session appears live, is claimed, both sides talk, staff ends
+// it; a losing claim says who won and the item goes; hostile text shows as text.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, createUser, launch, newPage, signIn, signUpCustomer, send, bubble, bubbles,
+  rest, screenshot, tempDir, cleanup, unique, PASSWORD,
+} from './helpers.mjs';
+
+let server, browser, dir;
+
+before(async () => {
+  dir = await tempDir();
+  server = await startServer(dir);
+  await createUser(server, 'staff', 'lan', 'Lan', 'Nguyen');
+  await createUser(server, 'staff', 'minh', 'Minh', 'Tran');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await cleanup(dir);
+});
+
+test('staff see a new session live, claim it, chat both ways and end it', async () => {
+  const desk = await newPage(browser);
+  await signIn(desk, server, 'lan');
+  // Marks this document: if the desk reloaded, the mark would be gone.
+  await desk.evaluate(() => { window.sameDocument = true; });
+
+  const customer = await newPage(browser, { phone: true });
+  await signUpCustomer(customer, server, unique('hoa'), 'Hoa', 'Pham');
+  await customer.click('#get-help');
+  await customer.fill('#topic-input', 'Đơn hàng #1234 chưa giao');
+  await customer.click('#topic-picker button[type=submit]');
+  await customer.waitForSelector('#customer[data-session="OPEN"]');
+
+  const item = desk.locator('#queue li', { hasText: 'Đơn hàng #1234 chưa giao' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /Hoa Pham/);
+  assert.equal(await desk.evaluate(() => window.sameDocument), true, 'the item arrived without a reload');
+  assert.equal(await desk.getAttribute('body', 'data-alerts'), '1', 'the new session raised an alert');
+
+  await Promise.all([desk.waitForURL(/\/console\/rooms\/\d+$/), item.locator('button.claim').click()]);
+  await desk.waitForSelector('body[data-conn="up"]');
+  await customer.waitForSelector('#customer[data-session="IN_PROGRESS"]');
+  assert.match(await customer.textContent('#status-line'), /Chatting with Lan Nguyen/);
+
+  await send(customer, 'Xin chào, tôi cần giúp đỡ');
+  await bubble(desk, 'Xin chào, tôi cần giúp đỡ');
+  await send(desk, 'Chào chị Hoa, em kiểm tra ngay ạ.');
+  await bubble(customer, 'Chào chị Hoa, em kiểm tra ngay ạ.');
+
+  // Typing shows on the other side.
+  await customer.type('#composer-text', 'Cảm ơn');
+  await desk.waitForSelector('#typing:not([hidden])');
+  assert.match(await desk.textContent('#typing'), /Hoa Pham is typing/);
+  await customer.press('#composer-text', 'Enter');
+  await bubble(desk, 'Cảm ơn');
+
+  assert.deepEqual(await bubbles(desk), ['Xin chào, tôi cần giúp đỡ', 'Chào chị Hoa, em kiểm tra ngay ạ.', 'Cảm ơn']);
+  assert.deepEqual(await bubbles(customer), await bubbles(desk));
+  await screenshot(desk, 'desk');
+  await screenshot(customer, 'customer-page');
+
+  await desk.click('#end-session');
+  await desk.waitForSelector('#chat-status.status-ENDED');
+  await customer.waitForSelector('#customer[data-session="NONE"]');
+  await customer.waitForSelector('#help-bar:not([hidden])');
+  assert.match(await customer.textContent('#message-list'), /The session has ended/);
+  assert.deepEqual(desk.errors, []);
+  assert.deepEqual(customer.errors, []);
+  await desk.context().close();
+  await customer.context().close();
+});
+
+test("a second staff member's claim loses with the winner's name and the item disappears", async () => {
+  const name = unique('quang');
+  const { accessToken, user } = await rest(server, 'POST', '/auth/register',
+    { userName: name, password: PASSWORD, firstName: 'Quang', lastName: 'Le' });
+  const [room] = await rest(server, 'GET', '/chat/rooms', undefined, accessToken);
+  const session = await rest(server, 'POST', `/chat/rooms/${room.id}/sessions`, { title: 'Đổi size áo' }, accessToken);
+  assert.equal(session.customerId, user.id);
+
+  const winner = await newPage(browser);
+  await signIn(winner, server, 'lan');
+  const loser = await newPage(browser);
+  // The loser's desk hears nothing live, so its item is still there when it clicks: exactly
+  // the race a slow network makes.
+  await loser.route('**/socket.io/**', (route) => route.abort());
+  await loser.goto(`${server.url}/console/login`);
+  await loser.fill('input[name=user_name]', 'minh');
+  await loser.fill('input[name=password]', PASSWORD);
+  await Promise.all([loser.waitForURL(/\/console$/), loser.click('#login-form button[type=submit]')]);
+  const loserItem = loser.locator(`#queue li[data-session-id="${session.id}"]`);
+  await loserItem.waitFor();
+
+  const winnerItem = winner.locator(`#queue li[data-session-id="${session.id}"]`);
+  await Promise.all([winner.waitForURL(/\/console\/rooms\/\d+$/), winnerItem.locator('button.claim').click()]);
+
+  await loserItem.locator('button.claim').click();
+  const toast = loser.locator('.toast', { hasText: 'already claimed by Lan Nguyen' });
+  await toast.waitFor();
+  await loserItem.waitFor({ state: 'detached' });
+  await winner.context().close();
+  await loser.context().close();
+});
+
+test('hostile names, topics and messages show as text in the desk', async () => {
+  const payloads = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(1)>'];
+  const name = unique('mallory');
+  const { accessToken } = await rest(server, 'POST', '/auth/register',
+    { userName: name, password: PASSWORD, firstName: payloads[1], lastName: payloads[2] });
+  const [room] = await rest(server, 'GET', '/chat/rooms', undefined, accessToken);
+
+  const desk = await newPage(browser);
+  let dialogs = 0;
+  desk.on('dialog', () => { dialogs += 1; });
+  await signIn(desk, server, 'minh');
+
+  // The topic arrives live (rendered by the script) ...
+  await rest(server, 'POST', `/chat/rooms/${room.id}/sessions`, { title: payloads[0] }, accessToken);
+  const item = desk.locator('#queue li', { hasText: payloads[0] });
+  await item.waitFor();
+  assert.equal(await item.locator('.item-title').textContent(), payloads[0]);
+  assert.equal(await item.locator('.who').textContent(), `${payloads[1]} ${payloads[2]}`);
+
+  // ... and as the server renders it, with the messages, after a claim.
+  await Promise.all([desk.waitForURL(/\/console\/rooms\/\d+$/), item.locator('button.claim').click()]);
+  await desk.waitForSelector('body[data-conn="up"]');
+  const customer = await newPage(browser);
+  await customer.addInitScript(([token, user]) => {
+    sessionStorage.setItem('fd.customer', JSON.stringify({ token, user }));
+  }, [accessToken, { id: room.customerId }]);
+  await customer.goto(`${server.url}/chat`);
+  await customer.waitForSelector('#customer[data-conn="up"]');
+  for (const p of payloads) await send(customer, p);
+  for (const p of payloads) await bubble(desk, p);
+  assert.deepEqual(await bubbles(desk), payloads);
+  assert.equal(await desk.textContent('#chat-title'), `${payloads[1]} ${payloads[2]}`);
+
+  await desk.reload();
+  await desk.waitForSelector('#message-list li.msg');
+  assert.deepEqual(await bubbles(desk), payloads, 'server-rendered history is text too');
+  assert.equal(await desk.locator('#chat-topic').textContent(), payloads[0]);
+  for (const p of [desk, customer]) {
+    assert.equal(await p.locator('main img[src="x"], main svg[onload], main script').count(), 0);
+  }
+  assert.equal(dialogs, 0, 'no payload ran');
+  await desk.context().close();
+  await customer.context().close();
+});
+
+test('the desk fits a phone: the list, then one conversation at a time', async () => {
+  const name = unique('tam');
+  const { accessToken } = await rest(server, 'POST', '/auth/register',
+    { userName: name, password: PASSWORD, firstName: 'Tâm', lastName: 'Vu' });
+  const [room] = await rest(server, 'GET', '/chat/rooms', undefined, accessToken);
+  await rest(server, 'POST', `/chat/rooms/${room.id}/sessions`, { title: 'Hỏi giá sỉ' }, accessToken);
+
+  const phone = await newPage(browser, { phone: true, locale: 'vi-VN' });
+  await signIn(phone, server, 'minh');
+  const item = phone.locator('#queue li', { hasText: 'Hỏi giá sỉ' });
+  await item.waitFor();
+  assert.equal(await phone.isVisible('#chat'), false, 'the list takes the whole screen');
+  await screenshot(phone, 'desk-phone');
+  await Promise.all([phone.waitForURL(/\/console\/rooms\/\d+$/), item.locator('.item-title').click()]);
+  assert.equal(await phone.isVisible('#sidebar'), false, 'the conversation takes the whole screen');
+  assert.equal(await phone.isVisible('#claim-session'), true, 'a waiting session can be claimed from here');
+  await phone.click('#claim-session');
+  await phone.waitForSelector('#chat-status.status-IN_PROGRESS');
+  await phone.waitForSelector('body[data-conn="up"]');
+  await send(phone, 'Dạ em chào anh/chị');
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `nothing wider than the screen (${width}px)`);
+  await Promise.all([phone.waitForURL(/\/console$/), phone.click('a.back')]);
+  await phone.context().close();
+});
