@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::chat::accounts::{self, NewAccount};
 use crate::config::Config;
-use crate::db::{self, Db};
+use crate::db;
 use crate::model::Role;
 use crate::store::users;
 
@@ -225,7 +225,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String> {
     let config = Config::new(db_path);
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let db = Db::open(&config, events)?;
+    let db = crate::server::open_db(&config, events).await?;
     let user = accounts::create(&db, account)
         .await
         .map_err(|e| e.to_string())?;

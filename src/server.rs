@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::listener::TcpAcceptor;
 use poem::web::Json;
 use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
 use tokio::net::TcpListener;
@@ -36,7 +35,7 @@ pub async fn run(
 ) -> Result<(), String> {
     config.validate()?;
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-    let db = Db::open(&config, events_tx)?;
+    let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
     let max_body = config.max_body_bytes;
@@ -64,8 +63,8 @@ pub async fn run(
         .nest("/api/docs", api.swagger_ui())
         .nest("/api", api.with(BodyLimit { max: max_body }).with(AllowOrigins { origins: cors.clone() }))
         .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
-        .nest("/console", console::routes(app.clone()))
-        .at("/chat", console::customer_page(app.clone()))
+        .nest("/console", console::routes(app.clone()).with(BodyLimit { max: max_body }))
+        .at("/chat", console::customer_page(app.clone()).with(BodyLimit { max: max_body }))
         .at("/widget.js", console::widget())
         .nest("/static", console::static_files())
         .data(app.clone())
@@ -73,7 +72,7 @@ pub async fn run(
         .catch_all_error(contract_error);
 
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let acceptor = TcpAcceptor::from_tokio(listener).map_err(|e| e.to_string())?;
+    let acceptor = realtime::NoDelayAcceptor::from_tokio(listener).map_err(|e| e.to_string())?;
     println!("Frontdesk listening on http://{addr}");
     tracing::info!(%addr, db = %app.config.db_path.display(), "listening");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -93,6 +92,17 @@ pub async fn run(
         )
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Opens the database off the async threads (schema upgrades and the pool's connections block).
+pub async fn open_db(
+    config: &Config,
+    events: tokio::sync::mpsc::UnboundedSender<crate::chat::Event>,
+) -> Result<Db, String> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || Db::open(&config, events))
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?
 }
 
 /// The configured secret, or the one generated on first run and kept in the database so that

@@ -4,6 +4,7 @@
 use crate::db::Db;
 use crate::error::AppError;
 use crate::model::{Role, UserSummary};
+use crate::store::users::UserRow;
 use crate::store::{console_sessions, users};
 use crate::time::now_ms;
 
@@ -16,9 +17,27 @@ pub struct Caller {
     pub role: Role,
     pub user_name: String,
     pub summary: UserSummary,
+    /// The console session this caller's token (or cookie) belongs to, if any: a socket opened
+    /// with it is closed when that session is signed out.
+    pub console_session: Option<String>,
+    /// When the credential stops being valid (UTC milliseconds); long-lived sockets are closed
+    /// then.
+    pub expires_at_ms: i64,
 }
 
 impl Caller {
+    /// The caller a valid credential for `user` stands for.
+    pub fn new(user: &UserRow, console_session: Option<String>, expires_at_ms: i64) -> Caller {
+        Caller {
+            id: user.id,
+            role: user.role,
+            user_name: user.user_name.clone(),
+            summary: user.summary(),
+            console_session,
+            expires_at_ms,
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()
     }
@@ -32,26 +51,29 @@ impl Caller {
 pub async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Caller, AppError> {
     let verified = tokens.verify_claims(token)?;
     let (id, version) = (verified.user_id, verified.token_version);
-    let (user, console_ok) = db
+    let console_session = verified.console_session.clone();
+    let (user, console_expiry) = db
         .read(move |conn| {
-            let console_ok = match &verified.console_session {
+            // Ok(None): no console session involved; Err: the token's session is gone.
+            let console_expiry = match &console_session {
                 Some(sid) => console_sessions::live_by_id(conn, sid, now_ms())?
-                    .is_some_and(|s| s.user_id == id),
-                None => true,
+                    .filter(|s| s.user_id == id)
+                    .map(|s| Some(s.expires_at))
+                    .ok_or(()),
+                None => Ok(None),
             };
-            Ok((users::by_id(conn, id)?, console_ok))
+            Ok((users::by_id(conn, id)?, console_expiry))
         })
         .await?;
-    if !console_ok {
+    let Ok(console_expiry) = console_expiry else {
         return Err(AppError::unauthorized("Console session has ended"));
-    }
+    };
+    let token_expiry = verified.expires_at.saturating_mul(1000);
+    let expires_at_ms = console_expiry.map_or(token_expiry, |c| c.min(token_expiry));
     match user {
-        Some(u) if u.is_active && u.token_version == version => Ok(Caller {
-            id: u.id,
-            role: u.role,
-            user_name: u.user_name.clone(),
-            summary: u.summary(),
-        }),
+        Some(u) if u.is_active && u.token_version == version => {
+            Ok(Caller::new(&u, verified.console_session, expires_at_ms))
+        }
         Some(u) if !u.is_active => Err(AppError::unauthorized("Account is deactivated")),
         _ => Err(AppError::unauthorized("Invalid or expired token")),
     }

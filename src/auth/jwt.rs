@@ -32,6 +32,8 @@ pub struct Verified {
     pub token_version: i64,
     /// Set for tokens minted by a console page; see [`Claims::sid`].
     pub console_session: Option<String>,
+    /// When the token expires, in seconds since the epoch.
+    pub expires_at: i64,
 }
 
 /// Issues and checks tokens with one secret.
@@ -112,6 +114,7 @@ impl Tokens {
             user_id,
             token_version: data.claims.ver,
             console_session: data.claims.sid,
+            expires_at: data.claims.exp,
         })
     }
 }

@@ -67,6 +67,9 @@ struct RunArgs {
     /// Seconds a round (or connecting) may take before the run fails.
     #[arg(long, default_value_t = 60)]
     timeout_s: u64,
+    /// Seconds to keep every socket open after the rounds (to watch the server's memory).
+    #[arg(long, default_value_t = 0)]
+    hold_s: u64,
     /// Worker threads for the tool (1: a single-threaded runtime, leaving the rest to the server).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -185,6 +188,7 @@ async fn load(args: RunArgs) -> ExitCode {
     opts.connect_concurrency = args.connect_concurrency;
     opts.content_bytes = args.content_bytes;
     opts.timeout = Duration::from_secs(args.timeout_s.max(1));
+    opts.hold = Duration::from_secs(args.hold_s);
     match loadtest::run(opts).await {
         Ok(report) => {
             println!(

@@ -112,6 +112,15 @@ pub fn end_session(
     }
 }
 
+/// Announce leaving a session (`session_left`): the staff member who holds it, or an admin.
+pub fn leave_session(caller: &Caller, session_staff_id: Option<i64>) -> Result<(), AppError> {
+    if caller.is_admin() || session_staff_id == Some(caller.id) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only the staff member in this session can leave it"))
+    }
+}
+
 /// The queues (unassigned, assigned) are for staff and admins.
 pub fn see_queues(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {

@@ -25,6 +25,8 @@ pub enum Event {
     },
     /// The user's tokens were revoked (deactivated, password changed): close their sockets.
     UserRevoked(i64),
+    /// A console session was signed out: close the sockets its pages opened.
+    ConsoleSessionEnded(String),
 }
 
 /// The `room_updated` payload: enough for a console to move the room between lists.

@@ -82,7 +82,9 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
                 },
                 reason: if assigned { "assigned" } else { "message" },
                 last_message_at: format_ms(now),
-                message: Some(message.clone()),
+                // Once assigned, only its staff member may read the room: the text stays out of
+                // the feed every staff socket hears.
+                message: if assigned { None } else { Some(message.clone()) },
             }));
         }
         events.push(Event::MessageCreated(message.clone()));

@@ -89,8 +89,9 @@ impl Filters {
         Some(utc + days * 86_400_000 - i64::from(tz) * 60_000)
     }
 
+    /// The page asked for, kept in a range where offsets cannot overflow.
     fn page(&self) -> u32 {
-        self.page.max(1)
+        self.page.clamp(1, 100_000)
     }
 
     /// This list's address with the same filters on another page.

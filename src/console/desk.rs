@@ -11,6 +11,7 @@ use poem::{Request, Response, handler};
 use super::session::ConsoleUser;
 use super::view::{PageCtx, display_name, error_page, render};
 use crate::app::App;
+use crate::chat::access::{self, RoomFacts};
 use crate::chat::{messages, rooms, sessions};
 use crate::error::AppError;
 use crate::model::{History, Message, Role, Room, Session, SessionStatus, UserSummary};
@@ -123,15 +124,20 @@ async fn open_room(app: &App, user: &ConsoleUser, room_id: i64) -> Result<OpenRo
     let history =
         messages::history(&app.db, caller, room_id, app.config.page_limit(None), None).await?;
     let sessions = rooms::sessions(&app.db, caller, room_id, 20, 0).await?;
-    let can_send = match caller.role {
-        Role::Admin => true,
-        Role::Staff => room.staff_id.is_none() || room.staff_id == Some(caller.id),
-        Role::Customer => false,
+    // The same rules the API and the socket enforce (contract §6), not a copy of them.
+    let facts = RoomFacts {
+        customer_id: room.customer_id,
+        staff_id: room.staff_id,
+        has_open_session: room
+            .active_session
+            .as_ref()
+            .is_some_and(|s| s.status == SessionStatus::Open),
     };
+    let can_send = access::send(caller, &facts).is_ok();
     let can_end = room
         .active_session
         .as_ref()
-        .is_some_and(|s| caller.is_admin() || s.staff_id == Some(caller.id));
+        .is_some_and(|s| access::end_session(caller, s.staff_id, room.customer_id).is_ok());
     Ok(OpenRoom {
         room,
         history,

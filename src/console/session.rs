@@ -13,6 +13,7 @@ use super::i18n::Lang;
 use super::view;
 use crate::app::App;
 use crate::auth::Caller;
+use crate::chat::Event;
 use crate::db::Outcome;
 use crate::error::AppError;
 use crate::model::Role;
@@ -96,7 +97,10 @@ pub async fn open(app: &App, user_id: i64) -> Result<ConsoleSessionRow, AppError
 /// Signs a console session out on the server; its cookie and its pages' tokens stop working.
 pub async fn close(app: &App, id: String) -> Result<(), AppError> {
     app.db
-        .write(move |conn| console_sessions::delete(conn, &id).map(Outcome::quiet))
+        .write(move |conn| {
+            console_sessions::delete(conn, &id)?;
+            Ok(Outcome::with((), vec![Event::ConsoleSessionEnded(id)]))
+        })
         .await
 }
 
@@ -189,12 +193,7 @@ impl<'a> FromRequest<'a> for ConsoleUser {
             .map_err(|e| view::error_page(lang, &e))?;
         match found {
             Some((session, user)) if user.is_active && user.role.is_staff() => Ok(ConsoleUser {
-                caller: Caller {
-                    id: user.id,
-                    role: user.role,
-                    user_name: user.user_name.clone(),
-                    summary: user.summary(),
-                },
+                caller: Caller::new(&user, Some(session.id.clone()), session.expires_at),
                 token_version: user.token_version,
                 session,
                 lang,

@@ -1,13 +1,25 @@
 //! The writer thread: the only place that writes. It takes jobs from a channel, runs as many as
-//! are waiting in one `BEGIN IMMEDIATE` transaction (group commit: one fsync for the batch), each
-//! inside its own savepoint so a refused job undoes only itself, commits, publishes the batch's
-//! events in commit order, and only then replies to each job. Because one thread runs every rule,
+//! are waiting in one `BEGIN IMMEDIATE` transaction (group commit), each inside its own savepoint
+//! so a refused job undoes only itself, and commits. Because one thread runs every rule,
 //! check-then-change rules (claims, auto-assign) can never interleave; `BEGIN IMMEDIATE` also
 //! keeps other processes (the `user` command) out while a batch runs.
+//!
+//! Durability is a second stage, on its own thread (the syncer): a committed batch waits there
+//! until the WAL file holding it has been `fdatasync`ed, and only then are its events published
+//! (in commit order) and its jobs answered. So nothing is acked or announced before it would
+//! survive a power loss, exactly as with `synchronous = FULL`, but the writer does not wait for
+//! the disk: while one group of batches is being synced it already runs the next batch, and one
+//! sync covers every batch committed meanwhile. The writer's connection runs with
+//! `synchronous = NORMAL` for this (SQLite then syncs the WAL only before a checkpoint), which
+//! is safe because the syncer does the per-commit sync itself. One difference from `FULL`: a
+//! reader may see a committed message up to one sync (about a millisecond) before it is
+//! durable; its sender is only answered once it is. When the WAL file cannot be opened for
+//! syncing, the writer keeps `synchronous = FULL` and the syncer only relays.
 //!
 //! The transaction and savepoint statements are prepared once and cached, like every rule's
 //! statements, so a batch compiles no SQL.
 
+use std::fs::File;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -22,16 +34,22 @@ use crate::error::AppError;
 /// How many jobs may wait for the writer before senders are made to wait (backpressure).
 const QUEUE_DEPTH: usize = 8_192;
 
+/// How many committed batches may wait for the syncer before the writer waits for it.
+const SYNC_DEPTH: usize = 64;
+
 /// Counters the writer keeps, read by metrics and the load tool.
 #[derive(Default, Debug)]
 pub struct WriterStats {
     pub batches: AtomicU64,
     pub jobs: AtomicU64,
     pub failed_commits: AtomicU64,
-    /// Time spent running batches, from `BEGIN` to the last reply, in microseconds.
+    /// Time the writer spent running batches, from `BEGIN` to `COMMIT`, in microseconds.
     pub busy_micros: AtomicU64,
-    /// Of that, time spent in `COMMIT` (writing and syncing the WAL, and checkpoints).
+    /// Of that, time spent in `COMMIT` (writing the WAL, and checkpoints).
     pub commit_micros: AtomicU64,
+    /// WAL syncs done by the syncer, and the time they took in microseconds.
+    pub syncs: AtomicU64,
+    pub sync_micros: AtomicU64,
 }
 
 trait Job: Send {
@@ -88,18 +106,24 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread that owns `conn` for the rest of the process.
+    /// Starts the thread that owns `conn` for the rest of the process, and the syncer that
+    /// makes each committed batch durable before it is answered and announced.
     pub fn start(
         conn: Connection,
         batch_max: usize,
         events: mpsc::UnboundedSender<Event>,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (sync_tx, sync_rx) = std::sync::mpsc::sync_channel(SYNC_DEPTH);
         let stats = Arc::new(WriterStats::default());
-        let thread_stats = stats.clone();
+        let wal = open_wal_for_sync(&conn);
+        let (writer_stats, syncer_stats) = (stats.clone(), stats.clone());
+        std::thread::Builder::new()
+            .name("frontdesk-sync".into())
+            .spawn(move || sync_loop(wal, sync_rx, events, &syncer_stats))?;
         std::thread::Builder::new()
             .name("frontdesk-writer".into())
-            .spawn(move || run(conn, rx, batch_max.max(1), events, &thread_stats))?;
+            .spawn(move || run(conn, rx, batch_max.max(1), sync_tx, &writer_stats))?;
         Ok(Writer { jobs: tx, stats })
     }
 
@@ -129,17 +153,39 @@ impl Writer {
     }
 }
 
+/// The WAL file of the writer's database, opened so the syncer can `fdatasync` it, with the
+/// connection switched to `synchronous = NORMAL`; `None` (and `FULL` kept) when that fails.
+fn open_wal_for_sync(conn: &Connection) -> Option<File> {
+    let path = conn.path().filter(|p| !p.is_empty())?;
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .ok()?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return None;
+    }
+    // The WAL file exists from the first write in WAL mode and stays for the connection's life.
+    let wal = File::open(format!("{path}-wal")).ok()?;
+    conn.pragma_update(None, "synchronous", "NORMAL").ok()?;
+    Some(wal)
+}
+
+/// A committed (or failed) batch on its way to the syncer.
+struct Committed {
+    jobs: Vec<Box<dyn Job>>,
+    events: Vec<Event>,
+    result: Result<(), AppError>,
+}
+
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
     batch_max: usize,
-    events: mpsc::UnboundedSender<Event>,
+    synced: std::sync::mpsc::SyncSender<Committed>,
     stats: &WriterStats,
 ) {
-    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(batch_max);
-    let mut published: Vec<Event> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let started = Instant::now();
+        let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(batch_max.min(64));
         batch.push(first);
         while batch.len() < batch_max {
             match rx.try_recv() {
@@ -147,31 +193,78 @@ fn run(
                 Err(_) => break,
             }
         }
-        let (committed, commit_micros) = run_batch(&conn, &mut batch, &mut published);
+        let mut events = Vec::new();
+        let (result, commit_micros) = run_batch(&conn, &mut batch, &mut events);
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         stats.commit_micros.fetch_add(commit_micros, Ordering::Relaxed);
-        match &committed {
-            Ok(()) => {
-                for event in published.drain(..) {
-                    let _ = events.send(event);
-                }
-            }
-            Err(_) => {
-                stats.failed_commits.fetch_add(1, Ordering::Relaxed);
-                published.clear();
-            }
-        }
-        let jobs = batch.len();
-        for job in batch.drain(..) {
-            job.finish(committed.clone());
+        if result.is_err() {
+            stats.failed_commits.fetch_add(1, Ordering::Relaxed);
+            events.clear();
         }
         let busy = started.elapsed().as_micros() as u64;
         stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
-        tracing::trace!(jobs, busy_us = busy, commit_us = commit_micros, "batch");
+        tracing::trace!(jobs = batch.len(), busy_us = busy, commit_us = commit_micros, "batch");
+        let committed = Committed {
+            jobs: batch,
+            events,
+            result,
+        };
+        if let Err(std::sync::mpsc::SendError(lost)) = synced.send(committed) {
+            // The syncer is gone (it never stops first): answer here rather than never.
+            for job in lost.jobs {
+                job.finish(Err(AppError::Unavailable(
+                    "The server is shutting down".into(),
+                )));
+            }
+        }
     }
-    // Every sender is gone: the process is shutting down and every batch has committed.
+    // Every sender is gone: the process is shutting down and every batch has committed. The
+    // checkpoint syncs the WAL first, then folds it into the database file.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+/// The syncer: makes committed batches durable, then announces and answers them in commit
+/// order. One `fdatasync` covers every batch that is waiting.
+fn sync_loop(
+    wal: Option<File>,
+    rx: std::sync::mpsc::Receiver<Committed>,
+    events: mpsc::UnboundedSender<Event>,
+    stats: &WriterStats,
+) {
+    let mut pending = Vec::new();
+    while let Ok(first) = rx.recv() {
+        pending.push(first);
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        let durable = match &wal {
+            Some(file) if pending.iter().any(|c| c.result.is_ok()) => {
+                let started = Instant::now();
+                let synced = file.sync_data();
+                stats.syncs.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .sync_micros
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                synced.map_err(|e| {
+                    tracing::error!(error = %e, "cannot sync the WAL; committed writes are not acked");
+                    AppError::Unavailable("The server could not save this; try again".into())
+                })
+            }
+            _ => Ok(()),
+        };
+        for committed in pending.drain(..) {
+            let result = committed.result.and(durable.clone());
+            if result.is_ok() {
+                for event in committed.events {
+                    let _ = events.send(event);
+                }
+            }
+            for job in committed.jobs {
+                job.finish(result.clone());
+            }
+        }
+    }
 }
 
 /// Runs one statement without parameters through the statement cache.
@@ -179,7 +272,8 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-/// Runs the batch in one transaction; returns whether it committed and how long `COMMIT` took.
+/// Runs the batch in one transaction, collecting the kept jobs' events in order; returns whether
+/// it committed and how long `COMMIT` took.
 fn run_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],

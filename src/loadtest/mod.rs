@@ -86,6 +86,8 @@ pub struct Options {
     pub content_bytes: usize,
     /// A round (or connecting, or the staff feed catching up) that takes longer fails the run.
     pub timeout: Duration,
+    /// Keep every socket open this long after the rounds (to watch the server's memory).
+    pub hold: Duration,
 }
 
 impl Options {
@@ -106,6 +108,7 @@ impl Options {
             connect_concurrency: 64,
             content_bytes: 64,
             timeout: Duration::from_secs(60),
+            hold: Duration::ZERO,
         }
     }
 }
@@ -330,7 +333,7 @@ pub async fn run(opts: Options) -> Result<Report, String> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Late duplicates would show up now.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(200).max(opts.hold)).await;
     let server_rss_after_mib = pid.and_then(measure::rss_mib);
     let server_rss_peak_mib = pid.and_then(measure::peak_rss_mib);
     let _ = control.send(STOP);

@@ -8,10 +8,10 @@ use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
 
 use super::order::{SendOrder, Turn};
 use super::payload::{self, reply};
-use super::{STAFF_ROOM, room_key, user_key};
+use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::chat::{messages, rooms, sessions};
+use crate::chat::{access, messages, rooms, sessions};
 use crate::error::AppError;
 use crate::rate::Action;
 
@@ -28,6 +28,9 @@ pub async fn on_connect(
     socket.extensions.insert(SendOrder::new());
     socket.on_disconnect(on_disconnect);
     socket.join(user_key(caller.id));
+    if let Some(sid) = &caller.console_session {
+        socket.join(console_key(sid));
+    }
     if caller.is_staff() {
         socket.join(STAFF_ROOM);
     }
@@ -178,6 +181,7 @@ async fn leave_session(
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
         let session = sessions::get(&app.db, &caller, session_id).await?;
+        access::leave_session(&caller, session.staff_id)?;
         let left =
             json!({ "sessionId": session_id, "userId": caller.id, "userName": caller.user_name });
         let _ = socket

@@ -14,7 +14,7 @@ use socketioxide::{ParserConfig, SocketIo};
 use socketioxide::handler::ConnectHandler;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-pub use upgrade::SocketIoEndpoint;
+pub use upgrade::{NoDelayAcceptor, SocketIoEndpoint};
 
 use crate::app::App;
 use crate::chat::Event;
@@ -32,6 +32,30 @@ fn room_key(room_id: i64) -> String {
 /// Socket.IO room of every socket of one user, so revoking the user closes them all.
 fn user_key(user_id: i64) -> String {
     format!("user:{user_id}")
+}
+
+/// Socket.IO room of the sockets opened by one console session's pages.
+fn console_key(sid: &str) -> String {
+    format!("console:{sid}")
+}
+
+/// How often sockets whose credential has expired are looked for.
+const EXPIRY_SWEEP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Closes sockets whose token (or console session) has expired: a credential is checked at the
+/// handshake, and a socket must not outlive it.
+async fn close_expired(io: SocketIo) {
+    let mut tick = tokio::time::interval(EXPIRY_SWEEP);
+    loop {
+        tick.tick().await;
+        let Some(ns) = io.of(NAMESPACE) else { return };
+        let now = crate::time::now_ms();
+        for socket in ns.sockets() {
+            if socket.extensions.get::<crate::auth::Caller>().is_some_and(|c| c.expires_at_ms <= now) {
+                let _ = socket.disconnect();
+            }
+        }
+    }
 }
 
 /// Builds the Socket.IO service with the configured limits, registers `/chat`, and starts the
@@ -64,5 +88,6 @@ pub fn build(app: Arc<App>, events: UnboundedReceiver<Event>) -> (SocketIoEndpoi
         handlers::on_connect.with(handshake::authenticate),
     );
     tokio::spawn(fanout::run(io.clone(), events));
+    tokio::spawn(close_expired(io.clone()));
     (SocketIoEndpoint::new(svc), io)
 }

@@ -1,4 +1,6 @@
-//! SQL for messages and read markers, and assembling the `Message` shape.
+//! SQL for messages and read markers, and assembling the `Message` shape. Every statement is a
+//! constant string so a call costs one lookup in the connection's prepared-statement cache and
+//! no formatting.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -6,9 +8,17 @@ use crate::error::AppError;
 use crate::model::{Message, Role, Sender};
 use crate::time::format_ms;
 
-const SELECT: &str = "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
-        m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role
-    FROM messages m JOIN users u ON u.id = m.sender_id";
+/// `SELECT` of a message and its sender, followed by the rest of the statement.
+macro_rules! select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
+                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role
+             FROM messages m JOIN users u ON u.id = m.sender_id ",
+            $rest
+        )
+    };
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let role: String = r.get(11)?;
@@ -49,9 +59,8 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, Ap
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
-    let sql = format!("{SELECT} WHERE m.id = ?1");
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(select!("WHERE m.id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
@@ -62,17 +71,17 @@ pub fn by_client_id(
     sender_id: i64,
     client_message_id: &str,
 ) -> Result<Option<Message>, AppError> {
-    let sql = format!("{SELECT} WHERE m.sender_id = ?1 AND m.client_message_id = ?2");
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(select!(
+            "WHERE m.sender_id = ?1 AND m.client_message_id = ?2"
+        ))?
         .query_row(params![sender_id, client_message_id], from_row)
         .optional()?)
 }
 
 pub fn latest(conn: &Connection, room_id: i64) -> Result<Option<Message>, AppError> {
-    let sql = format!("{SELECT} WHERE m.room_id = ?1 ORDER BY m.id DESC LIMIT 1");
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(select!("WHERE m.room_id = ?1 ORDER BY m.id DESC LIMIT 1"))?
         .query_row([room_id], from_row)
         .optional()?)
 }
@@ -85,9 +94,10 @@ pub fn page_before(
     before: Option<i64>,
     limit: u32,
 ) -> Result<(Vec<Message>, bool), AppError> {
-    let sql = format!("{SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3");
     let mut rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(select!(
+            "WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+        ))?
         .query_map(
             params![room_id, before.unwrap_or(i64::MAX), limit + 1],
             from_row,
@@ -106,9 +116,10 @@ pub fn page_after(
     after: i64,
     limit: u32,
 ) -> Result<(Vec<Message>, bool), AppError> {
-    let sql = format!("{SELECT} WHERE m.room_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3");
     let mut rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(select!(
+            "WHERE m.room_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"
+        ))?
         .query_map(params![room_id, after, limit + 1], from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = rows.len() > limit as usize;

@@ -1,8 +1,9 @@
 // The customer page (/chat), also shown in the widget's iframe. Signs in or up through the REST
 // API and keeps the token in sessionStorage: it lives as long as the tab, is never sent as a
 // cookie (so no CSRF), and a shared shop computer forgets it when the tab closes. Chats over
-// the /chat namespace; after a reconnect it asks only for what it missed and resends unacked
-// messages with the same clientMessageId, so nothing is lost or doubled.
+// the /chat namespace; after a reconnect it asks only for what it missed (all of it, batch after
+// batch), reads the session's state again and resends unacked messages with the same
+// clientMessageId, so nothing is lost or doubled.
 (function () {
   'use strict';
   const { t, fmt, el, toast, api, displayName } = FD;
@@ -12,7 +13,11 @@
   const KEY = 'fd.customer';
   let auth = JSON.parse(sessionStorage.getItem(KEY) || 'null');
   let socket = null, room = null, session = null, lastId = 0;
-  const pending = new Map();
+  /** Messages sent but not yet acked, each with the clientMessageId it keeps (and its bubble). */
+  const outbox = FD.outbox();
+  const pending = outbox.pending;
+  /** Counts session news heard live, so an older REST answer does not undo it. */
+  let sessionNews = 0;
   let typingAt = 0;
 
   // ---------- signing in ----------
@@ -86,8 +91,8 @@
 
   function add(m) {
     if (m.roomId !== room.id) return;
-    const waiting = m.clientMessageId && pending.get(m.clientMessageId);
-    if (waiting) { waiting.li.remove(); pending.delete(m.clientMessageId); }
+    const waiting = m.sender.id === auth.user.id ? outbox.settle(m) : null;
+    if (waiting) waiting.li.remove();
     if (list.querySelector('[data-id="' + m.id + '"]')) return;
     const after = Array.from(list.children).find((x) => Number(x.dataset.id) > m.id);
     list.insertBefore(messageEl(m, m.sender.id === auth.user.id), after || null);
@@ -103,14 +108,12 @@
 
   /** Sends (or resends) one message; the same clientMessageId is never stored twice. */
   function send(cid) {
-    const p = pending.get(cid);
-    if (!p || !socket || !socket.connected) return;
-    socket.timeout(10000).emit('send_message', { roomId: room.id, content: p.content, clientMessageId: cid }, (err, ack) => {
-      if (err) return; // resent after the next reconnect
-      if (ack.ok) return add(ack.message);
-      pending.delete(cid);
+    if (!socket || !socket.connected) return;
+    outbox.send(socket, room.id, cid, 10000, (err, m, p) => {
+      if (!err) return add(m);
+      if (err.retry) return; // resent after the next reconnect
       p.li.classList.add('failed');
-      toast(fmt('not_sent', { reason: ack.error.message }), 'error');
+      toast(fmt('not_sent', { reason: err.message }), 'error');
     });
   }
 
@@ -120,13 +123,11 @@
     if (!content || !room) return;
     input.value = '';
     typingAt = 0;
-    const cid = FD.randomId();
     const li = messageEl({ content }, true);
     li.classList.add('pending');
     list.appendChild(li);
     scrollDown();
-    pending.set(cid, { content, li });
-    send(cid);
+    send(outbox.add(content, { li }));
   });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
@@ -191,14 +192,37 @@
     if (title) { openSession(title); $('topic-input').value = ''; }
   });
 
+  /**
+   * After a reconnect: the session as the server has it now. What was said about it while the
+   * socket was down (claimed, ended, a new one) was never heard.
+   */
+  async function refreshSession() {
+    const news = sessionNews, token = auth.token;
+    let fresh;
+    try {
+      fresh = await api('GET', '/chat/rooms/' + room.id, undefined, token);
+    } catch (err) {
+      if (err.status === 401 && auth && auth.token === token) signOut();
+      return;
+    }
+    if (news !== sessionNews || !auth || auth.token !== token) return; // newer news, or signed out
+    if (fresh.activeSession) return showSession(fresh.activeSession);
+    if (!session) return;
+    system(t.session_ended);
+    showSession(Object.assign({}, session, { status: 'ENDED' }));
+  }
+
   // ---------- connecting ----------
   function connect() {
     socket = FD.connect(auth.token);
+    let connects = 0;
     socket.on('connect', () => {
       card.dataset.conn = 'up';
-      socket.emit('join_room', lastId ? { roomId: room.id, afterMessageId: lastId } : { roomId: room.id }, () => {
+      const again = connects++ > 0;
+      FD.joinRoom(socket, room.id, lastId, () => {
         for (const cid of pending.keys()) send(cid);
       });
+      if (again) refreshSession();
     });
     socket.on('disconnect', () => { card.dataset.conn = 'down'; });
     socket.on('connect_error', (err) => {
@@ -211,15 +235,17 @@
       if (first) setOlder(h.pagination);
     });
     socket.on('new_message', add);
-    socket.on('session_created', (s) => { if (s.roomId === room.id) showSession(s); });
+    socket.on('session_created', (s) => { if (s.roomId === room.id) { sessionNews += 1; showSession(s); } });
     socket.on('session_joined', (d) => {
       if (d.roomId !== room.id) return;
+      sessionNews += 1;
       system(fmt('joined', { name: displayName(d.staff) }));
       if (session) showSession(Object.assign({}, session, { status: 'IN_PROGRESS', staff: d.staff }));
     });
     socket.on('session_left', (d) => { if (session && d.sessionId === session.id) system(fmt('left', { name: d.userName })); });
     socket.on('session_updated', (s) => {
       if (s.roomId !== room.id) return;
+      sessionNews += 1;
       if (s.status === 'ENDED') system(t.session_ended);
       showSession(s);
     });

@@ -102,6 +102,77 @@
     return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   }
 
+  /**
+   * Messages on their way to a room (contract §5, idempotency). Each keeps the clientMessageId of
+   * its first try for every resend, so a retry after an ack timeout or a dropped connection is
+   * stored once. `send` calls back with (null, message, entry) once stored, ({retry: true}, null,
+   * entry) when no answer came in time (the entry stays: send it again, same id), or
+   * ({retry: false, message}, null, entry) when the server refused it (the entry is dropped).
+   * An entry is settled when its message shows up, as an ack, `new_message` or a catch-up.
+   */
+  function outbox() {
+    const pending = new Map();
+    return {
+      pending,
+      /** A new message; returns its id. `extra` rides along (a page's bubble, say). */
+      add(content, extra) {
+        const cid = randomId();
+        pending.set(cid, Object.assign({ content }, extra));
+        return cid;
+      },
+      /** The id of a waiting message with exactly this text: a retry of it, not a new one. */
+      find(content) {
+        for (const [cid, p] of pending) if (p.content === content) return cid;
+        return null;
+      },
+      /** Forgets the waiting entry of a message the server has; returns it, or null. */
+      settle(m) {
+        const p = (m && m.clientMessageId && pending.get(m.clientMessageId)) || null;
+        if (p) pending.delete(m.clientMessageId);
+        return p;
+      },
+      send(socket, roomId, cid, ms, done) {
+        const p = pending.get(cid);
+        if (!p) return;
+        socket.timeout(ms).emit('send_message', { roomId, content: p.content, clientMessageId: cid }, (err, ack) => {
+          if (err) return done({ retry: true, message: t.reconnecting }, null, p);
+          if (ack && ack.ok) return done(null, ack.message, p);
+          pending.delete(cid);
+          done({ retry: false, message: (ack && ack.error && ack.error.message) || '' }, null, p);
+        });
+      },
+    };
+  }
+
+  /**
+   * Joins a room. With `after` (the newest message id the page has) the server sends only what
+   * came after it, a bounded batch per `room_history`; while it answers `hasMore`, this joins
+   * again from the last message received, so nothing from a long outage is left out. The page's
+   * own `room_history` listener still gets every batch. `ack` gets the first join's answer.
+   */
+  function joinRoom(socket, roomId, after, ack) {
+    let chasing = socket.fdChasing;
+    if (!chasing) {
+      chasing = socket.fdChasing = new Map();
+      socket.on('room_history', (h) => {
+        const last = h && h.messages && h.messages[h.messages.length - 1];
+        if (!last || !chasing.has(last.roomId)) return;
+        if (h.pagination && h.pagination.hasMore && last.id > chasing.get(last.roomId)) {
+          chasing.set(last.roomId, last.id);
+          socket.emit('join_room', { roomId: last.roomId, afterMessageId: last.id });
+        } else {
+          chasing.delete(last.roomId);
+        }
+      });
+    }
+    // Only a catch-up is chased: a first join's `hasMore` is about older messages.
+    if (after) chasing.set(roomId, after);
+    else chasing.delete(roomId);
+    const payload = after ? { roomId, afterMessageId: after } : { roomId };
+    if (ack) socket.emit('join_room', payload, ack);
+    else socket.emit('join_room', payload);
+  }
+
   /** Connects to /chat and shows the connection's state in the top bar (#conn). */
   function connect(token) {
     const socket = io('/chat', { auth: { token: token || FD.token } });
@@ -123,7 +194,7 @@
   });
 
   window.FD = {
-    t, fmt, lang, el, toast, api, connect, localize, tickAgo, displayName, randomId, duration,
+    t, fmt, lang, el, toast, api, connect, joinRoom, outbox, localize, tickAgo, displayName, randomId, duration,
     token: body.dataset.token || '',
     userId: Number(body.dataset.userId || 0),
     role: body.dataset.role || '',

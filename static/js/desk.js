@@ -1,5 +1,6 @@
 // The staff desk, live: the queue, unassigned rooms and my rooms follow the staff feed of the
 // /chat namespace (no polling); the open room shows new messages, typing and session changes.
+// The feed says nothing twice, so after a reconnect the lists are read again over REST.
 // Claims and ends go through the REST API, messages through the socket, like any client.
 (function () {
   'use strict';
@@ -12,6 +13,8 @@
   const roomId = chat && chat.dataset.roomId ? Number(chat.dataset.roomId) : null;
   /** Rooms to follow for unread counts: the newest few of mine (joins are rate-limited). */
   const FOLLOW_MAX = 15;
+  /** How many items a list holds (as the server renders them). */
+  const LIST_MAX = 100;
   const lastSeen = new Map();
   mine.querySelectorAll('.item').forEach((li) => lastSeen.set(Number(li.dataset.roomId), Number(li.dataset.lastId || 0)));
 
@@ -81,22 +84,70 @@
     setEmpty(unassigned);
   }
 
+  /** The start of a room's latest message, or its session's topic, for a list line. */
+  function preview(r) {
+    const text = r.messages && r.messages[0] ? r.messages[0].content : r.activeSession ? r.activeSession.title : '';
+    return text.length > 80 ? text.slice(0, 80) + '…' : text;
+  }
+
+  /** A "my rooms" line, with its unread badge; the room's newest message counts as seen. */
+  function mineItem(r, unread) {
+    const li = item(r.id, displayName(r.customer));
+    setSub(li, r.activeSession ? r.activeSession.title : preview(r));
+    const badge = el('span', 'badge', String(unread || 0));
+    badge.hidden = !unread;
+    li.appendChild(badge);
+    lastSeen.set(r.id, r.messages && r.messages[0] ? r.messages[0].id : 0);
+    return li;
+  }
+
   async function ensureMine(id) {
     if (find(mine, 'room-id', id)) return;
     try {
       const room = await api('GET', '/chat/rooms/' + id);
       if (find(mine, 'room-id', id)) return;
-      const li = item(room.id, displayName(room.customer));
-      setSub(li, room.activeSession ? room.activeSession.title : '');
-      const badge = el('span', 'badge', '0');
-      badge.hidden = true;
-      li.appendChild(badge);
-      mine.prepend(li);
+      mine.prepend(mineItem(room, 0));
       setEmpty(mine);
-      const last = room.messages[0] ? room.messages[0].id : 0;
-      lastSeen.set(room.id, last);
-      if (socket.connected) follow(room.id, last);
+      if (socket.connected) follow(room.id, lastSeen.get(room.id));
     } catch (_) { /* not ours to see after all */ }
+  }
+
+  /** Puts `wanted` (items, in order) in `ul` and takes out every other item. */
+  function rebuild(ul, wanted) {
+    const keep = new Set(wanted);
+    Array.from(ul.children).forEach((li) => { if (!keep.has(li)) li.remove(); });
+    wanted.forEach((li) => ul.appendChild(li));
+    setEmpty(ul);
+  }
+
+  /**
+   * The three lists as the server has them now. Whatever the feed said while the socket was
+   * down (a session opened, one claimed elsewhere, a room assigned) is lost, so after a
+   * reconnect the desk reads them again rather than trusting what it shows.
+   */
+  async function resync() {
+    const [sessions, open, assigned] = await Promise.all([
+      api('GET', '/chat/sessions/unassigned?limit=' + LIST_MAX),
+      api('GET', '/chat/rooms/unassigned?limit=' + LIST_MAX),
+      api('GET', '/chat/rooms/assigned?limit=' + LIST_MAX),
+    ]);
+    const fresh = sessions.filter((s) => addToQueue(s));
+    rebuild(queue, sessions.map((s) => find(queue, 'session-id', s.id)).filter(Boolean));
+    fresh.forEach(alertNewSession);
+
+    // A room whose session waits in the queue is already there once.
+    const waiting = new Set(sessions.map((s) => s.roomId));
+    rebuild(unassigned, open
+      .filter((r) => !waiting.has(r.id) && !(r.activeSession && r.activeSession.status === 'OPEN'))
+      .map((r) => {
+        const li = find(unassigned, 'room-id', r.id) || item(r.id, displayName(r.customer));
+        setSub(li, preview(r));
+        return li;
+      }));
+
+    const ours = new Set(assigned.map((r) => r.id));
+    for (const id of Array.from(lastSeen.keys())) if (!ours.has(id)) lastSeen.delete(id);
+    rebuild(mine, assigned.map((r) => find(mine, 'room-id', r.id) || mineItem(r, r.unreadCount)));
   }
 
   function bumpUnread(m) {
@@ -173,27 +224,50 @@
   const socket = FD.connect();
   const room = roomId ? window.FDRoom(socket, roomId) : null;
   function follow(id, after) {
-    socket.emit('join_room', after ? { roomId: id, afterMessageId: after } : { roomId: id });
+    FD.joinRoom(socket, id, after);
   }
-  socket.on('connect', () => {
-    if (room) room.join();
+  function followAll() {
+    if (!socket.connected) return;
     let n = 0;
     for (const [id, last] of lastSeen) if (id !== roomId && n++ < FOLLOW_MAX) follow(id, last);
+  }
+
+  // Feed events heard while the lists are being read again wait for that, then apply on top:
+  // they are newer than what the answers may say.
+  let resyncing = 0, held = [];
+  function feed(event, fn) {
+    socket.on(event, (x) => (resyncing ? held.push(() => fn(x)) : fn(x)));
+  }
+  let connects = 0;
+  socket.on('connect', async () => {
+    const again = connects++ > 0;
+    if (room) room.join();
+    if (!again) return followAll();
+    resyncing += 1;
+    try {
+      await Promise.all([resync(), room ? room.refresh() : null]);
+    } catch (err) {
+      if (err.status === 401) return location.reload();
+    } finally {
+      resyncing -= 1;
+      if (!resyncing) held.splice(0).forEach((f) => f());
+    }
+    followAll();
   });
   socket.on('connect_error', (err) => { if (err.message === 'Unauthorized') location.reload(); });
   const ingest = (m) => (room && m.roomId === roomId ? room.add(m) : bumpUnread(m));
   socket.on('new_message', ingest);
   socket.on('room_history', (h) => h.messages.forEach(ingest));
-  socket.on('session_created', (s) => {
+  feed('session_created', (s) => {
     if (addToQueue(s)) alertNewSession(s);
     if (room) room.session(s);
   });
-  socket.on('session_updated', (s) => {
+  feed('session_updated', (s) => {
     if (s.status !== 'OPEN') removeFrom(queue, 'session-id', s.id);
     if (s.status === 'IN_PROGRESS' && s.staffId === me) ensureMine(s.roomId);
     if (room) room.session(s);
   });
-  socket.on('room_updated', (a) => {
+  feed('room_updated', (a) => {
     if (a.reason === 'message' && a.staffId === null) return touchUnassigned(a);
     if (a.reason !== 'assigned') return;
     removeFrom(unassigned, 'room-id', a.roomId);
@@ -201,5 +275,14 @@
     else removeFrom(mine, 'room-id', a.roomId);
     if (room) room.assigned(a);
   });
-  socket.on('error', (e) => { if (e && e.message) console.warn('chat:', e.message); });
+  socket.on('error', (e) => {
+    if (e && e.message) console.warn('chat:', e.message);
+    // A room this staff socket had joined went to someone else; the server took it out.
+    if (e && e.roomId && !isAdmin) {
+      const id = Number(e.roomId);
+      removeFrom(unassigned, 'room-id', id);
+      removeFrom(mine, 'room-id', id);
+      lastSeen.delete(id);
+    }
+  });
 })();

@@ -1,6 +1,8 @@
 // The conversation open on the desk (/console/rooms/:id): new and older messages, sending with
 // an idempotency key, typing, read markers, session changes, end session and leave. The page
-// arrives with the latest messages rendered; this keeps it current. Text goes in as textContent.
+// arrives with the latest messages rendered; this keeps it current, and after a reconnect asks
+// the server again for what it missed (messages, the session, who has the room). Once the room
+// is given to someone else it stops being live. Text goes in as textContent.
 window.FDRoom = function (socket, roomId) {
   'use strict';
   const { t, fmt, el, toast, api, displayName } = FD;
@@ -8,10 +10,16 @@ window.FDRoom = function (socket, roomId) {
   const $ = (id) => document.getElementById(id);
   const chat = $('chat'), list = $('message-list'), box = $('messages');
   const older = $('load-older'), composer = $('composer'), input = $('composer-text');
-  const typingLine = $('typing'), endBtn = $('end-session');
+  const typingLine = $('typing'), endBtn = $('end-session'), claimBtn = $('claim-session');
+  const notice = $('chat-notice'), staffLine = $('chat-staff');
   const ids = () => Array.from(list.children, (li) => Number(li.dataset.id)).filter(Boolean);
   let lastId = Math.max(0, ...ids());
   let sessionId = Number(chat.dataset.sessionId || 0);
+  /** False once the room was given to someone else: no joining, sending or read markers. */
+  let live = true;
+  /** Counts session news heard live, so an older REST answer does not undo it. */
+  let sessionNews = 0;
+  const outbox = FD.outbox();
 
   function sideOf(m) {
     if (m.sender.id === me) return 'mine';
@@ -48,12 +56,15 @@ window.FDRoom = function (socket, roomId) {
   function markRead() {
     clearTimeout(readTimer);
     readTimer = setTimeout(() => {
-      if (lastId && document.visibilityState === 'visible') socket.emit('mark_read', { roomId, messageId: lastId });
+      if (live && lastId && document.visibilityState === 'visible') socket.emit('mark_read', { roomId, messageId: lastId });
     }, 300);
   }
 
   /** Adds a message once, in id order. */
   function add(m) {
+    // A message of ours that got no answer arrived after all: a retry is no longer needed.
+    const waiting = m.sender.id === me ? outbox.settle(m) : null;
+    if (waiting && input.value.trim() === waiting.content) input.value = '';
     if (list.querySelector('[data-id="' + m.id + '"]')) return;
     const follow = nearBottom() || m.sender.id === me;
     const li = messageEl(m);
@@ -108,13 +119,17 @@ window.FDRoom = function (socket, roomId) {
   composer.addEventListener('submit', (e) => {
     e.preventDefault();
     const content = input.value.trim();
-    if (!content) return;
+    if (!content || !live) return;
+    // Sending again what got no answer (a timeout, a dropped connection) reuses its
+    // clientMessageId, so the server stores it once however many times it is tried.
+    const cid = outbox.find(content) || outbox.add(content);
     input.value = '';
     typing(false);
-    socket.timeout(15000).emit('send_message', { roomId, content, clientMessageId: FD.randomId() }, (err, ack) => {
-      if (!err && ack && ack.ok) return add(ack.message);
+    outbox.send(socket, roomId, cid, 15000, (err, m) => {
+      if (!err) return add(m);
+      if (err.retry && !outbox.pending.has(cid)) return; // its new_message came: it is stored
       input.value = input.value || content;
-      toast(fmt('not_sent', { reason: err ? t.reconnecting : ack.error.message }), 'error');
+      toast(fmt('not_sent', { reason: err.message }), 'error');
     });
   });
   let typingHide = null;
@@ -136,9 +151,9 @@ window.FDRoom = function (socket, roomId) {
     topic.id = 'chat-topic';
     const status = el('span', 'status status-' + s.status, statusWord[s.status]);
     status.id = 'chat-status';
-    line.append(topic, ' ', status);
-    endBtn.hidden = s.status === 'ENDED' || !(FD.role === 'ADMIN' || s.staffId === me);
-    $('claim-session').hidden = s.status !== 'OPEN';
+    line.append(topic, ' ', status, staffLine);
+    endBtn.hidden = !live || s.status === 'ENDED' || !(FD.role === 'ADMIN' || s.staffId === me);
+    claimBtn.hidden = !live || s.status !== 'OPEN';
     const history = $('session-history');
     let li = history.querySelector('[data-session-id="' + s.id + '"]');
     if (!li) { li = el('li'); li.dataset.sessionId = s.id; history.prepend(li); }
@@ -148,15 +163,30 @@ window.FDRoom = function (socket, roomId) {
     li.append(el('span', 'topic', s.title), el('span', 'status status-' + s.status, statusWord[s.status]), time);
     FD.localize(li);
   }
-  function session(s) {
-    if (s.roomId !== roomId) return;
+  function applySession(s) {
     if (s.status === 'ENDED' && s.id === sessionId) system(t.session_ended);
     sessionId = s.status === 'ENDED' ? 0 : s.id;
     showSession(s);
   }
-  socket.on('session_joined', (d) => { if (d.roomId === roomId) system(fmt('joined', { name: displayName(d.staff) })); });
+  /** A session change heard live (the staff feed) or from an action on this page. */
+  function session(s) {
+    if (s.roomId !== roomId) return;
+    sessionNews += 1;
+    applySession(s);
+  }
+  /** " · Assigned to: name" in the header, or nothing. */
+  function showStaff(u) {
+    staffLine.textContent = u ? ' · ' + t.assigned_to + ': ' + displayName(u) : '';
+    staffLine.hidden = !u;
+  }
+  socket.on('session_joined', (d) => {
+    if (d.roomId !== roomId) return;
+    sessionNews += 1;
+    system(fmt('joined', { name: displayName(d.staff) }));
+    showStaff(d.staff);
+  });
   socket.on('session_left', (d) => { if (d.sessionId === sessionId) system(fmt('left', { name: d.userName })); });
-  $('claim-session').addEventListener('click', async () => {
+  claimBtn.addEventListener('click', async () => {
     try {
       await api('POST', '/chat/sessions/' + sessionId + '/join');
       location.reload();
@@ -175,21 +205,77 @@ window.FDRoom = function (socket, roomId) {
     socket.timeout(2000).emit('leave_room', { roomId }, done);
   });
 
-  function assigned(a) {
-    if (a.roomId !== roomId || a.staffId === me || FD.role === 'ADMIN') return;
-    const notice = $('chat-notice');
-    notice.textContent = t.reassigned_away;
-    notice.hidden = false;
-    composer.hidden = true;
-    endBtn.hidden = true;
+  /** Whether the viewer may write here (contract §6 "send in a room"). */
+  const maySend = (staffId) => FD.role === 'ADMIN' || staffId === null || staffId === undefined || staffId === me;
+
+  function setComposer(on) {
+    composer.hidden = !on;
+    input.disabled = !on;
+    composer.querySelectorAll('button').forEach((b) => { b.disabled = !on; });
   }
 
-  /** (Re)joins the room, asking only for what arrived since the last message shown. */
+  /** The room went to someone else: say so and stop treating it as live. */
+  function lose() {
+    live = false;
+    notice.textContent = t.reassigned_away;
+    notice.hidden = false;
+    chat.dataset.live = 'false';
+    setComposer(false);
+    endBtn.hidden = true;
+    claimBtn.hidden = true;
+    typingLine.hidden = true;
+    clearTimeout(typingStop);
+    typingSince = 0;
+  }
+
+  /** The room may be seen again (given back, say): live once more. */
+  function revive() {
+    live = true;
+    notice.hidden = true;
+    chat.dataset.live = 'true';
+    join();
+  }
+
+  function assigned(a) {
+    if (a.roomId !== roomId) return;
+    if (maySend(a.staffId)) { if (live) setComposer(true); return; }
+    lose();
+  }
+  // The server tells a staff socket that lost the room, and takes it out of the room.
+  socket.on('error', (e) => { if (e && Number(e.roomId) === roomId && FD.role !== 'ADMIN') lose(); });
+
+  /** (Re)joins the room, asking only for what arrived since the last message shown (all of it). */
   function join() {
-    socket.emit('join_room', lastId ? { roomId, afterMessageId: lastId } : { roomId });
+    if (!live) return;
+    FD.joinRoom(socket, roomId, lastId);
     markRead();
   }
 
+  /**
+   * After a reconnect: the room as the server has it now. What the staff feed said while the
+   * socket was down is lost, so the session, its status and who has the room are read again.
+   */
+  async function refresh() {
+    const news = sessionNews;
+    let r;
+    try {
+      r = await api('GET', '/chat/rooms/' + roomId);
+    } catch (err) {
+      if (err.status === 401) return location.reload();
+      if (err.status === 403 || err.status === 404) lose();
+      return;
+    }
+    showStaff(r.staff);
+    if (!live) revive();
+    setComposer(maySend(r.staffId));
+    if (news !== sessionNews) return; // something newer was heard live meanwhile
+    if (r.activeSession) return applySession(r.activeSession);
+    if (!sessionId) return;
+    // The session shown is no longer active: it ended while the socket was down.
+    const s = await api('GET', '/chat/sessions/' + sessionId).catch(() => null);
+    if (s && news === sessionNews) applySession(s);
+  }
+
   scrollDown();
-  return { join, add, session, assigned };
+  return { join, refresh, add, session, assigned, lose };
 };

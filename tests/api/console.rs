@@ -179,11 +179,9 @@ async fn signing_out_ends_the_session_on_the_server_with_its_page_token() {
     let console = app.console("mai").await;
     let page_user = as_user(staff.id, &console.page_token);
     assert_eq!(app.get("/api/auth/me", &page_user).await.0, StatusCode::OK);
-    Sock::connect(&app.base, Some(&console.page_token))
+    let live = Sock::connect(&app.base, Some(&console.page_token))
         .await
-        .expect("the page's socket connects")
-        .close()
-        .await;
+        .expect("the page's socket connects");
 
     let out = app
         .form(
@@ -212,6 +210,7 @@ async fn signing_out_ends_the_session_on_the_server_with_its_page_token() {
     );
     let refused = Sock::connect(&app.base, Some(&console.page_token)).await;
     assert!(refused.err().unwrap().contains("Unauthorized"));
+    assert!(live.closed_by_server().await, "the page's open socket was closed too");
     // The user's other tokens are untouched.
     assert_eq!(app.get("/api/auth/me", &staff).await.0, StatusCode::OK);
 }

@@ -363,6 +363,22 @@ impl Sock {
         self.next("room_history").await.expect("room_history")
     }
 
+    /// Whether the server closes this socket within 5 s: a live socket answers a typing probe
+    /// for a room it has not joined with `error`; a closed one answers nothing.
+    pub async fn closed_by_server(&self) -> bool {
+        let probe = json!({"roomId": 1, "isTyping": true});
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while tokio::time::Instant::now() < deadline {
+            let before = self.count("error");
+            let sent = tokio::time::timeout(Duration::from_millis(500), self.client.emit("typing", probe.clone())).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if !matches!(sent, Ok(Ok(()))) || self.count("error") == before {
+                return true;
+            }
+        }
+        false
+    }
+
     pub async fn close(self) {
         let _ = self.client.disconnect().await;
     }

@@ -1,19 +1,23 @@
-// The customer page in Chromium: it rides out a server restart without losing a message, and
-// the one-line widget opens it in a panel on another page.
+// The customer page in Chromium: it rides out a server restart without losing a message, reads
+// the session again after a dropped connection, gets every message of a long outage (batch
+// after batch), and the one-line widget opens it in a panel on another page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import {
   startServer, createUser, launch, newPage, signIn, signUpCustomer, send, bubble, bubbles,
-  screenshot, tempDir, cleanup, unique,
+  screenshot, tempDir, cleanup, unique, rest, login, registerCustomer, customerPage,
+  dropSocket, restoreSocket, connected,
 } from './helpers.mjs';
 
 let server, browser, dir;
+// Lets a test write hundreds of messages quickly; sign-ups from one address are many too.
+const ENV = { FRONTDESK_MESSAGES_PER_SECOND: '1000', FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE: '1000' };
 
 before(async () => {
   dir = await tempDir();
-  server = await startServer(dir);
+  server = await startServer(dir, 0, ENV);
   await createUser(server, 'staff', 'vyngo', 'Vy', 'Ngo');
   browser = await launch();
 });
@@ -47,7 +51,7 @@ test('the customer page reconnects after a server restart and shows every messag
   await customer.fill('#composer-text', 'Tôi vẫn ở đây');
   await customer.press('#composer-text', 'Enter');
   await customer.waitForSelector('#message-list li.pending');
-  server = await startServer(dir, server.port);
+  server = await startServer(dir, server.port, ENV);
 
   await desk.waitForSelector('body[data-conn="up"]');
   await customer.waitForSelector('#customer[data-conn="up"]');
@@ -68,6 +72,83 @@ test('the customer page reconnects after a server restart and shows every messag
   assert.deepEqual(await bubbles(desk), expected);
   await screenshot(customer, 'customer-after-restart');
   await customer.context().close();
+  await desk.context().close();
+});
+
+test('after a dropped connection the customer page shows how the session stands now', async () => {
+  const staff = await login(server, 'vyngo');
+  const c = await registerCustomer(server, 'phuc', 'Phúc', 'Cao');
+  const s = await rest(server, 'POST', `/chat/rooms/${c.room.id}/sessions`, { title: 'Đơn bị thiếu hàng' }, c.accessToken);
+  const page = await customerPage(browser, server, c);
+  await page.waitForSelector('#customer[data-session="OPEN"]');
+  await page.evaluate(() => { window.sameDocument = true; });
+
+  // Claimed while the page is offline: its session_joined never arrives.
+  await dropSocket(page);
+  await rest(server, 'POST', `/chat/sessions/${s.id}/join`, undefined, staff.accessToken);
+  await restoreSocket(page);
+  await page.waitForSelector('#customer[data-session="IN_PROGRESS"]');
+  assert.match(await page.textContent('#status-line'), /Chatting with Vy Ngo/);
+
+  // Ended while offline: its session_updated never arrives either.
+  await dropSocket(page);
+  await rest(server, 'POST', `/chat/sessions/${s.id}/end`, undefined, staff.accessToken);
+  await restoreSocket(page);
+  await page.waitForSelector('#customer[data-session="NONE"]');
+  await page.waitForSelector('#help-bar:not([hidden])');
+  assert.match(await page.textContent('#message-list'), /The session has ended/);
+  assert.equal(await page.evaluate(() => window.sameDocument), true, 'without a reload');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('after a long outage both sides get every message, batch after batch', async () => {
+  const staff = await login(server, 'vyngo');
+  const c = await registerCustomer(server, 'quyen', 'Quyên', 'Ha');
+  const s = await rest(server, 'POST', `/chat/rooms/${c.room.id}/sessions`, { title: 'Khiếu nại' }, c.accessToken);
+  await rest(server, 'POST', `/chat/sessions/${s.id}/join`, undefined, staff.accessToken);
+  const page = await customerPage(browser, server, c);
+  await send(page, 'Alo shop');
+  const desk = await newPage(browser);
+  await signIn(desk, server, 'vyngo');
+  await desk.goto(`${server.url}/console/rooms/${c.room.id}`);
+  await connected(desk);
+  await bubble(desk, 'Alo shop');
+
+  // More than one catch-up batch (the server sends at most 500 per room_history) is written
+  // from another device while both pages are offline.
+  await dropSocket(page);
+  await dropSocket(desk);
+  const total = 520;
+  const other = await newPage(browser);
+  await other.goto(`${server.url}/chat`);
+  const failed = await other.evaluate(async ([token, roomId, n]) => {
+    const socket = io('/chat', { auth: { token }, forceNew: true });
+    await new Promise((resolve, reject) => { socket.on('connect', resolve); socket.on('connect_error', reject); });
+    let bad = 0;
+    for (let i = 1; i <= n; i += 50) {
+      const batch = [];
+      for (let k = i; k < i + 50 && k <= n; k += 1) {
+        batch.push(socket.timeout(10000).emitWithAck('send_message', { roomId, content: 'tin ' + k }));
+      }
+      bad += (await Promise.all(batch)).filter((ack) => !ack.ok).length;
+    }
+    socket.disconnect();
+    return bad;
+  }, [c.accessToken, c.room.id, total]);
+  assert.equal(failed, 0);
+  await other.context().close();
+
+  const expected = ['Alo shop', ...Array.from({ length: total }, (_, i) => `tin ${i + 1}`)];
+  await restoreSocket(page);
+  await bubble(page, `tin ${total}`, '[data-id]');
+  assert.deepEqual(await bubbles(page), expected);
+  await restoreSocket(desk);
+  await bubble(desk, `tin ${total}`);
+  assert.deepEqual(await bubbles(desk), expected);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(desk.errors, []);
+  await page.context().close();
   await desk.context().close();
 });
 

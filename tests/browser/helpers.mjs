@@ -34,11 +34,11 @@ export async function tempDir() {
 
 /**
  * Starts `frontdesk serve` on `dir`/frontdesk.db, on `port` (0: any free port), and resolves
- * once it prints its address.
+ * once it prints its address. `extraEnv` adds settings (FRONTDESK_MESSAGES_PER_SECOND, say).
  */
-export async function startServer(dir, port = 0) {
+export async function startServer(dir, port = 0, extraEnv = {}) {
   const db = path.join(dir, 'frontdesk.db');
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' };
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...extraEnv };
   for (const k of ['FRONTDESK_ADDR', 'FRONTDESK_DB', 'FRONTDESK_JWT_SECRET']) delete env[k];
   const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], {
     env, stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,11 +94,62 @@ export async function newPage(browser, { phone = false, locale = 'en-US' } = {})
   });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  await page.addInitScript(trackSockets);
   // Any dialog other than our confirm() would mean script ran that should not have.
   page.on('dialog', (d) => (d.type() === 'confirm' ? d.accept() : d.dismiss()));
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   return page;
+}
+
+/**
+ * Runs in the page before its scripts: keeps every Socket.IO socket the page opens in
+ * `window.__sockets`, so a test can cut a connection (see dropSocket). A listener added with
+ * `socket.on` is skipped for events named in `window.__muted`, to stand for a lost event.
+ */
+function trackSockets() {
+  let real;
+  Object.defineProperty(window, 'io', {
+    configurable: true,
+    get: () => real,
+    set(lookup) {
+      const tracked = function (...args) {
+        const socket = lookup(...args);
+        (window.__sockets = window.__sockets || []).push(socket);
+        const on = socket.on.bind(socket);
+        socket.on = (event, fn) => {
+          const muted = (...a) => (window.__muted && window.__muted.has(event) ? undefined : fn(...a));
+          muted.fn = fn; // so socket.off(event, fn) still finds it
+          return on(event, muted);
+        };
+        return socket;
+      };
+      real = Object.assign(tracked, lookup);
+    },
+  });
+}
+
+/**
+ * Cuts the page's chat connection (its first socket) and keeps it down, as a network outage
+ * would: the page sees `disconnect`, and nothing the server says meanwhile reaches it.
+ */
+export async function dropSocket(page) {
+  await page.evaluate(() => {
+    const socket = window.__sockets[0];
+    socket.io.reconnection(false);
+    socket.io.engine.close();
+  });
+  await page.waitForFunction(() => !window.__sockets[0].connected);
+}
+
+/** Ends the outage dropSocket started: the page's socket connects again, as it would by itself. */
+export async function restoreSocket(page) {
+  await page.evaluate(() => {
+    const socket = window.__sockets[0];
+    socket.io.reconnection(true);
+    socket.connect();
+  });
+  await page.waitForFunction(() => window.__sockets[0].connected);
 }
 
 /** Signs in on /console/login and waits for the desk. */
@@ -174,4 +225,28 @@ let serial = 0;
 export function unique(prefix) {
   serial += 1;
   return `${prefix}${serial}_${process.pid}`.slice(0, 40);
+}
+
+/** Signs in over REST; returns `{accessToken, user}`. */
+export function login(server, userName) {
+  return rest(server, 'POST', '/auth/login', { userName, password: PASSWORD });
+}
+
+/** A customer signed up over REST: `{accessToken, user, room}`. */
+export async function registerCustomer(server, prefix, firstName, lastName) {
+  const { accessToken, user } = await rest(server, 'POST', '/auth/register',
+    { userName: unique(prefix), password: PASSWORD, firstName, lastName });
+  const [room] = await rest(server, 'GET', '/chat/rooms', undefined, accessToken);
+  return { accessToken, user, room };
+}
+
+/** The customer page of a customer signed up over REST, connected. */
+export async function customerPage(browser, server, customer, options = { phone: true }) {
+  const page = await newPage(browser, options);
+  await page.addInitScript(([token, user]) => {
+    sessionStorage.setItem('fd.customer', JSON.stringify({ token, user }));
+  }, [customer.accessToken, customer.user]);
+  await page.goto(`${server.url}/chat`);
+  await page.waitForSelector('#customer[data-conn="up"]');
+  return page;
 }
