@@ -197,14 +197,21 @@ fn run(
         let (result, commit_micros) = run_batch(&conn, &mut batch, &mut events);
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        stats.commit_micros.fetch_add(commit_micros, Ordering::Relaxed);
+        stats
+            .commit_micros
+            .fetch_add(commit_micros, Ordering::Relaxed);
         if result.is_err() {
             stats.failed_commits.fetch_add(1, Ordering::Relaxed);
             events.clear();
         }
         let busy = started.elapsed().as_micros() as u64;
         stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
-        tracing::trace!(jobs = batch.len(), busy_us = busy, commit_us = commit_micros, "batch");
+        tracing::trace!(
+            jobs = batch.len(),
+            busy_us = busy,
+            commit_us = commit_micros,
+            "batch"
+        );
         let committed = Committed {
             jobs: batch,
             events,
@@ -242,10 +249,10 @@ fn sync_loop(
             Some(file) if pending.iter().any(|c| c.result.is_ok()) => {
                 let started = Instant::now();
                 let synced = file.sync_data();
+                let micros = started.elapsed().as_micros() as u64;
                 stats.syncs.fetch_add(1, Ordering::Relaxed);
-                stats
-                    .sync_micros
-                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                stats.sync_micros.fetch_add(micros, Ordering::Relaxed);
+                tracing::trace!(batches = pending.len(), sync_us = micros, "sync");
                 synced.map_err(|e| {
                     tracing::error!(error = %e, "cannot sync the WAL; committed writes are not acked");
                     AppError::Unavailable("The server could not save this; try again".into())

@@ -44,7 +44,7 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     let now = crate::time::now_ms();
     // One message every 10 ms, ending now.
     let first_at = now - total as i64 * 10;
-    let every = if hot == 0 { 0 } else { (total / hot).max(1) };
+    let every = total.checked_div(hot).map_or(0, |n| n.max(1));
     let sql = "
         PRAGMA synchronous = OFF;
         BEGIN;
@@ -228,18 +228,20 @@ pub async fn history_over_socket(
     let mut payload_bytes = 0;
     for i in 0..iterations {
         let started = Instant::now();
-        conn.emit("join_room", Some(i as u64), &format!("{{\"roomId\":{room_id}}}"))
-            .await
-            .map_err(io)?;
+        conn.emit(
+            "join_room",
+            Some(i as u64),
+            &format!("{{\"roomId\":{room_id}}}"),
+        )
+        .await
+        .map_err(io)?;
         let data = conn.wait_event("room_history").await.map_err(io)?;
         samples.push(started.elapsed().as_micros() as u32);
         payload_bytes = data.len();
         conn.wait_ack(i as u64).await.map_err(io)?;
         // Stay well under the per-user join rate.
         tokio::time::sleep(Duration::from_millis(120)).await;
-        while let Ok(Ok(p)) =
-            tokio::time::timeout(Duration::from_millis(1), conn.next()).await
-        {
+        while let Ok(Ok(p)) = tokio::time::timeout(Duration::from_millis(1), conn.next()).await {
             if p == Packet::Ping {
                 conn.pong().await.map_err(io)?;
             }

@@ -149,6 +149,9 @@ pub struct Report {
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub latency_max_ms: f64,
+    /// Send → ack at the sending socket (the closed loop's round trip).
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
     pub server_rss_connected_mib: Option<f64>,
     pub server_rss_after_mib: Option<f64>,
     pub server_rss_peak_mib: Option<f64>,
@@ -302,7 +305,7 @@ pub async fn run(opts: Options) -> Result<Report, String> {
                 }
             }
             run_time += start.elapsed();
-            if opts.rounds > 1 && (round as usize % sample_every == 0 || round == 1) {
+            if opts.rounds > 1 && ((round as usize).is_multiple_of(sample_every) || round == 1) {
                 rss_rounds.extend(pid.and_then(measure::rss_mib));
             }
             if failed {
@@ -350,6 +353,7 @@ pub async fn run(opts: Options) -> Result<Report, String> {
     let staff_delivered = staff_seen.load(Ordering::Relaxed);
     let dropped_sockets = dropped.load(Ordering::Relaxed);
     let (p50, p99, max) = measure::percentiles_ms(&mut total.latencies);
+    let (ack50, ack99, _) = measure::percentiles_ms(&mut total.ack_latencies);
     let run_s = run_time.as_secs_f64();
     let ok = !failed
         && total.errors == 0
@@ -389,6 +393,8 @@ pub async fn run(opts: Options) -> Result<Report, String> {
         latency_p50_ms: measure::round3(p50),
         latency_p99_ms: measure::round3(p99),
         latency_max_ms: measure::round3(max),
+        ack_p50_ms: measure::round3(ack50),
+        ack_p99_ms: measure::round3(ack99),
         server_rss_connected_mib: server_rss_connected_mib.map(measure::round3),
         server_rss_after_mib: server_rss_after_mib.map(measure::round3),
         server_rss_peak_mib: server_rss_peak_mib.map(measure::round3),
@@ -404,9 +410,10 @@ pub async fn run(opts: Options) -> Result<Report, String> {
         server_cpu_cores: server_cpu
             .filter(|_| run_s > 0.0)
             .map(|s| measure::round3(s / run_s)),
-        other_cpu_cores: machine.zip(server_cpu).filter(|_| run_s > 0.0).map(|(m, s)| {
-            measure::round3(((m - s - cpu.as_secs_f64()) / run_s).max(0.0))
-        }),
+        other_cpu_cores: machine
+            .zip(server_cpu)
+            .filter(|_| run_s > 0.0)
+            .map(|(m, s)| measure::round3(((m - s - cpu.as_secs_f64()) / run_s).max(0.0))),
     })
 }
 
@@ -466,11 +473,7 @@ async fn register_customers(
     Ok(accounts.into_iter().flatten().collect())
 }
 
-async fn login(
-    addr: SocketAddr,
-    host: &str,
-    who: &Credentials,
-) -> Result<Arc<str>, String> {
+async fn login(addr: SocketAddr, host: &str, who: &Credentials) -> Result<Arc<str>, String> {
     let body = json!({ "userName": who.user_name, "password": who.password });
     let (status, reply) =
         http::call(addr, host, "POST", "/api/auth/login", None, Some(&body)).await?;
@@ -559,6 +562,7 @@ struct RoomStats {
     errors: u64,
     first_error: Option<String>,
     latencies: Vec<u32>,
+    ack_latencies: Vec<u32>,
 }
 
 impl RoomStats {
@@ -580,6 +584,7 @@ impl RoomStats {
             self.first_error = other.first_error;
         }
         self.latencies.extend_from_slice(&other.latencies);
+        self.ack_latencies.extend_from_slice(&other.ack_latencies);
     }
 }
 
@@ -670,6 +675,7 @@ async fn room_task(
     let m = ctx.messages;
     let total_seqs = m * ctx.rounds;
     stats.latencies.reserve(total_seqs);
+    stats.ack_latencies.reserve(total_seqs);
     let now = Instant::now();
     let mut rx = Receiver {
         room_id: account.room_id,
@@ -701,8 +707,8 @@ async fn room_task(
         if round == STOP {
             break;
         }
-        let ok = !broken
-            && run_round(&ctx, &account, round, &mut a, &mut b, &mut rx, &mut stats).await;
+        let ok =
+            !broken && run_round(&ctx, &account, round, &mut a, &mut b, &mut rx, &mut stats).await;
         let _ = done.send(ok);
     }
     a.close().await;
@@ -784,6 +790,10 @@ async fn run_round(
                     if id != next {
                         stats.error(format!("ack {id} while waiting for {next}"));
                         return false;
+                    }
+                    if let Some(at) = rx.sent_at.get((id - 1 - base) as usize) {
+                        let micros = at.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                        stats.ack_latencies.push(micros);
                     }
                     if a.text(data.clone()).contains("\"ok\":true") {
                         acked += 1;

@@ -435,7 +435,10 @@ fn invalid(message: String) -> io::Error {
 }
 
 fn closed() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "the server closed the socket")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "the server closed the socket",
+    )
 }
 
 #[cfg(test)]
@@ -447,7 +450,10 @@ mod tests {
         assert_eq!(classify("0{\"sid\":\"x\"}", "/chat"), Packet::Open);
         assert_eq!(classify("2", "/chat"), Packet::Ping);
         assert_eq!(classify("3", "/chat"), Packet::Other);
-        assert_eq!(classify("40/chat,{\"sid\":\"a\"}", "/chat"), Packet::Connected);
+        assert_eq!(
+            classify("40/chat,{\"sid\":\"a\"}", "/chat"),
+            Packet::Connected
+        );
         assert_eq!(classify("40/other,{}", "/chat"), Packet::Other);
     }
 

@@ -1,9 +1,11 @@
 //! The `/chat` Socket.IO namespace (contract §5): handshake auth, the client events, and the
 //! fan-out of committed events. Served on the same port as REST through [`SocketIoEndpoint`].
 
+mod deliver;
 mod fanout;
 mod handlers;
 mod handshake;
+mod kill;
 mod order;
 mod payload;
 mod upgrade;

@@ -73,7 +73,11 @@ pub fn reply<T: Serialize>(
                 _ => Map::new(),
             };
             body.insert("ok".into(), Value::Bool(true));
-            let _ = ack.send(&Value::Object(body));
+            if let Err(err) = ack.send(&Value::Object(body))
+                && super::deliver::ack_overflowed(&err)
+            {
+                super::deliver::close_overflowing(socket.clone());
+            }
         }
         Err(err) => {
             tracing::debug!(event, sid = %socket.id, error = %err, "refused");

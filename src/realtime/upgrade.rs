@@ -19,6 +19,8 @@ use poem::{Endpoint, EndpointExt, Request, Response};
 use socketioxide::service::SocketIoService;
 use tower_service::Service;
 
+use super::kill::{KillSwitch, Killable};
+
 type Svc = SocketIoService<NotFoundService>;
 
 /// The `/socket.io/` endpoint: polling and WebSocket transports.
@@ -74,13 +76,16 @@ impl Endpoint for SocketIoEndpoint {
         let on_upgrade = req
             .take_upgrade()
             .map_err(|_| poem::Error::from_status(StatusCode::BAD_REQUEST))?;
-        let handshake = owned_handshake(&req)
+        let mut handshake = owned_handshake(&req)
             .ok_or_else(|| poem::Error::from_status(StatusCode::BAD_REQUEST))?;
+        // Kept with the socket's request parts, so a socket whose queue overflows can be cut.
+        let switch = KillSwitch::new();
+        handshake.extensions_mut().insert(switch.clone());
         let mut svc = self.websocket.clone();
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(io) => {
-                    if let Err(err) = svc.call((io, handshake)).await {
+                    if let Err(err) = svc.call((Killable::new(io, switch), handshake)).await {
                         tracing::debug!(%err, "websocket handshake refused");
                     }
                 }

@@ -24,7 +24,11 @@ async fn every_message_is_delivered_exactly_once() {
     assert_eq!(report.messages, 100, "{report:?}");
     assert_eq!(report.acked, 100, "{report:?}");
     assert_eq!(report.delivered, 100, "{report:?}");
-    assert_eq!(report.duplicates + report.out_of_order + report.missing, 0, "{report:?}");
+    assert_eq!(
+        report.duplicates + report.out_of_order + report.missing,
+        0,
+        "{report:?}"
+    );
     assert_eq!(report.staff_delivered, 200, "{report:?}");
     assert_eq!(report.sockets, 5 * 2 + 2 + 3, "{report:?}");
     assert!(report.ok, "{report:?}");

@@ -643,6 +643,8 @@ async fn staff_who_lose_a_room_to_another_stop_hearing_it() {
 
     w.ack("send_message", json!({"roomId": room, "content": "I have it"})).await;
     let notice = o.next_where("error", |e| e["roomId"] == room).await.unwrap();
+    let left = c.next_where("user_left", |l| l["userId"] == other.id).await.unwrap();
+    assert_eq!(left["userName"], "bystander");
     assert_eq!(notice["message"], "This room was assigned to another staff member");
     let assigned = o.next_where("room_updated", |u| u["reason"] == "assigned").await.unwrap();
     assert_eq!(assigned["message"], Value::Null, "the feed carries no text of an assigned room");

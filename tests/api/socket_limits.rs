@@ -20,8 +20,21 @@ async fn app_with_short_timeouts() -> TestApp {
 }
 
 async fn open(app: &TestApp) -> Ws {
-    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", app.base.trim_start_matches("http://"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket");
+    open_with(app, None).await
+}
+
+/// Opens a raw Engine.IO websocket, optionally with a small TCP receive buffer.
+async fn open_with(app: &TestApp, recv_buffer: Option<u32>) -> Ws {
+    let host = app.base.trim_start_matches("http://").to_string();
+    let url = format!("ws://{host}/socket.io/?EIO=4&transport=websocket");
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    if let Some(size) = recv_buffer {
+        tcp.set_recv_buffer_size(size).unwrap();
+    }
+    let stream = tcp.connect(host.parse().unwrap()).await.expect("tcp");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .expect("websocket");
     let open = next_text(&mut ws).await.expect("engine.io open packet");
     assert!(open.starts_with("0{"), "{open}");
     ws
@@ -43,7 +56,11 @@ async fn next_text(ws: &mut Ws) -> Option<String> {
 }
 
 async fn connect_chat(app: &TestApp, token: &str) -> Ws {
-    let mut ws = open(app).await;
+    connect_chat_with(app, token, None).await
+}
+
+async fn connect_chat_with(app: &TestApp, token: &str, recv_buffer: Option<u32>) -> Ws {
+    let mut ws = open_with(app, recv_buffer).await;
     ws.send(Frame::text(format!("40/chat,{}", json!({"token": token})))).await.unwrap();
     let ok = next_text(&mut ws).await.unwrap();
     assert!(ok.starts_with("40/chat,"), "{ok}");
@@ -147,4 +164,51 @@ async fn cors_headers_only_for_configured_origins() {
         .unwrap();
     assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
     assert!(preflight.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_stops_reading_is_disconnected_and_never_stalls_its_room() {
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.socket.max_buffer_size = 16;
+        c.rates.messages_per_second = 1_000_000;
+        c.rates.messages_burst = 1_000_000;
+    })
+    .await;
+    let customer = app.customer("broadcaster").await;
+    let room = customer.room_id.unwrap();
+    let admin = app.admin("reader").await;
+    // A client that joins the room and then never reads again, with a small receive buffer
+    // so the kernel does not absorb the flood for it.
+    let mut stuck = connect_chat_with(&app, &customer.token, Some(4_096)).await;
+    let join = format!("42/chat,{}", json!(["join_room", {"roomId": room}]));
+    stuck.send(Frame::text(join)).await.unwrap();
+    let reader = app.socket(&admin).await;
+    reader.join(room).await;
+    let gauge = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("frontdesk_sockets_connected ").map(|v| v.trim().parse::<i64>().unwrap()))
+            .unwrap()
+    };
+    let metrics = || async { app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap() };
+    assert_eq!(gauge(&metrics().await), 2);
+
+    let sender = app.socket(&customer).await;
+    let body = "z".repeat(5_000);
+    for _ in 0..1_500 {
+        let ack = sender.ack("send_message", json!({"roomId": room, "content": body})).await;
+        assert_eq!(ack["ok"], true);
+    }
+    // The reading member got every message, in order, while the other one was stuck.
+    for _ in 0..1_500 {
+        reader.next("new_message").await.unwrap();
+    }
+    let ids: Vec<i64> = reader.all("new_message").iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    // The stuck one was disconnected rather than left behind with gaps.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while gauge(&metrics().await) != 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the stuck socket is still connected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(stuck);
 }

@@ -348,7 +348,7 @@ describe('guide flow (b) staff via sessions', () => {
     assert.equal(staffErrors.items.length, 0, JSON.stringify(staffErrors.items));
   });
 
-  it('Bước 5: POST end -> ENDED; room stays open and keeps staffId; a new session can be claimed by another staff', async () => {
+  it('Bước 5: POST end -> ENDED; room stays open and keeps staffId', async () => {
     const res = await api(server, 'POST', `/api/chat/sessions/${session.id}/end`, { token: staff.token });
     assert.ok(res.status === 200 || res.status === 201, `end status ${res.status}: ${JSON.stringify(res.body)}`);
     assert.equal(res.body.id, session.id);
@@ -368,6 +368,24 @@ describe('guide flow (b) staff via sessions', () => {
     const unassigned = await apiOk(server, 'GET', '/api/chat/sessions/unassigned', { token: staff.token });
     assert.ok(!unassigned.some((x) => x.id === session.id));
 
+  });
+
+  it('after end: leave_room -> customer gets user_left; leave_session -> room gets session_left', async () => {
+    const left = waitFor(customerSocket, 'user_left', { filter: (p) => p.userId === staff.user.id });
+    staffSocket.emit('leave_room', { roomId: session.roomId });
+    assert.deepEqual(await left, { roomId: room.id, userId: staff.user.id, userName: staff.userName });
+
+    const sessionLeft = waitFor(customerSocket, 'session_left', { filter: (p) => p.sessionId === session.id });
+    staffSocket.emit('leave_session', { sessionId: session.id });
+    assert.deepEqual(await sessionLeft, { sessionId: session.id, userId: staff.user.id, userName: staff.userName });
+
+    // The session stays ENDED (leave_session never changes status).
+    const s = await apiOk(server, 'GET', `/api/chat/sessions/${session.id}`, { token: staff.token });
+    assert.equal(s.status, 'ENDED');
+    assert.ok(staffSocket.connected);
+  });
+
+  it('then the customer opens a new session and another staff member can claim it', async () => {
     // The customer can open a new session at once ...
     const next = await api(server, 'POST', `/api/chat/rooms/${room.id}/sessions`, {
       token: customer.token,
@@ -386,21 +404,6 @@ describe('guide flow (b) staff via sessions', () => {
     assert.equal(claim2.body.staffId, staff2.user.id);
     const r2 = await apiOk(server, 'GET', `/api/chat/rooms/${room.id}`, { token: staff2.token });
     assert.equal(r2.staffId, staff2.user.id, 'claiming sets the room\'s staffId to the claimer');
-  });
-
-  it('after end: leave_room -> customer gets user_left; leave_session -> room gets session_left', async () => {
-    const left = waitFor(customerSocket, 'user_left', { filter: (p) => p.userId === staff.user.id });
-    staffSocket.emit('leave_room', { roomId: session.roomId });
-    assert.deepEqual(await left, { roomId: room.id, userId: staff.user.id, userName: staff.userName });
-
-    const sessionLeft = waitFor(customerSocket, 'session_left', { filter: (p) => p.sessionId === session.id });
-    staffSocket.emit('leave_session', { sessionId: session.id });
-    assert.deepEqual(await sessionLeft, { sessionId: session.id, userId: staff.user.id, userName: staff.userName });
-
-    // The session stays ENDED (leave_session never changes status).
-    const s = await apiOk(server, 'GET', `/api/chat/sessions/${session.id}`, { token: staff.token });
-    assert.equal(s.status, 'ENDED');
-    assert.ok(staffSocket.connected);
     closeAll(staffSocket, customerSocket);
   });
 });
