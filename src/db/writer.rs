@@ -74,7 +74,14 @@ where
         let Some(rule) = self.rule.take() else {
             return false;
         };
-        match rule(conn) {
+        // A rule that panics must not take the writer thread (and every later write) with it:
+        // it counts as a failed job, its savepoint is rolled back, and the batch goes on.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rule(conn)));
+        let ran = ran.unwrap_or_else(|_| {
+            tracing::error!("a write rule panicked; its changes were rolled back");
+            Err(AppError::Internal("a write rule panicked".into()))
+        });
+        match ran {
             Ok(outcome) => {
                 events.extend(outcome.events);
                 self.result = Some(Ok(outcome.value));
@@ -319,4 +326,33 @@ fn run_batch(
         Err(e) => abort(e),
     };
     (committed, committing.elapsed().as_micros() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_rule_fails_alone_and_the_writer_goes_on() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+        let (events, _) = mpsc::unbounded_channel();
+        let writer = Writer::start(conn, 16, events).unwrap();
+        let panicked = writer
+            .submit(|c: &Connection| -> Result<Outcome<()>, AppError> {
+                c.execute("INSERT INTO t VALUES (1)", []).unwrap();
+                panic!("a bug in a rule");
+            })
+            .await;
+        assert!(matches!(panicked, Err(AppError::Internal(_))), "{panicked:?}");
+        let rows = writer
+            .submit(|c: &Connection| {
+                c.execute("INSERT INTO t VALUES (2)", [])?;
+                let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
+                Ok(Outcome::quiet(n))
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, 1, "the panicking rule's insert was rolled back, the next one kept");
+    }
 }
