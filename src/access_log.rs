@@ -42,7 +42,11 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let id = format!("{:08x}-{}", self.prefix, self.next.fetch_add(1, Ordering::Relaxed));
+        let id = format!(
+            "{:08x}-{}",
+            self.prefix,
+            self.next.fetch_add(1, Ordering::Relaxed)
+        );
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let started = Instant::now();

@@ -71,7 +71,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTDESK_LOGINS_PER_MINUTE", default_value_t = 10)]
     pub logins_per_minute: u32,
     /// Sign-in and sign-up attempts allowed per client address per minute.
-    #[arg(long, env = "FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 60
+    )]
     pub logins_per_address_per_minute: u32,
     /// Always mark the console cookie Secure (it already is when a proxy sends
     /// X-Forwarded-Proto: https).
@@ -143,7 +147,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::User(UserCommand::List { db }) => list_users(&db.db),
         Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
-            println!("backed up {} to {} ({messages} messages)", db.db.display(), file.display());
+            println!(
+                "backed up {} to {} ({messages} messages)",
+                db.db.display(),
+                file.display()
+            );
         }),
     };
     match result {
@@ -171,7 +179,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = Config::new(args.db.db);
     config.jwt_secret = args.jwt_secret;
     config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);
-    config.cors_origins = args.cors_origins.iter().map(|o| o.trim().to_string()).collect();
+    config.cors_origins = args
+        .cors_origins
+        .iter()
+        .map(|o| o.trim().to_string())
+        .collect();
     config.max_db_bytes = args.max_db_mb.map(|mb| mb * 1024 * 1024);
     config.rates.messages_per_second = args.messages_per_second;
     config.rates.messages_burst = args.messages_per_second.saturating_mul(3);
@@ -198,7 +210,10 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let (term, int) = {
         use tokio::signal::unix::{SignalKind, signal};
-        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
     async move {
         #[cfg(unix)]

@@ -36,10 +36,26 @@ impl Metrics {
         let claims_won = Counter::default();
         let claims_lost = Counter::default();
         let request_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
-        registry.register("sockets_connected", "Sockets connected to /chat", sockets.clone());
-        registry.register("messages_stored", "Messages committed", messages_stored.clone());
-        registry.register("claims_won", "Session claims that succeeded", claims_won.clone());
-        registry.register("claims_lost", "Session claims refused: already claimed", claims_lost.clone());
+        registry.register(
+            "sockets_connected",
+            "Sockets connected to /chat",
+            sockets.clone(),
+        );
+        registry.register(
+            "messages_stored",
+            "Messages committed",
+            messages_stored.clone(),
+        );
+        registry.register(
+            "claims_won",
+            "Session claims that succeeded",
+            claims_won.clone(),
+        );
+        registry.register(
+            "claims_lost",
+            "Session claims refused: already claimed",
+            claims_lost.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency",

@@ -47,19 +47,25 @@ fn check<K: Hash + Eq + Clone>(
             Action::Typing => "Too many typing updates",
             Action::Join => "Too many join or leave requests; slow down",
         };
-        AppError::RateLimited { message: message.into(), retry_after_secs: retry_after_secs.max(1) }
+        AppError::RateLimited {
+            message: message.into(),
+            retry_after_secs: retry_after_secs.max(1),
+        }
     })
 }
 
 impl Limiters {
     pub fn new(rates: &RateLimits) -> Limiters {
         Limiters {
-            login_by_name: RateLimiter::keyed(Quota::per_minute(nz(rates.login_per_name_per_minute))),
+            login_by_name: RateLimiter::keyed(Quota::per_minute(nz(
+                rates.login_per_name_per_minute
+            ))),
             login_by_address: RateLimiter::keyed(Quota::per_minute(nz(
-                rates.login_per_address_per_minute,
+                rates.login_per_address_per_minute
             ))),
             messages: RateLimiter::keyed(
-                Quota::per_second(nz(rates.messages_per_second)).allow_burst(nz(rates.messages_burst)),
+                Quota::per_second(nz(rates.messages_per_second))
+                    .allow_burst(nz(rates.messages_burst)),
             ),
             typing: RateLimiter::keyed(Quota::per_second(nz(rates.typing_per_second))),
             joins: RateLimiter::keyed(
@@ -72,7 +78,11 @@ impl Limiters {
     /// A sign-in or sign-up attempt from `address` for `user_name`.
     pub fn login(&self, address: &str, user_name: &str) -> Result<(), AppError> {
         check(&self.login_by_address, &address.to_string(), Action::Login)?;
-        check(&self.login_by_name, &user_name.to_lowercase(), Action::Login)
+        check(
+            &self.login_by_name,
+            &user_name.to_lowercase(),
+            Action::Login,
+        )
     }
 
     /// A socket event of `user_id`.

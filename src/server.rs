@@ -42,13 +42,21 @@ pub async fn run(
     let cors = config.cors_origins.clone();
     let limits = Limiters::new(&config.rates);
     let metrics = Arc::new(Metrics::new(db.writer_stats()));
-    let app = Arc::new(App { config, db, tokens, limits, metrics: metrics.clone() });
+    let app = Arc::new(App {
+        config,
+        db,
+        tokens,
+        limits,
+        metrics: metrics.clone(),
+    });
     let forgetting = Arc::downgrade(&app);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(crate::rate::FORGET_EVERY);
         loop {
             tick.tick().await;
-            let Some(app) = forgetting.upgrade() else { break };
+            let Some(app) = forgetting.upgrade() else {
+                break;
+            };
             app.limits.forget_idle();
         }
     });
@@ -61,10 +69,21 @@ pub async fn run(
         .at("/metrics", get(metrics_text))
         .at("/api/openapi.json", api.spec_endpoint())
         .nest("/api/docs", api.swagger_ui())
-        .nest("/api", api.with(BodyLimit { max: max_body }).with(AllowOrigins { origins: cors.clone() }))
+        .nest(
+            "/api",
+            api.with(BodyLimit { max: max_body }).with(AllowOrigins {
+                origins: cors.clone(),
+            }),
+        )
         .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
-        .nest("/console", console::routes(app.clone()).with(BodyLimit { max: max_body }))
-        .at("/chat", console::customer_page(app.clone()).with(BodyLimit { max: max_body }))
+        .nest(
+            "/console",
+            console::routes(app.clone()).with(BodyLimit { max: max_body }),
+        )
+        .at(
+            "/chat",
+            console::customer_page(app.clone()).with(BodyLimit { max: max_body }),
+        )
         .at("/widget.js", console::widget())
         .nest("/static", console::static_files())
         .data(app.clone())

@@ -67,7 +67,10 @@ pub enum Registered {
 /// The peer address of the connection. Forwarding headers are not trusted: behind a reverse
 /// proxy every client shares the proxy's address for this limit, and the per-name limit remains.
 fn client_address(req: &Request) -> String {
-    req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }
 
 #[OpenApi(tag = "ApiTags::Auth")]

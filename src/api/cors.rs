@@ -15,7 +15,11 @@ impl<E: Endpoint> Middleware<E> for AllowOrigins {
     type Output = AllowOriginsEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        let origins = self.origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        let origins = self
+            .origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
         AllowOriginsEndpoint { inner, origins }
     }
 }
@@ -29,16 +33,29 @@ impl<E: Endpoint> Endpoint for AllowOriginsEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let allowed = req.header(header::ORIGIN).and_then(|o| self.origins.iter().find(|a| *a == o)).cloned();
+        let allowed = req
+            .header(header::ORIGIN)
+            .and_then(|o| self.origins.iter().find(|a| *a == o))
+            .cloned();
         let Some(origin) = allowed else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        if req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        if req.method() == Method::OPTIONS
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+        {
             return Ok(Response::builder()
                 .status(StatusCode::NO_CONTENT)
                 .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin)
-                .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PATCH, OPTIONS")
-                .header(header::ACCESS_CONTROL_ALLOW_HEADERS, "authorization, content-type")
+                .header(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    "GET, POST, PATCH, OPTIONS",
+                )
+                .header(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "authorization, content-type",
+                )
                 .header(header::ACCESS_CONTROL_MAX_AGE, "600")
                 .header(header::VARY, "Origin")
                 .finish());

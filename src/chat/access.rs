@@ -117,7 +117,9 @@ pub fn leave_session(caller: &Caller, session_staff_id: Option<i64>) -> Result<(
     if caller.is_admin() || session_staff_id == Some(caller.id) {
         Ok(())
     } else {
-        Err(AppError::forbidden("Only the staff member in this session can leave it"))
+        Err(AppError::forbidden(
+            "Only the staff member in this session can leave it",
+        ))
     }
 }
 

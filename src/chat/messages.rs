@@ -84,7 +84,11 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
                 last_message_at: format_ms(now),
                 // Once assigned, only its staff member may read the room: the text stays out of
                 // the feed every staff socket hears.
-                message: if assigned { None } else { Some(message.clone()) },
+                message: if assigned {
+                    None
+                } else {
+                    Some(message.clone())
+                },
             }));
         }
         events.push(Event::MessageCreated(message.clone()));

@@ -9,7 +9,10 @@ use rusqlite::{Connection, OpenFlags};
 /// Copies the database at `source` to a new file `dest` and checks the copy.
 pub fn backup(source: &Path, dest: &Path) -> Result<i64, String> {
     if dest.exists() {
-        return Err(format!("{} already exists; choose a new file name", dest.display()));
+        return Err(format!(
+            "{} already exists; choose a new file name",
+            dest.display()
+        ));
     }
     let from = super::open_read_only(source)?;
     let mut to = Connection::open_with_flags(
@@ -18,7 +21,8 @@ pub fn backup(source: &Path, dest: &Path) -> Result<i64, String> {
     )
     .map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     {
-        let copy = Backup::new(&from, &mut to).map_err(|e| format!("cannot start the backup: {e}"))?;
+        let copy =
+            Backup::new(&from, &mut to).map_err(|e| format!("cannot start the backup: {e}"))?;
         copy.step(-1).map_err(|e| format!("backup failed: {e}"))?;
     }
     let check: String = to

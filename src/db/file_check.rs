@@ -27,14 +27,19 @@ pub fn check_not_truncated(path: &Path) -> Result<(), String> {
         }
         return Err(truncated(path));
     }
-    if std::fs::metadata(wal_path(path)).map(|m| m.len() > 0).unwrap_or(false) {
+    if std::fs::metadata(wal_path(path))
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
         return Ok(());
     }
     let page_size = match u16::from_be_bytes([header[16], header[17]]) {
         1 => 65_536u64,
         n => u64::from(n),
     };
-    let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
     let change_counter = &header[24..28];
     let valid_for = &header[92..96];
     // The page count is only meaningful when written by a SQLite that keeps it current.

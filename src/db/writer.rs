@@ -344,7 +344,10 @@ mod tests {
                 panic!("a bug in a rule");
             })
             .await;
-        assert!(matches!(panicked, Err(AppError::Internal(_))), "{panicked:?}");
+        assert!(
+            matches!(panicked, Err(AppError::Internal(_))),
+            "{panicked:?}"
+        );
         let rows = writer
             .submit(|c: &Connection| {
                 c.execute("INSERT INTO t VALUES (2)", [])?;
@@ -353,6 +356,9 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(rows, 1, "the panicking rule's insert was rolled back, the next one kept");
+        assert_eq!(
+            rows, 1,
+            "the panicking rule's insert was rolled back, the next one kept"
+        );
     }
 }

@@ -51,7 +51,11 @@ pub async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 }
                 send(ns.to(STAFF_ROOM), "room_updated", &activity);
             }
-            Event::MessagesRead { room_id, user_id, message_id } => {
+            Event::MessagesRead {
+                room_id,
+                user_id,
+                message_id,
+            } => {
                 let body = json!({ "roomId": room_id, "userId": user_id, "messageId": message_id });
                 send(ns.to(room_key(room_id)), "messages_read", &body);
             }
@@ -78,14 +82,17 @@ fn drop_lost_access(io: &SocketIo, room_id: i64, staff_id: i64) {
     let Some(ns) = io.of(NAMESPACE) else { return };
     let key = room_key(room_id);
     for socket in ns.to(key.clone()).sockets() {
-        let Some(caller) = socket.extensions.get::<Caller>() else { continue };
+        let Some(caller) = socket.extensions.get::<Caller>() else {
+            continue;
+        };
         if caller.role == Role::Staff && caller.id != staff_id {
             socket.leave(key.clone());
             let notice = json!({
                 "message": "This room was assigned to another staff member", "roomId": room_id,
             });
             let _ = socket.emit("error", &notice);
-            let left = json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
+            let left =
+                json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
             if let Some(ns) = io.of(NAMESPACE) {
                 send(ns.to(key.clone()), "user_left", &left);
             }

@@ -44,7 +44,10 @@ impl KillSwitch {
             }
         }
         if self.killed.load(Ordering::SeqCst) {
-            Err(io::Error::new(io::ErrorKind::ConnectionAborted, "closed by the server"))
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "closed by the server",
+            ))
         } else {
             Ok(())
         }
@@ -64,7 +67,11 @@ impl<T> Killable<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Killable<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if let Err(e) = self.switch.check(0, cx) {
             return Poll::Ready(Err(e));
         }
@@ -73,7 +80,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Killable<T> {
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Killable<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if let Err(e) = self.switch.check(1, cx) {
             return Poll::Ready(Err(e));
         }

@@ -12,8 +12,8 @@ mod upgrade;
 
 use std::sync::Arc;
 
-use socketioxide::{ParserConfig, SocketIo};
 use socketioxide::handler::ConnectHandler;
+use socketioxide::{ParserConfig, SocketIo};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub use upgrade::{NoDelayAcceptor, SocketIoEndpoint};
@@ -53,7 +53,11 @@ async fn close_expired(io: SocketIo) {
         let Some(ns) = io.of(NAMESPACE) else { return };
         let now = crate::time::now_ms();
         for socket in ns.sockets() {
-            if socket.extensions.get::<crate::auth::Caller>().is_some_and(|c| c.expires_at_ms <= now) {
+            if socket
+                .extensions
+                .get::<crate::auth::Caller>()
+                .is_some_and(|c| c.expires_at_ms <= now)
+            {
                 let _ = socket.disconnect();
             }
         }

@@ -20,7 +20,10 @@ pub struct SendOrder {
 
 impl SendOrder {
     pub fn new() -> Arc<SendOrder> {
-        Arc::new(SendOrder { next: AtomicU64::new(0), serving: watch::Sender::new(0) })
+        Arc::new(SendOrder {
+            next: AtomicU64::new(0),
+            serving: watch::Sender::new(0),
+        })
     }
 
     fn advance(&self) {
@@ -43,7 +46,9 @@ impl FromMessageParts<LocalAdapter> for Turn {
         _: &Option<i64>,
     ) -> Result<Self, Infallible> {
         let gate = socket.extensions.get::<Arc<SendOrder>>();
-        let ticket = gate.as_ref().map_or(0, |g| g.next.fetch_add(1, Ordering::SeqCst));
+        let ticket = gate
+            .as_ref()
+            .map_or(0, |g| g.next.fetch_add(1, Ordering::SeqCst));
         Ok(Turn { gate, ticket })
     }
 }
@@ -51,7 +56,9 @@ impl FromMessageParts<LocalAdapter> for Turn {
 impl Turn {
     /// Waits until every earlier send of this socket is done; the guard lets the next one go.
     pub async fn wait(mut self) -> TurnGuard {
-        let Some(gate) = self.gate.take() else { return TurnGuard { gate: None } };
+        let Some(gate) = self.gate.take() else {
+            return TurnGuard { gate: None };
+        };
         let mut serving = gate.serving.subscribe();
         let _ = serving.wait_for(|s| *s == self.ticket).await;
         TurnGuard { gate: Some(gate) }

@@ -210,7 +210,10 @@ async fn signing_out_ends_the_session_on_the_server_with_its_page_token() {
     );
     let refused = Sock::connect(&app.base, Some(&console.page_token)).await;
     assert!(refused.err().unwrap().contains("Unauthorized"));
-    assert!(live.closed_by_server().await, "the page's open socket was closed too");
+    assert!(
+        live.closed_by_server().await,
+        "the page's open socket was closed too"
+    );
     // The user's other tokens are untouched.
     assert_eq!(app.get("/api/auth/me", &staff).await.0, StatusCode::OK);
 }

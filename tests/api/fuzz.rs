@@ -9,12 +9,35 @@ use serde_json::{Map, Value, json};
 use crate::helpers::{spawn_app, spawn_app_in};
 
 const KEYS: &[&str] = &[
-    "roomId", "content", "clientMessageId", "afterMessageId", "sessionId", "isTyping", "messageId",
-    "title", "userName", "password", "firstName", "lastName", "role", "avatar",
+    "roomId",
+    "content",
+    "clientMessageId",
+    "afterMessageId",
+    "sessionId",
+    "isTyping",
+    "messageId",
+    "title",
+    "userName",
+    "password",
+    "firstName",
+    "lastName",
+    "role",
+    "avatar",
 ];
 
 fn string(rng: &mut StdRng) -> String {
-    let pieces = ["", " ", "x", "Tư vấn", "<script>alert(1)</script>", "\u{0}", "'; DROP TABLE messages; --", "🙂", "\n\t", "%c0"];
+    let pieces = [
+        "",
+        " ",
+        "x",
+        "Tư vấn",
+        "<script>alert(1)</script>",
+        "\u{0}",
+        "'; DROP TABLE messages; --",
+        "🙂",
+        "\n\t",
+        "%c0",
+    ];
     let mut s = String::new();
     for _ in 0..rng.random_range(0..4) {
         s.push_str(pieces[rng.random_range(0..pieces.len())]);
@@ -30,10 +53,16 @@ fn value(rng: &mut StdRng, depth: u32) -> Value {
         0 => Value::Null,
         1 => Value::Bool(rng.random()),
         2 => json!(rng.random_range(-3i64..5)),
-        3 => json!([i64::MAX, i64::MIN, 0, 1, 2, 9_007_199_254_740_993_i64][rng.random_range(0..6)]),
+        3 => {
+            json!([i64::MAX, i64::MIN, 0, 1, 2, 9_007_199_254_740_993_i64][rng.random_range(0..6)])
+        }
         4 => json!(rng.random::<f64>() * 10.0),
         5 | 6 => Value::String(string(rng)),
-        7 => Value::Array((0..rng.random_range(0..3)).map(|_| value(rng, depth + 1)).collect()),
+        7 => Value::Array(
+            (0..rng.random_range(0..3))
+                .map(|_| value(rng, depth + 1))
+                .collect(),
+        ),
         _ => object(rng, depth + 1),
     }
 }
@@ -41,14 +70,21 @@ fn value(rng: &mut StdRng, depth: u32) -> Value {
 fn object(rng: &mut StdRng, depth: u32) -> Value {
     let mut map = Map::new();
     for _ in 0..rng.random_range(0..5) {
-        map.insert(KEYS[rng.random_range(0..KEYS.len())].to_string(), value(rng, depth + 1));
+        map.insert(
+            KEYS[rng.random_range(0..KEYS.len())].to_string(),
+            value(rng, depth + 1),
+        );
     }
     Value::Object(map)
 }
 
 /// A payload: mostly objects with the keys the events read, sometimes anything at all.
 fn payload(rng: &mut StdRng) -> Value {
-    if rng.random_ratio(1, 5) { value(rng, 0) } else { object(rng, 0) }
+    if rng.random_ratio(1, 5) {
+        value(rng, 0)
+    } else {
+        object(rng, 0)
+    }
 }
 
 #[tokio::test]
@@ -67,7 +103,15 @@ async fn generated_socket_payloads_never_break_anything() {
     let sock = app.socket(&customer).await;
     let staff_sock = app.socket(&staff).await;
     let mut rng = StdRng::seed_from_u64(0x5eed);
-    let events = ["join_room", "leave_room", "send_message", "join_session", "leave_session", "typing", "mark_read"];
+    let events = [
+        "join_room",
+        "leave_room",
+        "send_message",
+        "join_session",
+        "leave_session",
+        "typing",
+        "mark_read",
+    ];
     let mut stored = 0;
     for i in 0..700 {
         let event = events[i % events.len()];
@@ -86,14 +130,26 @@ async fn generated_socket_payloads_never_break_anything() {
                     stored += 1;
                 }
             }
-            Some(false) => assert!(ack["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{event} {data} -> {ack}"),
+            Some(false) => assert!(
+                ack["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{event} {data} -> {ack}"
+            ),
             None => panic!("{event} {data} -> malformed ack {ack}"),
         }
     }
     // Still alive, and exactly the accepted messages were stored.
-    let ack = sock.ack("send_message", json!({"roomId": room, "content": "still here"})).await;
+    let ack = sock
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "still here"}),
+        )
+        .await;
     assert_eq!(ack["ok"], true);
-    let (_, page) = app.get(&format!("/api/chat/rooms/{room}/messages"), &customer).await;
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
     assert_eq!(page["pagination"]["total"], stored + 1);
 }
 
@@ -107,25 +163,52 @@ async fn generated_rest_bodies_never_get_a_5xx() {
     let mut rng = StdRng::seed_from_u64(0xb0d1);
     let targets: Vec<(reqwest::Method, String, &crate::helpers::User)> = vec![
         (reqwest::Method::POST, "/api/auth/login".into(), &customer),
-        (reqwest::Method::POST, format!("/api/chat/rooms/{room}/sessions"), &customer),
+        (
+            reqwest::Method::POST,
+            format!("/api/chat/rooms/{room}/sessions"),
+            &customer,
+        ),
         (reqwest::Method::POST, "/api/admin/users".into(), &admin),
-        (reqwest::Method::PATCH, format!("/api/admin/users/{}", throwaway.id), &admin),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/admin/users/{}", throwaway.id),
+            &admin,
+        ),
     ];
     let mut created_sessions = 0;
     for i in 0..400 {
         let (method, path, who) = &targets[i % targets.len()];
         let body = payload(&mut rng);
-        let (status, answer) = app.call(method.clone(), path, Some(&who.token), Some(body.clone())).await;
-        assert!(status.as_u16() < 500, "{method} {path} {body} -> {status} {answer}");
+        let (status, answer) = app
+            .call(method.clone(), path, Some(&who.token), Some(body.clone()))
+            .await;
+        assert!(
+            status.as_u16() < 500,
+            "{method} {path} {body} -> {status} {answer}"
+        );
         if status.is_client_error() {
             assert_eq!(answer["statusCode"], status.as_u16(), "{answer}");
         }
         if path.ends_with("/sessions") && status == StatusCode::CREATED {
             created_sessions += 1;
             let id = answer["id"].as_i64().unwrap();
-            app.post(&format!("/api/chat/sessions/{id}/end"), &customer, json!({})).await;
+            app.post(
+                &format!("/api/chat/sessions/{id}/end"),
+                &customer,
+                json!({}),
+            )
+            .await;
         }
     }
-    let (_, sessions) = app.get(&format!("/api/chat/rooms/{room}/sessions?limit=100"), &customer).await;
-    assert_eq!(sessions.as_array().unwrap().len(), created_sessions, "only accepted bodies stored anything");
+    let (_, sessions) = app
+        .get(
+            &format!("/api/chat/rooms/{room}/sessions?limit=100"),
+            &customer,
+        )
+        .await;
+    assert_eq!(
+        sessions.as_array().unwrap().len(),
+        created_sessions,
+        "only accepted bodies stored anything"
+    );
 }

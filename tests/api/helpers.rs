@@ -370,7 +370,11 @@ impl Sock {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while tokio::time::Instant::now() < deadline {
             let before = self.count("error");
-            let sent = tokio::time::timeout(Duration::from_millis(500), self.client.emit("typing", probe.clone())).await;
+            let sent = tokio::time::timeout(
+                Duration::from_millis(500),
+                self.client.emit("typing", probe.clone()),
+            )
+            .await;
             tokio::time::sleep(Duration::from_millis(200)).await;
             if !matches!(sent, Ok(Ok(()))) || self.count("error") == before {
                 return true;

@@ -25,20 +25,34 @@ async fn repeated_sign_in_attempts_get_429_with_retry_after() {
     }
     let limited = attempt().await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let body: serde_json::Value = limited.json().await.unwrap();
     assert_eq!(body["statusCode"], 429);
     assert_eq!(body["error"], "Too Many Requests");
     // Even the right password waits: the limit is on attempts, not on failures.
     let (status, _) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "target", "password": crate::helpers::PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"userName": "target", "password": crate::helpers::PASSWORD})),
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Another name is not affected.
     app.customer("bystander").await;
     let (status, _) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "bystander", "password": crate::helpers::PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"userName": "bystander", "password": crate::helpers::PASSWORD})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -57,15 +71,40 @@ async fn one_users_message_flood_is_refused_and_others_are_not_slowed() {
     let c = app.socket(&calm).await;
     let mut refused = 0;
     for i in 0..8 {
-        let ack = f.ack("send_message", json!({"roomId": flooder.room_id, "content": format!("spam {i}")})).await;
+        let ack = f
+            .ack(
+                "send_message",
+                json!({"roomId": flooder.room_id, "content": format!("spam {i}")}),
+            )
+            .await;
         if ack["ok"] == false {
-            assert_eq!(ack["error"]["message"], "You are sending messages too fast; slow down");
+            assert_eq!(
+                ack["error"]["message"],
+                "You are sending messages too fast; slow down"
+            );
             refused += 1;
         }
     }
-    assert!(refused >= 2, "the burst is 5, so at least 2 of 8 are refused (got {refused})");
-    let ack = c.ack("send_message", json!({"roomId": calm.room_id, "content": "hello"})).await;
+    assert!(
+        refused >= 2,
+        "the burst is 5, so at least 2 of 8 are refused (got {refused})"
+    );
+    let ack = c
+        .ack(
+            "send_message",
+            json!({"roomId": calm.room_id, "content": "hello"}),
+        )
+        .await;
     assert_eq!(ack["ok"], true, "another user is unaffected");
-    let (_, page) = app.get(&format!("/api/chat/rooms/{}/messages", flooder.room_id.unwrap()), &flooder).await;
-    assert_eq!(page["pagination"]["total"], 8 - refused, "refused messages were not stored");
+    let (_, page) = app
+        .get(
+            &format!("/api/chat/rooms/{}/messages", flooder.room_id.unwrap()),
+            &flooder,
+        )
+        .await;
+    assert_eq!(
+        page["pagination"]["total"],
+        8 - refused,
+        "refused messages were not stored"
+    );
 }

@@ -21,7 +21,10 @@ async fn register(http: &reqwest::Client, base: &str, name: &str) -> (String, i6
         .json()
         .await
         .unwrap();
-    let token = body["accessToken"].as_str().expect("registered").to_string();
+    let token = body["accessToken"]
+        .as_str()
+        .expect("registered")
+        .to_string();
     let rooms: Value = http
         .get(format!("{base}/api/chat/rooms"))
         .bearer_auth(&token)
@@ -42,8 +45,21 @@ async fn all_message_ids(http: &reqwest::Client, base: &str, token: &str, room: 
         if let Some(b) = before {
             url.push_str(&format!("&before={b}"));
         }
-        let page: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-        let batch: Vec<i64> = page["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+        let page: Value = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let batch: Vec<i64> = page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect();
         ids.extend(&batch);
         match page["pagination"]["nextBefore"].as_i64() {
             Some(b) => before = Some(b),
@@ -69,11 +85,17 @@ async fn sigkill_mid_stream_loses_no_acked_message() {
             for i in 0..10_000 {
                 let ack = tokio::time::timeout(
                     Duration::from_secs(2),
-                    sock.ack("send_message", json!({"roomId": room, "content": format!("m{i}")})),
+                    sock.ack(
+                        "send_message",
+                        json!({"roomId": room, "content": format!("m{i}")}),
+                    ),
                 )
                 .await;
                 match ack {
-                    Ok(a) if a["ok"] == true => acked.lock().unwrap().push(a["message"]["id"].as_i64().unwrap()),
+                    Ok(a) if a["ok"] == true => acked
+                        .lock()
+                        .unwrap()
+                        .push(a["message"]["id"].as_i64().unwrap()),
                     _ => break,
                 }
             }
@@ -93,7 +115,10 @@ async fn sigkill_mid_stream_loses_no_acked_message() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 150);
 
-    let check: String = Connection::open(&db).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
     let server = ServerProcess::start(&db, "127.0.0.1:0");
     let login: Value = http
@@ -105,7 +130,13 @@ async fn sigkill_mid_stream_loses_no_acked_message() {
         .json()
         .await
         .unwrap();
-    let stored = all_message_ids(&http, &server.base, login["accessToken"].as_str().unwrap(), room).await;
+    let stored = all_message_ids(
+        &http,
+        &server.base,
+        login["accessToken"].as_str().unwrap(),
+        room,
+    )
+    .await;
     for id in &acked {
         assert!(stored.contains(id), "acked message {id} was lost");
     }
@@ -119,16 +150,25 @@ async fn sigterm_closes_sockets_and_exits_within_five_seconds() {
     let http = reqwest::Client::new();
     let (token, room) = register(&http, &server.base, "leaving").await;
     let sock = Sock::connect(&server.base, Some(&token)).await.unwrap();
-    let ack = sock.ack("send_message", json!({"roomId": room, "content": "last words"})).await;
+    let ack = sock
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "last words"}),
+        )
+        .await;
     assert_eq!(ack["ok"], true);
     let started = Instant::now();
     server.signal("TERM");
-    let status = server.wait_exit(Duration::from_secs(5)).expect("exited within 5 s");
+    let status = server
+        .wait_exit(Duration::from_secs(5))
+        .expect("exited within 5 s");
     assert!(status.success(), "{status:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     // Everything was checkpointed into the main file: it opens read-only with the message.
     let conn = Connection::open(&db).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -141,17 +181,34 @@ async fn a_write_lock_held_by_another_process_gives_503_then_recovers() {
     let locker = Connection::open(dir_db(&app)).unwrap();
     locker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let started = Instant::now();
-    let (status, body) = app.post(&format!("/api/chat/rooms/{room}/sessions"), &customer, json!({"title": "blocked"})).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/chat/rooms/{room}/sessions"),
+            &customer,
+            json!({"title": "blocked"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["statusCode"], 503);
-    assert!(started.elapsed() < Duration::from_secs(3), "waited about the busy timeout, no deadlock");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited about the busy timeout, no deadlock"
+    );
     // Reads go on meanwhile (WAL).
     let (status, _) = app.get(&format!("/api/chat/rooms/{room}"), &customer).await;
     assert_eq!(status, StatusCode::OK);
     locker.execute_batch("ROLLBACK").unwrap();
-    let (_, sessions) = app.get(&format!("/api/chat/rooms/{room}/sessions"), &customer).await;
+    let (_, sessions) = app
+        .get(&format!("/api/chat/rooms/{room}/sessions"), &customer)
+        .await;
     assert_eq!(sessions, json!([]), "the refused write left nothing");
-    let (status, _) = app.post(&format!("/api/chat/rooms/{room}/sessions"), &customer, json!({"title": "now"})).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/chat/rooms/{room}/sessions"),
+            &customer,
+            json!({"title": "now"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -175,7 +232,9 @@ async fn a_full_database_refuses_writes_cleanly_and_recovers_with_room() {
     let mut stored = 0;
     let mut refusal = Value::Null;
     for _ in 0..500 {
-        let ack = sock.ack("send_message", json!({"roomId": room, "content": big})).await;
+        let ack = sock
+            .ack("send_message", json!({"roomId": room, "content": big}))
+            .await;
         if ack["ok"] == true {
             stored += 1;
         } else {
@@ -183,23 +242,44 @@ async fn a_full_database_refuses_writes_cleanly_and_recovers_with_room() {
             break;
         }
     }
-    assert_eq!(refusal["error"]["message"], "Storage is full; nothing was saved", "{refusal}");
+    assert_eq!(
+        refusal["error"]["message"], "Storage is full; nothing was saved",
+        "{refusal}"
+    );
     assert!(stored > 10);
     // Still serving; the count and the rows agree (nothing half-written).
-    let (status, page) = app.get(&format!("/api/chat/rooms/{room}/messages?limit=100"), &customer).await;
+    let (status, page) = app
+        .get(
+            &format!("/api/chat/rooms/{room}/messages?limit=100"),
+            &customer,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["pagination"]["total"], stored);
-    let (status, body) = app.post(&format!("/api/chat/rooms/{room}/sessions"), &customer, json!({"title": "t".repeat(200)})).await;
-    assert!(status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::CREATED, "{status} {body}");
+    let (status, body) = app
+        .post(
+            &format!("/api/chat/rooms/{room}/sessions"),
+            &customer,
+            json!({"title": "t".repeat(200)}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::CREATED,
+        "{status} {body}"
+    );
     sock.close().await;
     app.stop().await;
 
     // With room to grow, the same database takes writes again and kept every message.
     let app = spawn_app_in(dir, |c| c.max_db_bytes = Some(64 * 1024 * 1024)).await;
     let sock = app.socket(&customer).await;
-    let ack = sock.ack("send_message", json!({"roomId": room, "content": big})).await;
+    let ack = sock
+        .ack("send_message", json!({"roomId": room, "content": big}))
+        .await;
     assert_eq!(ack["ok"], true, "{ack}");
-    let (_, page) = app.get(&format!("/api/chat/rooms/{room}/messages"), &customer).await;
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
     assert_eq!(page["pagination"]["total"], stored + 1);
 }
 
@@ -210,7 +290,11 @@ async fn backup_while_serving_gives_a_consistent_copy() {
     let room = customer.room_id.unwrap();
     let sock = app.socket(&customer).await;
     for i in 0..20 {
-        sock.ack("send_message", json!({"roomId": room, "content": format!("keep {i}")})).await;
+        sock.ack(
+            "send_message",
+            json!({"roomId": room, "content": format!("keep {i}")}),
+        )
+        .await;
     }
     let out = tempfile::tempdir().unwrap();
     let copy = out.path().join("copy.db");
@@ -221,13 +305,25 @@ async fn backup_while_serving_gives_a_consistent_copy() {
         .arg(&app.config.db_path)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("20 messages"));
     let conn = Connection::open(&copy).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 20);
     // Refuses to overwrite.
-    let again = std::process::Command::new(BIN).args(["backup"]).arg(&copy).arg("--db").arg(&app.config.db_path).output().unwrap();
+    let again = std::process::Command::new(BIN)
+        .args(["backup"])
+        .arg(&copy)
+        .arg("--db")
+        .arg(&app.config.db_path)
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     // The copy is a working database: a server starts on it with the data.
     let restored = spawn_app_in(Arc::new(out), |_| {}).await;
@@ -251,7 +347,11 @@ async fn a_truncated_database_is_refused_and_left_untouched() {
     let cut = &bytes[..bytes.len() / 2];
     std::fs::write(&db, cut).unwrap();
     let _ = std::fs::remove_file(dir.path().join("frontdesk.db-wal"));
-    let output = std::process::Command::new(BIN).args(["serve", "--addr", "127.0.0.1:0", "--db"]).arg(&db).output().unwrap();
+    let output = std::process::Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("truncated"), "{stderr}");
@@ -265,18 +365,35 @@ async fn metrics_count_what_happened() {
     let customer = app.customer("counted").await;
     let session = app.open_session(&customer, "m").await;
     let (a, b) = (app.staff("win").await, app.staff("lose").await);
-    app.post(&format!("/api/chat/sessions/{session}/join"), &a, json!({})).await;
-    app.post(&format!("/api/chat/sessions/{session}/join"), &b, json!({})).await;
+    app.post(&format!("/api/chat/sessions/{session}/join"), &a, json!({}))
+        .await;
+    app.post(&format!("/api/chat/sessions/{session}/join"), &b, json!({}))
+        .await;
     let sock = app.socket(&customer).await;
-    sock.ack("send_message", json!({"roomId": customer.room_id, "content": "one"})).await;
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    sock.ack(
+        "send_message",
+        json!({"roomId": customer.room_id, "content": "one"}),
+    )
+    .await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for line in [
         "frontdesk_sockets_connected 1",
         "frontdesk_messages_stored_total 1",
         "frontdesk_claims_won_total 1",
         "frontdesk_claims_lost_total 1",
     ] {
-        assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
     }
     assert!(text.contains("frontdesk_http_request_duration_seconds_bucket"));
     assert!(text.contains("frontdesk_write_batch_size_count"));
@@ -294,17 +411,45 @@ async fn logs_carry_request_ids_but_no_tokens_passwords_or_message_content() {
     let http = reqwest::Client::new();
     let (token, room) = register(&http, &server.base, "private_person").await;
     // A token in the query string, as some Socket.IO clients send it.
-    let polled = http.get(format!("{}/socket.io/?EIO=4&transport=polling&token={token}", server.base)).send().await.unwrap();
+    let polled = http
+        .get(format!(
+            "{}/socket.io/?EIO=4&transport=polling&token={token}",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(polled.status(), StatusCode::OK);
     let sock = Sock::connect(&server.base, Some(&token)).await.unwrap();
-    sock.ack("send_message", json!({"roomId": room, "content": "my secret diagnosis"})).await;
-    sock.ack("send_message", json!({"roomId": 0, "content": "refused secret"})).await;
-    let _ = http.get(format!("{}/api/auth/me", server.base)).bearer_auth(&token).send().await.unwrap();
+    sock.ack(
+        "send_message",
+        json!({"roomId": room, "content": "my secret diagnosis"}),
+    )
+    .await;
+    sock.ack(
+        "send_message",
+        json!({"roomId": 0, "content": "refused secret"}),
+    )
+    .await;
+    let _ = http
+        .get(format!("{}/api/auth/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     server.signal("TERM");
     server.wait_exit(Duration::from_secs(5)).expect("stopped");
     let text = std::fs::read_to_string(&log_path).unwrap();
-    assert!(text.contains("request_id="), "requests are logged with an id:\n{text}");
-    for secret in [token.as_str(), PASSWORD, "my secret diagnosis", "refused secret"] {
+    assert!(
+        text.contains("request_id="),
+        "requests are logged with an id:\n{text}"
+    );
+    for secret in [
+        token.as_str(),
+        PASSWORD,
+        "my secret diagnosis",
+        "refused secret",
+    ] {
         assert!(!text.contains(secret), "the log holds `{secret}`");
     }
 }
@@ -327,7 +472,11 @@ async fn the_wal_stays_bounded_under_constant_readers() {
         readers.push(tokio::spawn(async move {
             let mut reads = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                app.get(&format!("/api/chat/rooms/{room}/messages?limit=100"), &customer).await;
+                app.get(
+                    &format!("/api/chat/rooms/{room}/messages?limit=100"),
+                    &customer,
+                )
+                .await;
                 reads += 1;
             }
             reads
@@ -342,7 +491,12 @@ async fn the_wal_stays_bounded_under_constant_readers() {
             let sock = app.socket(&writer).await;
             let body = "w".repeat(5_000);
             for _ in 0..400 {
-                let ack = sock.ack("send_message", json!({"roomId": writer.room_id, "content": body})).await;
+                let ack = sock
+                    .ack(
+                        "send_message",
+                        json!({"roomId": writer.room_id, "content": body}),
+                    )
+                    .await;
                 assert_eq!(ack["ok"], true);
             }
         }));
@@ -360,5 +514,8 @@ async fn the_wal_stays_bounded_under_constant_readers() {
     wal.push("-wal");
     let wal_bytes = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     // About 16 MB went through the WAL; checkpoints keep reusing the file instead of growing it.
-    assert!(wal_bytes < 12 * 1024 * 1024, "WAL grew to {wal_bytes} bytes");
+    assert!(
+        wal_bytes < 12 * 1024 * 1024,
+        "WAL grew to {wal_bytes} bytes"
+    );
 }

@@ -35,7 +35,10 @@ impl ServerProcess {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let base = loop {
-            let line = lines.next().expect("frontdesk exited before listening").unwrap();
+            let line = lines
+                .next()
+                .expect("frontdesk exited before listening")
+                .unwrap();
             if let Some(url) = line.strip_prefix("Frontdesk listening on ") {
                 break url.trim().to_string();
             }
@@ -46,7 +49,9 @@ impl ServerProcess {
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
         assert!(status.unwrap().success(), "kill -{signal}");
     }
 

@@ -10,7 +10,8 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::{TestApp, spawn_app_in};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn app_with_short_timeouts() -> TestApp {
     spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
@@ -32,9 +33,10 @@ async fn open_with(app: &TestApp, recv_buffer: Option<u32>) -> Ws {
         tcp.set_recv_buffer_size(size).unwrap();
     }
     let stream = tcp.connect(host.parse().unwrap()).await.expect("tcp");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
-        .await
-        .expect("websocket");
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("websocket");
     let open = next_text(&mut ws).await.expect("engine.io open packet");
     assert!(open.starts_with("0{"), "{open}");
     ws
@@ -43,7 +45,9 @@ async fn open_with(app: &TestApp, recv_buffer: Option<u32>) -> Ws {
 /// The next text frame, answering pings; `None` once the server closed the connection.
 async fn next_text(ws: &mut Ws) -> Option<String> {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(3), ws.next()).await.expect("no frame within 3 s");
+        let frame = tokio::time::timeout(Duration::from_secs(3), ws.next())
+            .await
+            .expect("no frame within 3 s");
         match frame {
             Some(Ok(Frame::Text(t))) if t.as_str() == "2" => {
                 let _ = ws.send(Frame::text("3")).await;
@@ -61,7 +65,9 @@ async fn connect_chat(app: &TestApp, token: &str) -> Ws {
 
 async fn connect_chat_with(app: &TestApp, token: &str, recv_buffer: Option<u32>) -> Ws {
     let mut ws = open_with(app, recv_buffer).await;
-    ws.send(Frame::text(format!("40/chat,{}", json!({"token": token})))).await.unwrap();
+    ws.send(Frame::text(format!("40/chat,{}", json!({"token": token}))))
+        .await
+        .unwrap();
     let ok = next_text(&mut ws).await.unwrap();
     assert!(ok.starts_with("40/chat,"), "{ok}");
     ws
@@ -83,25 +89,49 @@ async fn an_oversized_websocket_frame_closes_that_connection_only() {
     let room = customer.room_id.unwrap();
     let mut ws = connect_chat(&app, &customer.token).await;
     let huge = "x".repeat(app.config.socket.max_payload as usize + 1024);
-    let packet = format!("42/chat,{}", json!(["send_message", {"roomId": room, "content": huge}]));
+    let packet = format!(
+        "42/chat,{}",
+        json!(["send_message", {"roomId": room, "content": huge}])
+    );
     let _ = ws.send(Frame::text(packet)).await;
     assert!(closes(&mut ws).await, "the server closed the connection");
     // Others are served as before; nothing was stored.
     let sock = app.socket(&customer).await;
-    let ack = sock.ack("send_message", json!({"roomId": room, "content": "small"})).await;
+    let ack = sock
+        .ack("send_message", json!({"roomId": room, "content": "small"}))
+        .await;
     assert_eq!(ack["ok"], true);
-    let (_, page) = app.get(&format!("/api/chat/rooms/{room}/messages"), &customer).await;
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
     assert_eq!(page["pagination"]["total"], 1);
 }
 
 #[tokio::test]
 async fn an_oversized_polling_post_is_refused() {
     let app = app_with_short_timeouts().await;
-    let open = app.http.get(app.url("/socket.io/?EIO=4&transport=polling")).send().await.unwrap().text().await.unwrap();
+    let open = app
+        .http
+        .get(app.url("/socket.io/?EIO=4&transport=polling"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let handshake: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
     let sid = handshake["sid"].as_str().unwrap();
-    let body = format!("40/chat,{}", json!({"token": "x".repeat(app.config.socket.max_payload as usize * 2)}));
-    let res = app.http.post(app.url(&format!("/socket.io/?EIO=4&transport=polling&sid={sid}"))).body(body).send().await.unwrap();
+    let body = format!(
+        "40/chat,{}",
+        json!({"token": "x".repeat(app.config.socket.max_payload as usize * 2)})
+    );
+    let res = app
+        .http
+        .post(app.url(&format!("/socket.io/?EIO=4&transport=polling&sid={sid}")))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
 }
 
@@ -111,11 +141,19 @@ async fn binary_attachments_are_refused() {
     let customer = app.customer("binary").await;
     let room = customer.room_id.unwrap();
     let mut ws = connect_chat(&app, &customer.token).await;
-    let packet = format!("451-/chat,{}", json!(["send_message", {"roomId": room, "content": {"_placeholder": true, "num": 0}}]));
+    let packet = format!(
+        "451-/chat,{}",
+        json!(["send_message", {"roomId": room, "content": {"_placeholder": true, "num": 0}}])
+    );
     let _ = ws.send(Frame::text(packet)).await;
     let _ = ws.send(Frame::binary(vec![0u8; 16])).await;
-    assert!(closes(&mut ws).await, "a binary event closes the connection");
-    let (_, page) = app.get(&format!("/api/chat/rooms/{room}/messages"), &customer).await;
+    assert!(
+        closes(&mut ws).await,
+        "a binary event closes the connection"
+    );
+    let (_, page) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
     assert_eq!(page["pagination"]["total"], 0);
 }
 
@@ -135,12 +173,27 @@ async fn made_up_namespaces_and_bad_tokens_keep_no_state() {
     ws.send(Frame::text("40/made-up,")).await.unwrap();
     let answer = next_text(&mut ws).await.unwrap();
     assert_eq!(answer, r#"44/made-up,{"message":"Invalid namespace"}"#);
-    ws.send(Frame::text(r#"40/chat,{"token":"nope"}"#)).await.unwrap();
+    ws.send(Frame::text(r#"40/chat,{"token":"nope"}"#))
+        .await
+        .unwrap();
     let answer = next_text(&mut ws).await.unwrap();
     assert_eq!(answer, r#"44/chat,{"message":"Unauthorized"}"#);
     // Neither left a socket behind.
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.lines().any(|l| l == "frontdesk_sockets_connected 0"), "{metrics}");
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "frontdesk_sockets_connected 0"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -149,9 +202,24 @@ async fn cors_headers_only_for_configured_origins() {
         c.cors_origins = vec!["https://shop.example".into()];
     })
     .await;
-    let allowed = app.http.get(app.url("/api/auth/me")).header("origin", "https://shop.example").send().await.unwrap();
-    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
-    let other = app.http.get(app.url("/api/auth/me")).header("origin", "https://evil.example").send().await.unwrap();
+    let allowed = app
+        .http
+        .get(app.url("/api/auth/me"))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let other = app
+        .http
+        .get(app.url("/api/auth/me"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
     assert!(!other.headers().contains_key("access-control-allow-origin"));
     let preflight = app
@@ -163,7 +231,12 @@ async fn cors_headers_only_for_configured_origins() {
         .await
         .unwrap();
     assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
-    assert!(preflight.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    assert!(
+        preflight.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,29 +262,50 @@ async fn a_socket_that_stops_reading_is_disconnected_and_never_stalls_its_room()
     reader.join(room).await;
     let gauge = |text: &str| {
         text.lines()
-            .find_map(|l| l.strip_prefix("frontdesk_sockets_connected ").map(|v| v.trim().parse::<i64>().unwrap()))
+            .find_map(|l| {
+                l.strip_prefix("frontdesk_sockets_connected ")
+                    .map(|v| v.trim().parse::<i64>().unwrap())
+            })
             .unwrap()
     };
-    let metrics = || async { app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap() };
+    let metrics = || async {
+        app.http
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
     assert_eq!(gauge(&metrics().await), 2);
 
     let sender = app.socket(&customer).await;
     let body = "z".repeat(5_000);
     for _ in 0..1_500 {
-        let ack = sender.ack("send_message", json!({"roomId": room, "content": body})).await;
+        let ack = sender
+            .ack("send_message", json!({"roomId": room, "content": body}))
+            .await;
         assert_eq!(ack["ok"], true);
     }
     // The reading member got every message, in order, while the other one was stuck.
     for _ in 0..1_500 {
         reader.next("new_message").await.unwrap();
     }
-    let ids: Vec<i64> = reader.all("new_message").iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = reader
+        .all("new_message")
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     // The stuck one was disconnected rather than left behind with gaps.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while gauge(&metrics().await) != 2 {
         let now = gauge(&metrics().await);
-        assert!(tokio::time::Instant::now() < deadline, "the stuck socket is still connected ({now} sockets)");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stuck socket is still connected ({now} sockets)"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     drop(stuck);
