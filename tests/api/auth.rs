@@ -286,3 +286,119 @@ async fn admins_manage_users() {
     let (_, page) = app.get("/api/admin/users?search=sneaky", &admin).await;
     assert_eq!(page["total"], 0);
 }
+
+#[tokio::test]
+async fn only_hs256_tokens_with_a_live_exp_are_accepted() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let secret = "a-test-secret-that-is-at-least-32-bytes!";
+    let app =
+        crate::helpers::spawn_app_in(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
+            c.jwt_secret = Some(secret.into());
+        })
+        .await;
+    let user = app.customer("claims").await;
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let claims = |exp: Option<i64>| {
+        let mut c = json!({"sub": user.id.to_string(), "role": "CUSTOMER", "ver": 0, "iat": now});
+        if let Some(e) = exp {
+            c["exp"] = json!(e);
+        }
+        c
+    };
+    let good = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(Some(now + 600)),
+        &key,
+    )
+    .unwrap();
+    let (status, _) = app
+        .call(Method::GET, "/api/auth/me", Some(&good), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a hand-made HS256 token with this secret works"
+    );
+    let refused = [
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims(Some(now - 120)),
+            &key,
+        )
+        .unwrap(),
+        encode(&Header::new(Algorithm::HS256), &claims(None), &key).unwrap(),
+        encode(
+            &Header::new(Algorithm::HS384),
+            &claims(Some(now + 600)),
+            &key,
+        )
+        .unwrap(),
+        encode(
+            &Header::new(Algorithm::HS512),
+            &claims(Some(now + 600)),
+            &key,
+        )
+        .unwrap(),
+        encode(
+            &Header::new(Algorithm::HS256),
+            &json!({"sub": user.id.to_string(), "ver": 0, "exp": format!("{}", now + 600)}),
+            &key,
+        )
+        .unwrap(),
+    ];
+    for token in refused {
+        let (status, body) = app
+            .call(Method::GET, "/api/auth/me", Some(&token), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    // Within the small leeway an expired token still passes; well past it, it does not.
+    let just_expired =
+        encode(&Header::new(Algorithm::HS256), &claims(Some(now - 2)), &key).unwrap();
+    assert_eq!(
+        app.call(Method::GET, "/api/auth/me", Some(&just_expired), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn identity_headers_are_never_trusted() {
+    let app = spawn_app().await;
+    let customer = app.customer("plain").await;
+    app.admin("the_boss").await;
+    for header in [
+        "x-forwarded-user",
+        "x-remote-user",
+        "x-user-id",
+        "remote-user",
+    ] {
+        let res = app
+            .http
+            .get(app.url("/api/admin/users"))
+            .header(header, "the_boss")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{header} without a token"
+        );
+        let res = app
+            .http
+            .get(app.url("/api/admin/users"))
+            .bearer_auth(&customer.token)
+            .header(header, "the_boss")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{header} does not make a customer an admin"
+        );
+    }
+}

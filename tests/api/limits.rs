@@ -108,3 +108,48 @@ async fn one_users_message_flood_is_refused_and_others_are_not_slowed() {
         "refused messages were not stored"
     );
 }
+
+#[tokio::test]
+async fn typing_and_join_floods_are_refused_per_user() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_in(dir, |c| {
+        c.rates.typing_per_second = 1;
+        c.rates.joins_per_second = 1;
+    })
+    .await;
+    let customer = app.customer("restless").await;
+    let room = customer.room_id.unwrap();
+    let sock = app.socket(&customer).await;
+    let mut join_refusals = 0;
+    for _ in 0..8 {
+        let ack = sock.ack("join_room", json!({"roomId": room})).await;
+        if ack["ok"] == false {
+            assert_eq!(
+                ack["error"]["message"],
+                "Too many join or leave requests; slow down"
+            );
+            join_refusals += 1;
+        }
+    }
+    assert!(
+        join_refusals >= 3,
+        "burst of 4 joins, then refused ({join_refusals})"
+    );
+    let mut typing_refusals = 0;
+    for _ in 0..4 {
+        let ack = sock
+            .ack("typing", json!({"roomId": room, "isTyping": true}))
+            .await;
+        if ack["error"]["message"] == "Too many typing updates" {
+            typing_refusals += 1;
+        }
+    }
+    assert!(typing_refusals >= 2, "{typing_refusals}");
+    // Another user is not affected.
+    let other = app.customer("calm_one").await;
+    let s2 = app.socket(&other).await;
+    assert_eq!(
+        s2.ack("join_room", json!({"roomId": other.room_id})).await["ok"],
+        true
+    );
+}
