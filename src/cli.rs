@@ -119,6 +119,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// Runs a parsed command line; the exit code says whether it worked.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging();
+    return_large_allocations_to_the_system();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -157,6 +158,19 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
+    }
+}
+
+/// glibc serves the first large allocation (an argon2 hash's 19 MiB) with `mmap`, then raises
+/// its threshold to that size, so later hashes come from the heap and stay in each thread's
+/// arena after they are freed: hundreds of MiB held after a burst of sign-ins. A fixed
+/// threshold keeps large blocks on `mmap`, returned to the system when freed
+/// (docs/PERFORMANCE.md, fix 4).
+fn return_large_allocations_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; it is called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 

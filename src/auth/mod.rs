@@ -3,7 +3,7 @@
 
 mod caller;
 mod jwt;
-mod password;
+pub mod password;
 
 pub use caller::{Caller, authenticate};
 pub use jwt::{Claims, Tokens, Verified};

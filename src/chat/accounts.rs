@@ -1,10 +1,8 @@
 //! Accounts: sign-up, sign-in, and what admins (and the `user` command) do to users. A customer
 //! gets their room in the same transaction that creates them.
 
-use std::sync::OnceLock;
-
 use super::{Event, access, validate};
-use crate::auth::{Caller, Tokens, hash_password, verify_password};
+use crate::auth::{Caller, Tokens, password};
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
 use crate::model::{Role, UserProfile};
@@ -28,31 +26,13 @@ pub struct SignedIn {
     pub user: UserProfile,
 }
 
-async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
-}
-
-async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
-}
-
-/// A hash to check unknown user names against, so a wrong name takes as long as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").unwrap_or_default())
-}
-
 /// Creates a user of any role; a customer gets their room in the same transaction.
 pub async fn create(db: &Db, account: NewAccount) -> Result<UserProfile, AppError> {
     validate::user_name(&account.user_name)?;
     validate::password(&account.password)?;
     let first = validate::person_name("firstName", &account.first_name)?.to_string();
     let last = validate::person_name("lastName", &account.last_name)?.to_string();
-    let password_hash = hash(account.password.clone()).await?;
+    let password_hash = password::hash(account.password.clone()).await?;
     db.write(move |conn| {
         let now = now_ms();
         let new = users::NewUser {
@@ -110,11 +90,10 @@ pub async fn login(
         .read(move |conn| users::by_name(conn, &user_name))
         .await?;
     let Some(user) = found else {
-        // Same work as a real check, off the async threads (the decoy is hashed on first use).
-        let _ = tokio::task::spawn_blocking(move || verify_password(&password, decoy_hash())).await;
+        password::verify(password, None).await;
         return Err(wrong());
     };
-    if !verify(password, user.password_hash.clone()).await {
+    if !password::verify(password, Some(user.password_hash.clone())).await {
         return Err(wrong());
     }
     if !user.is_active {
@@ -200,7 +179,7 @@ pub async fn update(
         None => None,
     };
     let password_hash = match &changes.password {
-        Some(p) => Some(hash(validate::password(p)?.to_string()).await?),
+        Some(p) => Some(password::hash(validate::password(p)?.to_string()).await?),
         None => None,
     };
     let role = changes.role;
