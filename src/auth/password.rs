@@ -21,8 +21,8 @@ static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt_bytes = [0u8; 16];
     rand::fill(&mut salt_bytes);
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| AppError::Internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -32,7 +32,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 /// Whether `password` matches a stored hash; a malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -43,7 +47,9 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy-password-never-matches").unwrap_or_default())
 }
 
-async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     let _permit = HASHING
         .acquire()
         .await

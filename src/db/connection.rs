@@ -39,9 +39,11 @@ pub fn check_is_sqlite(path: &Path) -> Result<(), String> {
 
 /// Pragmas every connection shares.
 ///
-/// `synchronous = FULL`: with WAL, every commit is fsynced before it returns, so a message that
-/// was acked survives a power loss as well as a crash. The writer commits in batches, so the
-/// cost of that fsync is shared by every message in the batch.
+/// `synchronous = FULL`: with WAL, every commit is fsynced before it returns, so a change that
+/// was acked survives a power loss as well as a crash. Every connection starts this way; the
+/// writer thread (the server's, and the `user` command's) then switches its own connection to
+/// `NORMAL` and syncs the WAL itself before it acks or announces a batch (see writer.rs), which
+/// keeps that guarantee while the next batch runs during the sync.
 fn apply_pragmas(conn: &Connection, busy_timeout_ms: u64) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

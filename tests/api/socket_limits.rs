@@ -258,6 +258,12 @@ async fn a_socket_that_stops_reading_is_disconnected_and_never_stalls_its_room()
     let mut stuck = connect_chat_with(&app, &customer.token, Some(4_096)).await;
     let join = format!("42/chat,{}", json!(["join_room", {"roomId": room}]));
     stuck.send(Frame::text(join)).await.unwrap();
+    // It reads until it is surely in the room, then stops.
+    while !next_text(&mut stuck)
+        .await
+        .expect("joined")
+        .contains("joined_room")
+    {}
     let reader = app.socket(&admin).await;
     reader.join(room).await;
     let gauge = |text: &str| {
