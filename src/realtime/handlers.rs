@@ -17,16 +17,11 @@ use crate::rate::Action;
 
 type Payload = TryData<Value>;
 
-/// A socket passed the handshake: it joins its user's and (for staff) the staff feed's rooms,
-/// hears `connected`, and gets its event handlers.
-pub async fn on_connect(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-) {
-    app.metrics.sockets.inc();
+/// Readies a socket that passed the handshake, before the client is told it is connected:
+/// socketioxide sends the CONNECT answer before it runs the connect handler, so a client that
+/// emits right away (as guide clients do) must find its handlers and rooms already in place.
+pub fn prepare(socket: &SocketRef, caller: &Caller) {
     socket.extensions.insert(SendOrder::new());
-    socket.on_disconnect(on_disconnect);
     socket.join(user_key(caller.id));
     if let Some(sid) = &caller.console_session {
         socket.join(console_key(sid));
@@ -34,12 +29,6 @@ pub async fn on_connect(
     if caller.is_staff() {
         socket.join(STAFF_ROOM);
     }
-    let hello = json!({
-        "message": "Connected to chat server",
-        "userId": caller.id,
-        "userRole": caller.role.as_str(),
-    });
-    let _ = socket.emit("connected", &hello);
     socket.on("join_room", join_room);
     socket.on("leave_room", leave_room);
     socket.on("send_message", send_message);
@@ -47,6 +36,22 @@ pub async fn on_connect(
     socket.on("leave_session", leave_session);
     socket.on("typing", typing);
     socket.on("mark_read", mark_read);
+}
+
+/// The socket is connected (its handlers are in place, see [`prepare`]): count it and greet it.
+pub async fn on_connect(
+    socket: SocketRef,
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+) {
+    app.metrics.sockets.inc();
+    socket.on_disconnect(on_disconnect);
+    let hello = json!({
+        "message": "Connected to chat server",
+        "userId": caller.id,
+        "userRole": caller.role.as_str(),
+    });
+    let _ = socket.emit("connected", &hello);
 }
 
 async fn on_disconnect(State(app): State<Arc<App>>) {

@@ -46,6 +46,7 @@ pub async fn authenticate(
     let caller = check_token(&app.db, &app.tokens, &token)
         .await
         .map_err(|_| Unauthorized)?;
+    super::handlers::prepare(&socket, &caller);
     socket.extensions.insert(caller);
     Ok(())
 }

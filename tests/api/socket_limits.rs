@@ -253,19 +253,14 @@ async fn a_socket_that_stops_reading_is_disconnected_and_never_stalls_its_room()
     let customer = app.customer("broadcaster").await;
     let room = customer.room_id.unwrap();
     let admin = app.admin("reader").await;
-    // A client that joins the room and then never reads again, with a small receive buffer
-    // so the kernel does not absorb the flood for it.
+    let reader = app.socket(&admin).await;
+    reader.join(room).await;
+    // A client that joins the room and never reads again, with a small receive buffer so the
+    // kernel does not absorb the flood for it. The reader's `user_joined` proves it is in.
     let mut stuck = connect_chat_with(&app, &customer.token, Some(4_096)).await;
     let join = format!("42/chat,{}", json!(["join_room", {"roomId": room}]));
     stuck.send(Frame::text(join)).await.unwrap();
-    // It reads until it is surely in the room, then stops.
-    while !next_text(&mut stuck)
-        .await
-        .expect("joined")
-        .contains("joined_room")
-    {}
-    let reader = app.socket(&admin).await;
-    reader.join(room).await;
+    reader.next_where("user_joined", |j| j["userId"] == customer.id).await.unwrap();
     let gauge = |text: &str| {
         text.lines()
             .find_map(|l| {
