@@ -238,14 +238,15 @@
   function feed(event, fn) {
     socket.on(event, (x) => (resyncing ? held.push(() => fn(x)) : fn(x)));
   }
+  // Every connect, the first included, reads the lists again: anything that happened between
+  // rendering the page (or losing the connection) and joining the feed would be missed.
   let connects = 0;
   socket.on('connect', async () => {
     const again = connects++ > 0;
     if (room) room.join();
-    if (!again) return followAll();
     resyncing += 1;
     try {
-      await Promise.all([resync(), room ? room.refresh() : null]);
+      await Promise.all([resync(), room && again ? room.refresh() : null]);
     } catch (err) {
       if (err.status === 401) return location.reload();
     } finally {
