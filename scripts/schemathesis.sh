@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${FRONTDESK_BIN:-$PWD/target/debug/frontdesk}"
-command -v st >/dev/null || python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+# The `st` entry point lands in Python's scripts folder, which may not be on PATH (or behind a
+# pyenv shim that needs a rehash), so it is called by its full path.
+st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
+if [ ! -x "$st" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
 
 work=$(mktemp -d)
 out="$work/server.out"
@@ -29,6 +34,6 @@ print(json.load(urllib.request.urlopen(req))["accessToken"])
 PY
 )
 
-st run "$base/api/openapi.json" --url "$base/api" -H "Authorization: Bearer $token" \
+"$st" run "$base/api/openapi.json" --url "$base/api" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
   --max-examples 30 --seed 1 --no-color
