@@ -260,7 +260,10 @@ async fn a_socket_that_stops_reading_is_disconnected_and_never_stalls_its_room()
     let mut stuck = connect_chat_with(&app, &customer.token, Some(4_096)).await;
     let join = format!("42/chat,{}", json!(["join_room", {"roomId": room}]));
     stuck.send(Frame::text(join)).await.unwrap();
-    reader.next_where("user_joined", |j| j["userId"] == customer.id).await.unwrap();
+    reader
+        .next_where("user_joined", |j| j["userId"] == customer.id)
+        .await
+        .unwrap();
     let gauge = |text: &str| {
         text.lines()
             .find_map(|l| {
