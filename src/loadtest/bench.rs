@@ -215,7 +215,7 @@ pub async fn history_over_socket(
         .map_err(|e| e.to_string())?
         .next()
         .ok_or("cannot resolve the host")?;
-    let token = super::login(addr, host, who).await?;
+    let token = super::accounts::login(addr, host, who).await?;
     let mut conn = Conn::open(addr, host, NAMESPACE, 64 * 1024)
         .await
         .map_err(|e| e.to_string())?;
