@@ -17,3 +17,4 @@ mod rooms;
 mod schema;
 mod sessions;
 mod socket_limits;
+mod storage;
