@@ -13,6 +13,7 @@ mod operations;
 mod permissions;
 mod process;
 mod realtime;
+mod realtime_lifecycle;
 mod rooms;
 mod schema;
 mod sessions;
