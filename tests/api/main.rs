@@ -17,5 +17,6 @@ mod realtime_lifecycle;
 mod rooms;
 mod schema;
 mod sessions;
+mod sock;
 mod socket_limits;
 mod storage;
