@@ -14,6 +14,7 @@ mod permissions;
 mod process;
 mod realtime;
 mod realtime_lifecycle;
+mod realtime_races;
 mod rooms;
 mod schema;
 mod sessions;
