@@ -67,7 +67,8 @@ pub struct ServeArgs {
     /// Messages a user may send per second (a burst of three times this is allowed on top).
     #[arg(long, env = "FRONTDESK_MESSAGES_PER_SECOND", default_value_t = 10)]
     pub messages_per_second: u32,
-    /// Sign-in attempts allowed per user name per minute.
+    /// Failed sign-ins one client address may make for one user name per minute; past it that
+    /// address (only) gets 429 for that name. Other addresses are never locked out.
     #[arg(long, env = "FRONTDESK_LOGINS_PER_MINUTE", default_value_t = 10)]
     pub logins_per_minute: u32,
     /// Sign-in and sign-up attempts allowed per client address per minute.

@@ -44,8 +44,12 @@ pub struct Config {
 /// Per-user and per-client rates: a steady rate plus a burst a person never notices.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
-    /// Sign-in attempts per user name per minute (429 with `Retry-After` beyond).
+    /// Failed sign-ins one client address may make for one user name per minute (429 with
+    /// `Retry-After` beyond, for that address only).
     pub login_per_name_per_minute: u32,
+    /// Failed sign-ins for one user name from all addresses in 15 minutes before every attempt
+    /// on it is slowed (never refused); see rate/sign_in.rs.
+    pub login_per_name_ceiling: u32,
     /// Sign-in and sign-up attempts per client address per minute.
     pub login_per_address_per_minute: u32,
     /// `send_message` per user: per second, and the burst allowed on top.
@@ -98,6 +102,7 @@ impl Config {
             cors_origins: Vec::new(),
             rates: RateLimits {
                 login_per_name_per_minute: 10,
+                login_per_name_ceiling: 100,
                 login_per_address_per_minute: 60,
                 messages_per_second: 10,
                 messages_burst: 30,

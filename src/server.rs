@@ -68,7 +68,7 @@ pub async fn run(
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/api/openapi.json", api.spec_endpoint())
-        .nest("/api/docs", api.swagger_ui())
+        .at("/api/docs", api::docs::endpoint(&api))
         .nest(
             "/api",
             api.with(BodyLimit { max: max_body }).with(AllowOrigins {

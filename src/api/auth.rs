@@ -79,7 +79,7 @@ impl AuthApi {
     #[oai(path = "/auth/register", method = "post")]
     async fn register(&self, req: &Request, body: Json<RegisterBody>) -> ApiResult<Registered> {
         let b = body.0;
-        self.app.limits.login(&client_address(req), &b.user_name)?;
+        self.app.limits.sign_up(&client_address(req))?;
         let signed_in = accounts::register(
             &self.app.db,
             &self.app.tokens,
@@ -93,13 +93,17 @@ impl AuthApi {
     }
 
     /// Sign-in for every role. A wrong name and a wrong password get the same 401; too many
-    /// attempts for one name or from one address get 429 with `Retry-After`.
+    /// failures for one name from one address get 429 with `Retry-After`.
     #[oai(path = "/auth/login", method = "post")]
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
         let b = body.0;
-        self.app.limits.login(&client_address(req), &b.user_name)?;
-        let signed_in =
-            accounts::login(&self.app.db, &self.app.tokens, b.user_name, b.password).await?;
+        let name = b.user_name.clone();
+        let attempt = accounts::login(&self.app.db, &self.app.tokens, b.user_name, b.password);
+        let signed_in = self
+            .app
+            .limits
+            .sign_in(&client_address(req), &name, attempt)
+            .await?;
         Ok(Json(signed_in.into()))
     }
 

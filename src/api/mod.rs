@@ -4,6 +4,7 @@
 mod auth;
 pub mod body_limit;
 pub mod cors;
+pub(crate) mod docs;
 pub mod error;
 mod rooms;
 mod security;

@@ -7,6 +7,7 @@ use crate::model::Role;
 use crate::store::rooms::RoomRow;
 
 /// What a permission about a room needs to know of it.
+#[derive(Debug, Clone)]
 pub struct RoomFacts {
     pub customer_id: i64,
     pub staff_id: Option<i64>,

@@ -1,7 +1,8 @@
 //! Reassigning a room to another staff member: the admin's rule. The room's claimed session
 //! moves along, so the new staff member can answer and end it.
 
-use super::{Event, RoomActivity, access};
+use super::rooms::audience;
+use super::{ActivityReason, Event, LeaveReason, RoomActivity, access};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
@@ -35,22 +36,30 @@ pub async fn reassign(
             return Ok(Outcome::quiet(rooms::view(conn, &room, viewer)?));
         }
         rooms::set_staff(conn, room_id, target.id)?;
-        let mut events = Vec::new();
+        let audience = audience(conn, room_id)?;
+        let mut events = vec![Event::AccessChanged {
+            audience: audience.clone(),
+            reason: LeaveReason::Assigned,
+        }];
         if let Some(active) = sessions::active_for_room(conn, room_id)?
             && active.status == SessionStatus::InProgress
         {
             handover::move_session(conn, active.id, target.id)?;
             let row = sessions::by_id(conn, active.id)?
                 .ok_or_else(|| AppError::Internal("handed-over session vanished".into()))?;
-            events.push(Event::SessionClaimed(sessions::view(conn, &row)?));
+            let session = sessions::view(conn, &row)?;
+            events.push(Event::SessionClaimed(session, audience.clone()));
         }
-        events.push(Event::RoomUpdated(RoomActivity {
-            room_id,
-            staff_id: Some(target.id),
-            reason: "assigned",
-            last_message_at: format_ms(room.last_message_at),
-            message: None,
-        }));
+        events.push(Event::RoomUpdated(
+            RoomActivity {
+                room_id,
+                staff_id: Some(target.id),
+                reason: ActivityReason::Assigned,
+                last_message_at: format_ms(room.last_message_at),
+                message: None,
+            },
+            audience,
+        ));
         let room = rooms::by_id(conn, room_id)?
             .ok_or_else(|| AppError::Internal("reassigned room vanished".into()))?;
         Ok(Outcome::with(rooms::view(conn, &room, viewer)?, events))

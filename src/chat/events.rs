@@ -1,22 +1,60 @@
-//! What the rules announce after a commit. realtime/fanout.rs decides who hears each one.
+//! What the rules announce after a commit. realtime/fanout.rs decides who hears each one; each
+//! event that can change who may read a room carries the room's [`Audience`] as it is after the
+//! change, so the fan-out checks the permission table once per socket instead of guessing per
+//! event type.
 
 use serde::Serialize;
 
+use super::access::RoomFacts;
 use crate::model::{Message, Session};
+
+/// A room's permission facts right after a committed change: who may read it now.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub room_id: i64,
+    pub facts: RoomFacts,
+}
+
+/// Why a socket was taken out of a room (`left_room {roomId, reason}`, contract §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LeaveReason {
+    /// The room (or its session) went to another staff member.
+    Assigned,
+    /// The session that let the socket read the room ended.
+    Ended,
+}
+
+/// Why a room shows up on the staff feed (`room_updated.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivityReason {
+    /// The room now has a staff member (claim, auto-assign, reassignment).
+    Assigned,
+    /// A message arrived while the room was unassigned.
+    Message,
+}
 
 /// A committed change that connected clients should hear about.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// A change that may take a right to read a room away: every socket in the room is checked
+    /// against the permission table, and those that may no longer read it leave it. Announced
+    /// before anything else of the same change, so nobody hears what they may not read.
+    AccessChanged {
+        audience: Audience,
+        reason: LeaveReason,
+    },
     /// A message was stored: `new_message` to the room.
     MessageCreated(Message),
     /// A customer opened a session: `session_created` to staff and the room.
-    SessionCreated(Session),
+    SessionCreated(Session, Audience),
     /// A session was claimed: `session_joined` to the room, `session_updated` to staff.
-    SessionClaimed(Session),
+    SessionClaimed(Session, Audience),
     /// A session ended: `session_updated` to staff and the room.
-    SessionEnded(Session),
+    SessionEnded(Session, Audience),
     /// A room was assigned or had activity while unassigned: `room_updated` to staff.
-    RoomUpdated(RoomActivity),
+    RoomUpdated(RoomActivity, Audience),
     /// A read marker moved: `messages_read` to the room.
     MessagesRead {
         room_id: i64,
@@ -35,8 +73,7 @@ pub enum Event {
 pub struct RoomActivity {
     pub room_id: i64,
     pub staff_id: Option<i64>,
-    /// `assigned` or `message`.
-    pub reason: &'static str,
+    pub reason: ActivityReason,
     pub last_message_at: String,
     /// The message that caused it, for `message`.
     pub message: Option<Message>,

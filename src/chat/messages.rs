@@ -2,8 +2,8 @@
 //! reconnect, and read markers.
 
 use super::access::{self, RoomFacts, SendRight};
-use super::rooms::visible;
-use super::{Event, RoomActivity, validate};
+use super::rooms::{audience, visible};
+use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
@@ -57,7 +57,10 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
                 sessions::claim(conn, session.id, caller.id, now)?;
                 let row = sessions::by_id(conn, session.id)?
                     .ok_or_else(|| AppError::Internal("claimed session vanished".into()))?;
-                events.push(Event::SessionClaimed(sessions::view(conn, &row)?));
+                events.push(Event::SessionClaimed(
+                    sessions::view(conn, &row)?,
+                    audience(conn, room_id)?,
+                ));
             }
         }
         let new = NewMessage {
@@ -73,23 +76,42 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
             .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         let assigned = right == SendRight::AutoAssign;
         if assigned || room.staff_id.is_none() {
-            events.push(Event::RoomUpdated(RoomActivity {
-                room_id,
-                staff_id: if assigned {
-                    Some(caller.id)
-                } else {
-                    room.staff_id
+            let audience = audience(conn, room_id)?;
+            if assigned {
+                // Whoever read the room because it was unassigned (or had an open session) and
+                // may not now leaves it before the message is announced.
+                events.insert(
+                    0,
+                    Event::AccessChanged {
+                        audience: audience.clone(),
+                        reason: LeaveReason::Assigned,
+                    },
+                );
+            }
+            events.push(Event::RoomUpdated(
+                RoomActivity {
+                    room_id,
+                    staff_id: if assigned {
+                        Some(caller.id)
+                    } else {
+                        room.staff_id
+                    },
+                    reason: if assigned {
+                        ActivityReason::Assigned
+                    } else {
+                        ActivityReason::Message
+                    },
+                    last_message_at: format_ms(now),
+                    // Once assigned, only its staff member may read the room: the text stays out of
+                    // the feed every staff socket hears.
+                    message: if assigned {
+                        None
+                    } else {
+                        Some(message.clone())
+                    },
                 },
-                reason: if assigned { "assigned" } else { "message" },
-                last_message_at: format_ms(now),
-                // Once assigned, only its staff member may read the room: the text stays out of
-                // the feed every staff socket hears.
-                message: if assigned {
-                    None
-                } else {
-                    Some(message.clone())
-                },
-            }));
+                audience,
+            ));
         }
         events.push(Event::MessageCreated(message.clone()));
         Ok(Outcome::with(message, events))

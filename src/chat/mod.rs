@@ -14,4 +14,4 @@ pub mod sessions;
 pub mod stats;
 pub mod validate;
 
-pub use events::{Event, RoomActivity};
+pub use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};

@@ -3,6 +3,7 @@
 use rusqlite::Connection;
 
 use super::access::{self, RoomFacts};
+use super::events::Audience;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::AppError;
@@ -24,6 +25,19 @@ pub(crate) fn visible(
             .is_some_and(|s| s.status == SessionStatus::Open);
     access::view_room(caller, &RoomFacts::of(&room, has_open_session))?;
     Ok(room)
+}
+
+/// Who may read room `room_id` as it stands now, inside the transaction that changed it; the
+/// fan-out checks every socket in the room and on the staff feed against it.
+pub(crate) fn audience(conn: &Connection, room_id: i64) -> Result<Audience, AppError> {
+    let room = rooms::by_id(conn, room_id)?
+        .ok_or_else(|| AppError::Internal("a changed room vanished".into()))?;
+    let has_open_session =
+        sessions::active_for_room(conn, room_id)?.is_some_and(|s| s.status == SessionStatus::Open);
+    Ok(Audience {
+        room_id,
+        facts: RoomFacts::of(&room, has_open_session),
+    })
 }
 
 fn views(conn: &Connection, rows: &[RoomRow], viewer: i64) -> Result<Vec<Room>, AppError> {

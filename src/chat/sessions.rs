@@ -1,8 +1,8 @@
 //! Sessions: a customer opens one, exactly one staff member claims it, someone ends it.
 
 use super::access::{self, RoomFacts};
-use super::rooms::visible;
-use super::{Event, RoomActivity, validate};
+use super::rooms::{audience, visible};
+use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
@@ -25,9 +25,10 @@ pub async fn open(
         access::open_session(&caller, &RoomFacts::of(&room, false))?;
         let id = sessions::insert(conn, room_id, &title, now_ms())?;
         let session = load(conn, id)?;
+        let audience = audience(conn, room_id)?;
         Ok(Outcome::with(
             session.clone(),
-            vec![Event::SessionCreated(session)],
+            vec![Event::SessionCreated(session, audience)],
         ))
     })
     .await
@@ -70,15 +71,23 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
         let session = load(conn, session_id)?;
         let room = rooms::by_id(conn, row.room_id)?
             .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
+        let audience = audience(conn, room.id)?;
         let events = vec![
-            Event::SessionClaimed(session.clone()),
-            Event::RoomUpdated(RoomActivity {
-                room_id: room.id,
-                staff_id: Some(caller.id),
-                reason: "assigned",
-                last_message_at: format_ms(room.last_message_at),
-                message: None,
-            }),
+            Event::AccessChanged {
+                audience: audience.clone(),
+                reason: LeaveReason::Assigned,
+            },
+            Event::SessionClaimed(session.clone(), audience.clone()),
+            Event::RoomUpdated(
+                RoomActivity {
+                    room_id: room.id,
+                    staff_id: Some(caller.id),
+                    reason: ActivityReason::Assigned,
+                    last_message_at: format_ms(room.last_message_at),
+                    message: None,
+                },
+                audience,
+            ),
         ];
         Ok(Outcome::with(session, events))
     })
@@ -99,23 +108,27 @@ pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
         }
         sessions::end(conn, session_id, now_ms())?;
         let session = load(conn, session_id)?;
-        Ok(Outcome::with(
-            session.clone(),
-            vec![Event::SessionEnded(session)],
-        ))
+        let audience = audience(conn, row.room_id)?;
+        let events = vec![
+            Event::AccessChanged {
+                audience: audience.clone(),
+                reason: LeaveReason::Ended,
+            },
+            Event::SessionEnded(session.clone(), audience),
+        ];
+        Ok(Outcome::with(session, events))
     })
     .await
 }
 
-/// One session: visible to whoever may see its room, and to the staff member who claimed it.
+/// One session, for whoever may read its room now: having claimed it once gives no lasting
+/// right (the room may since have gone to someone else).
 pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
         let row = sessions::by_id(conn, session_id)?
             .ok_or_else(|| AppError::not_found("Session not found"))?;
-        if row.staff_id != Some(caller.id) {
-            visible(conn, &caller, row.room_id)?;
-        }
+        visible(conn, &caller, row.room_id)?;
         sessions::view(conn, &row)
     })
     .await

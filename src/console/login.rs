@@ -122,22 +122,22 @@ pub async fn submit(
         .as_socket_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    if app.limits.login(&address, &form.user_name).is_err() {
-        return retry(
-            t.err_rate_limited.into(),
-            false,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    let signed_in = accounts::login(
+    let attempt = accounts::login(
         &app.db,
         &app.tokens,
         form.user_name.clone(),
         form.password.clone(),
-    )
-    .await;
+    );
+    let signed_in = app.limits.sign_in(&address, &form.user_name, attempt).await;
     let user = match signed_in {
         Ok(s) => s.user,
+        Err(AppError::RateLimited { .. }) => {
+            return retry(
+                t.err_rate_limited.into(),
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
         Err(AppError::Unauthorized(m)) if m == accounts::DEACTIVATED => {
             return retry(t.err_deactivated.into(), false, StatusCode::UNAUTHORIZED);
         }

@@ -8,22 +8,29 @@ use rusqlite::{Connection, OpenFlags};
 
 /// Copies the database at `source` to a new file `dest` and checks the copy.
 pub fn backup(source: &Path, dest: &Path) -> Result<i64, String> {
-    if dest.exists() {
-        return Err(format!(
-            "{} already exists; choose a new file name",
-            dest.display()
-        ));
-    }
     let from = super::open_read_only(source)?;
+    // Created private (0600) and refused if it exists, in one step.
+    super::private_file::create_new(dest).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{} already exists; choose a new file name", dest.display())
+        }
+        _ => format!("cannot create {}: {e}", dest.display()),
+    })?;
     let mut to = Connection::open_with_flags(
         dest,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
     )
-    .map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    .map_err(|e| {
+        let _ = std::fs::remove_file(dest);
+        format!("cannot create {}: {e}", dest.display())
+    })?;
     {
         let copy =
             Backup::new(&from, &mut to).map_err(|e| format!("cannot start the backup: {e}"))?;
-        copy.step(-1).map_err(|e| format!("backup failed: {e}"))?;
+        if let Err(e) = copy.step(-1) {
+            let _ = std::fs::remove_file(dest);
+            return Err(format!("backup failed: {e}"));
+        }
     }
     let check: String = to
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

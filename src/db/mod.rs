@@ -4,6 +4,7 @@
 mod backup;
 mod connection;
 mod file_check;
+mod private_file;
 mod schema;
 mod writer;
 
@@ -59,6 +60,7 @@ impl Db {
         let path = config.db_path.as_path();
         connection::check_is_sqlite(path)?;
         file_check::check_not_truncated(path)?;
+        private_file::ensure_private(path)?;
         let mut conn = connection::open_writer(path, config.busy_timeout_ms)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         schema::apply(&mut conn).map_err(|e| format!("database {}: {e}", path.display()))?;

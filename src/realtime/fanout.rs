@@ -1,55 +1,74 @@
 //! Announces committed events. One task takes them in commit order from the writer and hands
 //! each to its recipients in that order, so every member of a room sees its `new_message`
 //! events in increasing id order; each payload is serialized once (deliver.rs). It also keeps
-//! room membership honest: when a room is assigned, staff sockets that may no longer see it
-//! leave it.
+//! contract §6 true at every moment, from the permission table itself: after any change that
+//! can take a right away, every socket in the room is checked against `access::view_room`, and
+//! the staff feed tells each socket no more than it may read.
 
 use serde::Serialize;
 use serde_json::json;
 use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
 use socketioxide::operators::BroadcastOperators;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{NAMESPACE, STAFF_ROOM, console_key, deliver, room_key, user_key};
 use crate::auth::Caller;
-use crate::chat::Event;
-use crate::model::Role;
+use crate::chat::access;
+use crate::chat::{Audience, Event, LeaveReason};
+use crate::model::Session;
 
-pub async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
+pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
     while let Some(event) = events.recv().await {
         let Some(ns) = io.of(NAMESPACE) else { continue };
         match event {
+            Event::AccessChanged { audience, reason } => {
+                drop_lost_access(&io, &audience, reason);
+            }
             Event::MessageCreated(message) => {
                 send(ns.to(room_key(message.room_id)), "new_message", &message);
             }
-            Event::SessionCreated(session) => {
-                let to = [STAFF_ROOM.to_string(), room_key(session.room_id)];
-                send(ns.to(to), "session_created", &session);
+            Event::SessionCreated(session, audience) => {
+                feed(
+                    &io,
+                    &audience,
+                    &with_room(&audience),
+                    "session_created",
+                    &session,
+                    redact(&session),
+                );
             }
-            Event::SessionClaimed(session) => {
-                if let Some(staff) = session.staff_id {
-                    drop_lost_access(&io, session.room_id, staff);
-                }
+            Event::SessionClaimed(session, audience) => {
                 let joined = json!({
                     "sessionId": session.id, "roomId": session.room_id, "staff": session.staff,
                 });
                 send(ns.to(room_key(session.room_id)), "session_joined", &joined);
-                let to = [STAFF_ROOM.to_string(), room_key(session.room_id)];
-                if let Some(ns) = io.of(NAMESPACE) {
-                    send(ns.to(to), "session_updated", &session);
-                }
+                feed(
+                    &io,
+                    &audience,
+                    &with_room(&audience),
+                    "session_updated",
+                    &session,
+                    redact(&session),
+                );
             }
-            Event::SessionEnded(session) => {
-                let to = [STAFF_ROOM.to_string(), room_key(session.room_id)];
-                send(ns.to(to), "session_updated", &session);
+            Event::SessionEnded(session, audience) => {
+                feed(
+                    &io,
+                    &audience,
+                    &with_room(&audience),
+                    "session_updated",
+                    &session,
+                    redact(&session),
+                );
             }
-            Event::RoomUpdated(activity) => {
-                if activity.reason == "assigned"
-                    && let Some(staff) = activity.staff_id
-                {
-                    drop_lost_access(&io, activity.room_id, staff);
-                }
-                send(ns.to(STAFF_ROOM), "room_updated", &activity);
+            Event::RoomUpdated(activity, audience) => {
+                let short = json!({
+                    "id": activity.room_id, "roomId": activity.room_id,
+                    "staffId": activity.staff_id, "reason": activity.reason,
+                });
+                let to = [STAFF_ROOM.to_string()];
+                feed(&io, &audience, &to, "room_updated", &activity, short);
             }
             Event::MessagesRead {
                 room_id,
@@ -75,27 +94,73 @@ fn send<T: Serialize>(to: BroadcastOperators, event: &str, payload: &T) {
     }
 }
 
-/// A room now assigned to `staff_id`: other staff members' sockets in it may no longer see it
-/// (contract §6), so they leave it and are told why, and the room hears `user_left` as if they
-/// had left; admins and the customer stay.
-fn drop_lost_access(io: &SocketIo, room_id: i64, staff_id: i64) {
+/// What a staff socket that may not read a session's room hears of it: enough to drop it from
+/// a queue, nothing of the customer or the topic (contract §6).
+fn redact(session: &Session) -> serde_json::Value {
+    json!({
+        "id": session.id, "roomId": session.room_id,
+        "status": session.status, "staffId": session.staff_id,
+    })
+}
+
+fn may_read(socket: &SocketRef, audience: &Audience) -> bool {
+    socket
+        .extensions
+        .get::<Caller>()
+        .is_some_and(|caller| access::view_room(&caller, &audience.facts).is_ok())
+}
+
+/// The staff feed and the room's own members.
+fn with_room(audience: &Audience) -> [String; 2] {
+    [STAFF_ROOM.to_string(), room_key(audience.room_id)]
+}
+
+/// Sends a staff-feed event to the sockets in `to`: in full to each socket that may read the
+/// room, in `short` to the others.
+fn feed<T: Serialize>(
+    io: &SocketIo,
+    audience: &Audience,
+    to: &[String],
+    event: &str,
+    full: &T,
+    short: serde_json::Value,
+) {
     let Some(ns) = io.of(NAMESPACE) else { return };
-    let key = room_key(room_id);
+    let (readers, others): (Vec<_>, Vec<_>) = ns
+        .to(to.to_vec())
+        .sockets()
+        .into_iter()
+        .partition(|s| may_read(s, audience));
+    if let Some(raw) = deliver::prepare(full) {
+        deliver::to_each(readers, event, &raw);
+    }
+    if !others.is_empty()
+        && let Some(raw) = deliver::prepare(&short)
+    {
+        deliver::to_each(others, event, &raw);
+    }
+}
+
+/// Takes out of the room every socket that may no longer read it (contract §6): it is told
+/// with `left_room {roomId, reason}` and the room hears `user_left` as if it had left.
+fn drop_lost_access(io: &SocketIo, audience: &Audience, reason: LeaveReason) {
+    let Some(ns) = io.of(NAMESPACE) else { return };
+    let key = room_key(audience.room_id);
     for socket in ns.to(key.clone()).sockets() {
+        if may_read(&socket, audience) {
+            continue;
+        }
         let Some(caller) = socket.extensions.get::<Caller>() else {
             continue;
         };
-        if caller.role == Role::Staff && caller.id != staff_id {
-            socket.leave(key.clone());
-            let notice = json!({
-                "message": "This room was assigned to another staff member", "roomId": room_id,
-            });
-            let _ = socket.emit("error", &notice);
-            let left =
-                json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
-            if let Some(ns) = io.of(NAMESPACE) {
-                send(ns.to(key.clone()), "user_left", &left);
-            }
+        socket.leave(key.clone());
+        let notice = json!({ "roomId": audience.room_id, "reason": reason });
+        let _ = socket.emit("left_room", &notice);
+        let left = json!({
+            "roomId": audience.room_id, "userId": caller.id, "userName": caller.user_name,
+        });
+        if let Some(ns) = io.of(NAMESPACE) {
+            send(ns.to(key.clone()), "user_left", &left);
         }
     }
 }

@@ -1,7 +1,10 @@
 //! SQL for the web consoles' server-side sessions. It stores and finds rows; it never decides
-//! who may sign in (console/session.rs does) and never sees a cookie.
+//! who may sign in (console/session.rs does). A session id is kept only as its SHA-256, so a
+//! copy of the database (or of its WAL) holds no value that signs anyone in; rows written
+//! before ids were hashed match no cookie any more and are deleted when they expire.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
@@ -15,6 +18,14 @@ pub struct ConsoleSessionRow {
     pub expires_at: i64,
 }
 
+/// What the table keeps of a session id: its SHA-256, in hex.
+fn stored_key(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Stores a new session.
 pub fn insert(conn: &Connection, row: &ConsoleSessionRow) -> Result<(), AppError> {
     conn.prepare_cached(
@@ -22,7 +33,7 @@ pub fn insert(conn: &Connection, row: &ConsoleSessionRow) -> Result<(), AppError
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
-        row.id,
+        stored_key(&row.id),
         row.user_id,
         row.csrf_token,
         row.created_at,
@@ -39,16 +50,16 @@ pub fn live_by_id(
 ) -> Result<Option<ConsoleSessionRow>, AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, user_id, csrf_token, created_at, expires_at FROM console_sessions
+            "SELECT user_id, csrf_token, created_at, expires_at FROM console_sessions
              WHERE id = ?1 AND expires_at > ?2",
         )?
-        .query_row(params![id, now], |r| {
+        .query_row(params![stored_key(id), now], |r| {
             Ok(ConsoleSessionRow {
-                id: r.get(0)?,
-                user_id: r.get(1)?,
-                csrf_token: r.get(2)?,
-                created_at: r.get(3)?,
-                expires_at: r.get(4)?,
+                id: id.to_string(),
+                user_id: r.get(0)?,
+                csrf_token: r.get(1)?,
+                created_at: r.get(2)?,
+                expires_at: r.get(3)?,
             })
         })
         .optional()?)
@@ -57,7 +68,7 @@ pub fn live_by_id(
 /// Signs one session out.
 pub fn delete(conn: &Connection, id: &str) -> Result<(), AppError> {
     conn.prepare_cached("DELETE FROM console_sessions WHERE id = ?1")?
-        .execute([id])?;
+        .execute([stored_key(id)])?;
     Ok(())
 }
 

@@ -276,10 +276,10 @@
     else removeFrom(mine, 'room-id', a.roomId);
     if (room) room.assigned(a);
   });
-  socket.on('error', (e) => {
-    if (e && e.message) console.warn('chat:', e.message);
-    // A room this staff socket had joined went to someone else; the server took it out.
-    if (e && e.roomId && !isAdmin) {
+  socket.on('error', (e) => { if (e && e.message) console.warn('chat:', e.message); });
+  // A room this socket had joined may no longer be read here; the server took it out.
+  socket.on('left_room', (e) => {
+    if (e && e.roomId) {
       const id = Number(e.roomId);
       removeFrom(unassigned, 'room-id', id);
       removeFrom(mine, 'room-id', id);

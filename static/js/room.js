@@ -170,7 +170,8 @@ window.FDRoom = function (socket, roomId) {
   }
   /** A session change heard live (the staff feed) or from an action on this page. */
   function session(s) {
-    if (s.roomId !== roomId) return;
+    // A feed entry without a title is the short form sent about a room this page may not read.
+    if (s.roomId !== roomId || !('title' in s)) return;
     sessionNews += 1;
     applySession(s);
   }
@@ -241,8 +242,8 @@ window.FDRoom = function (socket, roomId) {
     if (maySend(a.staffId)) { if (live) setComposer(true); return; }
     lose();
   }
-  // The server tells a staff socket that lost the room, and takes it out of the room.
-  socket.on('error', (e) => { if (e && Number(e.roomId) === roomId && FD.role !== 'ADMIN') lose(); });
+  // The server takes a socket out of a room it may no longer read, and says so.
+  socket.on('left_room', (e) => { if (e && Number(e.roomId) === roomId) lose(); });
 
   /** (Re)joins the room, asking only for what arrived since the last message shown (all of it). */
   function join() {

@@ -195,6 +195,29 @@ impl TestApp {
         body["id"].as_i64().unwrap()
     }
 
+    /// `user` claims session `id` over REST; the claim must succeed.
+    pub async fn claim(&self, user: &User, id: i64) -> Value {
+        let (status, body) = self
+            .post(&format!("/api/chat/sessions/{id}/join"), user, json!({}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "claim {id} by {}: {body}",
+            user.name
+        );
+        body
+    }
+
+    /// `user` ends session `id` over REST; the end must succeed.
+    pub async fn end(&self, user: &User, id: i64) -> Value {
+        let (status, body) = self
+            .post(&format!("/api/chat/sessions/{id}/end"), user, json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "end {id} by {}: {body}", user.name);
+        body
+    }
+
     /// Connects a Socket.IO client to `/chat` over WebSocket and waits for `connected`.
     pub async fn socket(&self, user: &User) -> Sock {
         Sock::connect(&self.base, Some(&user.token))

@@ -20,7 +20,8 @@ async fn repeated_sign_in_attempts_get_429_with_retry_after() {
             .await
             .unwrap()
     };
-    for _ in 0..2 {
+    // Three failures are allowed from one address for one name; the fourth attempt waits.
+    for _ in 0..3 {
         assert_eq!(attempt().await.status(), StatusCode::UNAUTHORIZED);
     }
     let limited = attempt().await;
@@ -34,7 +35,7 @@ async fn repeated_sign_in_attempts_get_429_with_retry_after() {
     let body: serde_json::Value = limited.json().await.unwrap();
     assert_eq!(body["statusCode"], 429);
     assert_eq!(body["error"], "Too Many Requests");
-    // Even the right password waits: the limit is on attempts, not on failures.
+    // Even the right password waits, from this address: it has been guessing.
     let (status, _) = app
         .call(
             Method::POST,

@@ -17,6 +17,7 @@ mod realtime_lifecycle;
 mod realtime_races;
 mod rooms;
 mod schema;
+mod security;
 mod sessions;
 mod sock;
 mod socket_limits;

@@ -159,7 +159,7 @@ async fn staff_who_lose_a_room_to_another_stop_hearing_it() {
     )
     .await;
     let notice = o
-        .next_where("error", |e| e["roomId"] == room)
+        .next_where("left_room", |e| e["roomId"] == room)
         .await
         .unwrap();
     let left = c
@@ -167,9 +167,10 @@ async fn staff_who_lose_a_room_to_another_stop_hearing_it() {
         .await
         .unwrap();
     assert_eq!(left["userName"], "bystander");
-    assert_eq!(
-        notice["message"],
-        "This room was assigned to another staff member"
+    assert_eq!(notice["reason"], "assigned");
+    assert!(
+        o.all("error").is_empty(),
+        "losing a room is announced with left_room, not an error"
     );
     let assigned = o
         .next_where("room_updated", |u| u["reason"] == "assigned")
@@ -227,9 +228,11 @@ async fn a_claim_moves_other_staff_out_of_a_room_they_saw_through_its_open_sessi
         .post(&format!("/api/chat/sessions/{s2}/join"), &second, json!({}))
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
-    t.next_where("error", |e| e["roomId"] == room)
+    let left = t
+        .next_where("left_room", |e| e["roomId"] == room)
         .await
         .unwrap();
+    assert_eq!(left["reason"], "assigned");
     let c = app.socket(&customer).await;
     c.join(room).await;
     c.ack(

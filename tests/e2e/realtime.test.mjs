@@ -350,13 +350,19 @@ describe('staff feed', () => {
     const cl = sessionOf(await claimedEv);
     assert.equal(cl.staffId, staff.user.id);
 
-    const endedEv = waitFor(feed, 'session_updated', {
-      filter: (p) => sessionOf(p)?.id === session.id && sessionOf(p).status === 'ENDED',
-    });
+    // The claimer's own socket hears the ended session in full; a colleague who may not read
+    // the room hears only enough to drop it from a queue (contract section 6).
+    const holder = await open(staff.token, { transports: ['websocket'] });
+    const isEnded = (p) => sessionOf(p)?.id === session.id && sessionOf(p).status === 'ENDED';
+    const endedEv = waitFor(holder, 'session_updated', { filter: isEnded });
+    const shortEv = waitFor(feed, 'session_updated', { filter: isEnded });
     await apiOk(server, 'POST', `/api/chat/sessions/${session.id}/end`, { token: staff.token });
     const en = sessionOf(await endedEv);
     assert.equal(typeof en.endedAt, 'string');
-    closeAll(feed);
+    assert.equal(en.title, 'feed');
+    const short = await shortEv;
+    assert.deepEqual(Object.keys(short).sort(), ['id', 'roomId', 'staffId', 'status']);
+    closeAll(feed, holder);
   });
 });
 

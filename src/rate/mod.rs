@@ -1,5 +1,8 @@
 //! Rate limits (GCRA, from `governor`), keyed per user or per client address, so one user's
 //! flood is refused early and never slows anyone else. Every refusal says when to retry.
+//! Sign-in guessing has its own rules (sign_in.rs): failures per name and address.
+
+mod sign_in;
 
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -10,6 +13,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::RateLimits;
 use crate::error::AppError;
+use sign_in::{SignInGuard, SignInRules, Verdict};
 
 /// What a limit protects, to word the refusal.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +26,7 @@ pub enum Action {
 
 /// The server's limiters.
 pub struct Limiters {
-    login_by_name: DefaultKeyedRateLimiter<String>,
+    sign_in: SignInGuard,
     login_by_address: DefaultKeyedRateLimiter<String>,
     messages: DefaultKeyedRateLimiter<i64>,
     typing: DefaultKeyedRateLimiter<i64>,
@@ -57,9 +61,10 @@ fn check<K: Hash + Eq + Clone>(
 impl Limiters {
     pub fn new(rates: &RateLimits) -> Limiters {
         Limiters {
-            login_by_name: RateLimiter::keyed(Quota::per_minute(nz(
-                rates.login_per_name_per_minute
-            ))),
+            sign_in: SignInGuard::new(SignInRules {
+                per_pair: rates.login_per_name_per_minute.max(1),
+                per_name_ceiling: rates.login_per_name_ceiling.max(1),
+            }),
             login_by_address: RateLimiter::keyed(Quota::per_minute(nz(
                 rates.login_per_address_per_minute
             ))),
@@ -75,14 +80,38 @@ impl Limiters {
         }
     }
 
-    /// A sign-in or sign-up attempt from `address` for `user_name`.
-    pub fn login(&self, address: &str, user_name: &str) -> Result<(), AppError> {
-        check(&self.login_by_address, &address.to_string(), Action::Login)?;
-        check(
-            &self.login_by_name,
-            &user_name.to_lowercase(),
-            Action::Login,
-        )
+    /// A sign-up (or other account-creating) attempt from `address`.
+    pub fn sign_up(&self, address: &str) -> Result<(), AppError> {
+        check(&self.login_by_address, &address.to_string(), Action::Login)
+    }
+
+    /// Runs a sign-in `attempt` by `address` for `user_name` under the guessing rules of
+    /// sign_in.rs: refused (429) or held back first as they say, and its outcome recorded: a
+    /// 401 counts as a failure, a success forgives this address's failures for the name.
+    pub async fn sign_in<T>(
+        &self,
+        address: &str,
+        user_name: &str,
+        attempt: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        self.sign_up(address)?;
+        match self.sign_in.check(address, user_name) {
+            Verdict::Refuse(retry_after_secs) => {
+                return Err(AppError::RateLimited {
+                    message: "Too many failed sign-ins from here; try again later".into(),
+                    retry_after_secs,
+                });
+            }
+            Verdict::Proceed(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
+            Verdict::Proceed(_) => {}
+        }
+        let outcome = attempt.await;
+        match &outcome {
+            Ok(_) => self.sign_in.succeeded(address, user_name),
+            Err(AppError::Unauthorized(_)) => self.sign_in.failed(address, user_name),
+            Err(_) => {}
+        }
+        outcome
     }
 
     /// A socket event of `user_id`.
@@ -97,7 +126,7 @@ impl Limiters {
 
     /// Forgets keys that are back to full allowance, so memory stays bounded.
     pub fn forget_idle(&self) {
-        self.login_by_name.retain_recent();
+        self.sign_in.forget_idle();
         self.login_by_address.retain_recent();
         self.messages.retain_recent();
         self.typing.retain_recent();
