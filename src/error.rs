@@ -1,8 +1,84 @@
-//! The one error type of every rule. Each variant is a status of contract §2; REST turns it into
-//! the NestJS-shaped body (api/error.rs) and Socket.IO into an `error` event. Database faults are
+//! The one error type of every rule. Each variant is a status of contract §2 and carries a
+//! stable machine-readable [`ErrorCode`] (contract §7); REST turns it into the NestJS-shaped
+//! body (api/error.rs) and Socket.IO into an `error` event or a failed ack. Database faults are
 //! logged here and never shown to a client.
 
 use std::fmt;
+
+use poem_openapi::Enum;
+use serde::Serialize;
+
+/// What went wrong, for a program to branch on: UPPER_SNAKE, documented in the spec, and never
+/// changed once shipped (a new case gets a new code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Enum)]
+#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// 400: the input is malformed, of the wrong type, or out of range.
+    ValidationFailed,
+    /// 401: no token, a bad or expired one, or wrong credentials.
+    Unauthorized,
+    /// 401: the account exists but was deactivated.
+    AccountDeactivated,
+    /// 403: the caller may not do this.
+    Forbidden,
+    /// 404: no such thing (or route).
+    NotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 409: someone else already claimed the session.
+    SessionAlreadyClaimed,
+    /// 409: the session has ended.
+    SessionEnded,
+    /// 409: the room already has a session that is not `ENDED`.
+    ActiveSessionExists,
+    /// 409: the room is assigned to another staff member (or another won the auto-assign).
+    RoomAssignedToOther,
+    /// 409: the staff member already holds as many chats as the shop allows.
+    StaffAtCapacity,
+    /// 409: the session was already rated.
+    AlreadyRated,
+    /// 409: the session has not ended yet.
+    SessionNotEnded,
+    /// 409: the user name is already taken.
+    UserNameTaken,
+    /// 409: the `clientMessageId` was already used by this sender in another room.
+    ClientMessageIdReused,
+    /// 409: an admin may not change their own role or deactivate themselves.
+    OwnAccountChange,
+    /// 411: a body was sent without a length.
+    LengthRequired,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: the body is not of a type this endpoint takes.
+    UnsupportedMediaType,
+    /// 429: too many attempts; retry after the given seconds.
+    RateLimited,
+    /// 500: our own fault.
+    InternalError,
+    /// 503: storage is busy or full; nothing was changed, the client may retry.
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    /// The code poem's own errors (and any other bare status) stand for.
+    pub fn for_status(status: u16) -> ErrorCode {
+        match status {
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            409 => ErrorCode::ActiveSessionExists,
+            411 => ErrorCode::LengthRequired,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::ServiceUnavailable,
+            500..=599 => ErrorCode::InternalError,
+            _ => ErrorCode::ValidationFailed,
+        }
+    }
+}
 
 /// A refused or failed action, with a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,12 +87,14 @@ pub enum AppError {
     BadRequest(String),
     /// 401: no token, a bad or expired one, or wrong credentials.
     Unauthorized(String),
+    /// 401: the credentials are right but the account was deactivated.
+    AccountDeactivated,
     /// 403: the thing exists but the caller may not do this to it.
     Forbidden(String),
     /// 404: the thing does not exist.
     NotFound(String),
-    /// 409: the state does not allow it (already claimed, already ended, name taken).
-    Conflict(String),
+    /// 409: the state does not allow it; the code says which state.
+    Conflict(ErrorCode, String),
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge(String),
     /// 429: too many attempts; try again after the given seconds.
@@ -35,14 +113,30 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest(_) => 400,
-            AppError::Unauthorized(_) => 401,
+            AppError::Unauthorized(_) | AppError::AccountDeactivated => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(..) => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
+        }
+    }
+
+    /// The machine-readable code of contract §7.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::BadRequest(_) => ErrorCode::ValidationFailed,
+            AppError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AppError::AccountDeactivated => ErrorCode::AccountDeactivated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict(code, _) => *code,
+            AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -53,9 +147,10 @@ impl AppError {
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
-            | AppError::Conflict(m)
+            | AppError::Conflict(_, m)
             | AppError::PayloadTooLarge(m)
             | AppError::Unavailable(m) => m,
+            AppError::AccountDeactivated => "Account is deactivated",
             AppError::RateLimited { message, .. } => message,
             AppError::Internal(_) => "Internal server error",
         }
@@ -71,8 +166,8 @@ impl AppError {
     pub fn not_found(m: impl Into<String>) -> Self {
         AppError::NotFound(m.into())
     }
-    pub fn conflict(m: impl Into<String>) -> Self {
-        AppError::Conflict(m.into())
+    pub fn conflict(code: ErrorCode, m: impl Into<String>) -> Self {
+        AppError::Conflict(code, m.into())
     }
     pub fn unauthorized(m: impl Into<String>) -> Self {
         AppError::Unauthorized(m.into())

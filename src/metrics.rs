@@ -11,7 +11,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::db::WriterStats;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// The server's counters. Cheap to update from any thread.
 pub struct Metrics {
@@ -78,7 +78,7 @@ impl Metrics {
             Ok(_) => {
                 self.claims_won.inc();
             }
-            Err(AppError::Conflict(m)) if m.starts_with("Session already claimed") => {
+            Err(e) if e.code() == ErrorCode::SessionAlreadyClaimed => {
                 self.claims_lost.inc();
             }
             Err(_) => {}

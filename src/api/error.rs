@@ -6,24 +6,28 @@ use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
-/// `{"statusCode": 409, "message": "Session already claimed", "error": "Conflict"}`: the NestJS
-/// shape existing clients parse.
+/// `{"statusCode": 409, "message": "Session already claimed by Mai", "error": "Conflict",
+/// "code": "SESSION_ALREADY_CLAIMED"}`: the NestJS shape existing clients parse, plus the stable
+/// code integrators branch on (contract §7).
 #[derive(Debug, Clone, Object)]
 #[oai(rename_all = "camelCase")]
 pub struct ErrorBody {
     pub status_code: u16,
     pub message: String,
     pub error: String,
+    /// What went wrong, for a program: stable, never changed once shipped.
+    pub code: ErrorCode,
 }
 
 impl ErrorBody {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ErrorBody {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ErrorBody {
         ErrorBody {
             status_code: status.as_u16(),
             message: message.into(),
             error: status.canonical_reason().unwrap_or("Error").to_string(),
+            code,
         }
     }
 }
@@ -67,13 +71,15 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Json(ErrorBody::new(status, err.message()));
+        let body = Json(ErrorBody::new(status, err.code(), err.message()));
         match err {
             AppError::BadRequest(_) => ApiError::BadRequest(body),
-            AppError::Unauthorized(_) => ApiError::Unauthorized(body),
+            AppError::Unauthorized(_) | AppError::AccountDeactivated => {
+                ApiError::Unauthorized(body)
+            }
             AppError::Forbidden(_) => ApiError::Forbidden(body),
             AppError::NotFound(_) => ApiError::NotFound(body),
-            AppError::Conflict(_) => ApiError::Conflict(body),
+            AppError::Conflict(..) => ApiError::Conflict(body),
             AppError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(body),
             AppError::RateLimited {
                 retry_after_secs, ..
@@ -111,9 +117,10 @@ pub async fn contract_error(err: poem::Error) -> Response {
     error_response(status, message)
 }
 
-/// A response with the contract's error body.
+/// A response with the contract's error body, its code the one the status stands for.
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
-    Json(ErrorBody::new(status, message))
+    let code = ErrorCode::for_status(status.as_u16());
+    Json(ErrorBody::new(status, code, message))
         .with_status(status)
         .into_response()
 }

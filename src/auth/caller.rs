@@ -74,7 +74,7 @@ pub async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Calle
         Some(u) if u.is_active && u.token_version == version => {
             Ok(Caller::new(&u, verified.console_session, expires_at_ms))
         }
-        Some(u) if !u.is_active => Err(AppError::unauthorized("Account is deactivated")),
+        Some(u) if !u.is_active => Err(AppError::AccountDeactivated),
         _ => Err(AppError::unauthorized("Invalid or expired token")),
     }
 }

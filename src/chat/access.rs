@@ -2,7 +2,7 @@
 //! one place. Each returns `Ok(())` or the 403 to give.
 
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::Role;
 use crate::store::rooms::RoomRow;
 
@@ -61,7 +61,8 @@ pub fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
         _ if room.staff_id.is_none() => Ok(SendRight::AutoAssign),
         Role::Admin => Ok(SendRight::Allowed),
         _ if room.staff_id == Some(caller.id) => Ok(SendRight::Allowed),
-        _ => Err(AppError::forbidden(
+        _ => Err(AppError::conflict(
+            ErrorCode::RoomAssignedToOther,
             "This room is assigned to another staff member",
         )),
     }

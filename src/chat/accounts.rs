@@ -4,7 +4,7 @@
 use super::{Event, access, validate};
 use crate::auth::{Caller, Tokens, password};
 use crate::db::{Db, Outcome};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::{Role, UserProfile};
 use crate::store::{console_sessions, rooms, users};
 use crate::time::now_ms;
@@ -75,9 +75,6 @@ pub async fn register(
 
 /// The refusal for a wrong user name or password (the same for both).
 pub const WRONG_CREDENTIALS: &str = "Invalid username or password";
-/// The refusal for a right password of a deactivated account, which the sign-in pages word.
-pub const DEACTIVATED: &str = "Account is deactivated";
-
 /// Sign-in. An unknown name and a wrong password get the same answer, after the same work.
 pub async fn login(
     db: &Db,
@@ -97,7 +94,7 @@ pub async fn login(
         return Err(wrong());
     }
     if !user.is_active {
-        return Err(AppError::unauthorized(DEACTIVATED));
+        return Err(AppError::AccountDeactivated);
     }
     let access_token = tokens.issue(user.id, user.role, user.token_version)?;
     Ok(SignedIn {
@@ -195,7 +192,10 @@ pub async fn update(
                 ));
             }
             if user.id == caller_id {
-                return Err(AppError::conflict("You cannot change your own role"));
+                return Err(AppError::conflict(
+                    ErrorCode::OwnAccountChange,
+                    "You cannot change your own role",
+                ));
             }
         }
         let avatar_ref = avatar.as_ref().map(|a| a.as_deref());
@@ -234,7 +234,10 @@ pub async fn set_active(
 ) -> Result<UserProfile, AppError> {
     access::manage_users(caller)?;
     if !active && id == caller.id {
-        return Err(AppError::conflict("You cannot deactivate your own account"));
+        return Err(AppError::conflict(
+            ErrorCode::OwnAccountChange,
+            "You cannot deactivate your own account",
+        ));
     }
     db.write(move |conn| {
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;

@@ -6,7 +6,7 @@ use super::rooms::{audience, visible};
 use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::{History, Message, Pagination, SessionStatus};
 use crate::store::messages::{self, NewMessage};
 use crate::store::{rooms, sessions};
@@ -40,6 +40,7 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
         {
             if original.room_id != room_id {
                 return Err(AppError::conflict(
+                    ErrorCode::ClientMessageIdReused,
                     "clientMessageId was already used in another room",
                 ));
             }

@@ -5,7 +5,7 @@ use super::rooms::{audience, visible};
 use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::{Session, SessionStatus};
 use crate::store::{rooms, sessions, users};
 use crate::time::{format_ms, now_ms};
@@ -49,7 +49,12 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
         let row = sessions::by_id(conn, session_id)?
             .ok_or_else(|| AppError::not_found("Session not found"))?;
         match row.status {
-            SessionStatus::Ended => return Err(AppError::conflict("Session has already ended")),
+            SessionStatus::Ended => {
+                return Err(AppError::conflict(
+                    ErrorCode::SessionEnded,
+                    "Session has already ended",
+                ));
+            }
             SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
                 return Ok(Outcome::quiet(sessions::view(conn, &row)?));
             }
@@ -59,9 +64,10 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
                     None => None,
                 };
                 let holder = holder.unwrap_or_else(|| "another staff member".into());
-                return Err(AppError::conflict(format!(
-                    "Session already claimed by {holder}"
-                )));
+                return Err(AppError::conflict(
+                    ErrorCode::SessionAlreadyClaimed,
+                    format!("Session already claimed by {holder}"),
+                ));
             }
             SessionStatus::Open => {}
         }
@@ -104,7 +110,10 @@ pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
             .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
         access::end_session(&caller, row.staff_id, room.customer_id)?;
         if row.status == SessionStatus::Ended {
-            return Err(AppError::conflict("Session has already ended"));
+            return Err(AppError::conflict(
+                ErrorCode::SessionEnded,
+                "Session has already ended",
+            ));
         }
         sessions::end(conn, session_id, now_ms())?;
         let session = load(conn, session_id)?;

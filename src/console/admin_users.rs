@@ -141,7 +141,7 @@ pub async fn create(
     };
     match accounts::create(&app.db, account).await {
         Ok(_) => Ok(Redirect::see_other("/console/admin/users?done=created").into_response()),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(..))) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
             let form = CreateForm {
                 password: String::new(),
@@ -231,7 +231,7 @@ async fn apply(
         Ok(_) => Ok(
             Redirect::see_other(format!("/console/admin/users/{id}?done={done}")).into_response(),
         ),
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(..))) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
             let page = edit_page(req, app, user, id, "", Some(e.message().into()))
                 .await

@@ -138,7 +138,7 @@ pub async fn submit(
                 StatusCode::TOO_MANY_REQUESTS,
             );
         }
-        Err(AppError::Unauthorized(m)) if m == accounts::DEACTIVATED => {
+        Err(AppError::AccountDeactivated) => {
             return retry(t.err_deactivated.into(), false, StatusCode::UNAUTHORIZED);
         }
         Err(AppError::Unauthorized(_)) => {

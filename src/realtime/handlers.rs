@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use socketioxide::extract::{AckSender, Extension, SocketRef, State, TryData};
+use socketioxide::extract::{Extension, SocketRef, State, TryData};
 
 use super::order::{SendOrder, Turn};
-use super::payload::{self, reply};
+use super::payload::{self, Ack, reply};
 use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
@@ -66,7 +66,7 @@ async fn join_room(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Join)?;
@@ -105,7 +105,7 @@ async fn leave_room(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Join)?;
@@ -132,7 +132,7 @@ async fn send_message(
     Extension(caller): Extension<Caller>,
     turn: Turn,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let _turn = turn.wait().await;
     let result = async {
@@ -157,7 +157,7 @@ async fn join_session(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Join)?;
@@ -179,7 +179,7 @@ async fn leave_session(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Join)?;
@@ -205,7 +205,7 @@ async fn typing(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Typing)?;
@@ -232,7 +232,7 @@ async fn mark_read(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     TryData(data): Payload,
-    ack: AckSender,
+    ack: Ack,
 ) {
     let result = async {
         app.limits.socket_event(caller.id, Action::Join)?;

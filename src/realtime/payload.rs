@@ -1,9 +1,15 @@
 //! Reading event payloads by hand, so that every malformed one gets a clear `error` (a typed
 //! `Data<T>` would silently drop it), and answering with one uniform ack shape.
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
 
 use crate::error::AppError;
 
@@ -58,14 +64,33 @@ pub fn boolean(map: &Map<String, Value>, field: &str) -> Result<bool, AppError> 
         .ok_or_else(|| AppError::bad_request(format!("{field} must be true or false")))
 }
 
-/// Answers an event: on success the ack gets `{ok: true, ...fields}`; on failure the socket
-/// gets `error {message}` and the ack `{ok: false, error: {message}}`. The connection stays.
-pub fn reply<T: Serialize>(
-    socket: &SocketRef,
-    ack: AckSender,
-    event: &str,
-    result: Result<T, AppError>,
-) {
+/// The client's ack callback, and whether it passed one: a refusal is told once, in the ack
+/// when one was asked for, else as an `error` event (contract §7).
+pub struct Ack {
+    sender: AckSender,
+    asked: bool,
+}
+
+impl FromMessageParts<LocalAdapter> for Ack {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<LocalAdapter>>,
+        v: &mut socketioxide::handler::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let sender = AckSender::from_message_parts(s, v, ack_id)?;
+        Ok(Ack {
+            sender,
+            asked: ack_id.is_some(),
+        })
+    }
+}
+
+/// Answers an event: on success the ack gets `{ok: true, ...fields}`; a refusal is told once,
+/// as `{ok: false, error: {message, code}}` in the ack when one was asked for, otherwise as an
+/// `error {message, code}` event. The connection stays.
+pub fn reply<T: Serialize>(socket: &SocketRef, ack: Ack, event: &str, result: Result<T, AppError>) {
     match result {
         Ok(fields) => {
             let mut body = match serde_json::to_value(fields) {
@@ -73,7 +98,7 @@ pub fn reply<T: Serialize>(
                 _ => Map::new(),
             };
             body.insert("ok".into(), Value::Bool(true));
-            if let Err(err) = ack.send(&Value::Object(body))
+            if let Err(err) = ack.sender.send(&Value::Object(body))
                 && super::deliver::ack_overflowed(&err)
             {
                 super::deliver::close_overflowing(socket.clone());
@@ -81,9 +106,12 @@ pub fn reply<T: Serialize>(
         }
         Err(err) => {
             tracing::debug!(event, sid = %socket.id, error = %err, "refused");
-            let message = err.message().to_string();
-            let _ = socket.emit("error", &json!({ "message": message }));
-            let _ = ack.send(&json!({ "ok": false, "error": { "message": message } }));
+            let body = json!({ "message": err.message(), "code": err.code() });
+            if ack.asked {
+                let _ = ack.sender.send(&json!({ "ok": false, "error": body }));
+            } else {
+                let _ = socket.emit("error", &body);
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{rooms, users};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::{RoomRef, Session, SessionStatus};
 use crate::time::format_ms;
 
@@ -46,6 +46,7 @@ pub fn insert(conn: &Connection, room_id: i64, title: &str, now: i64) -> Result<
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
         Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
+            ErrorCode::ActiveSessionExists,
             "This room already has an active session",
         )),
         Err(e) => Err(e.into()),

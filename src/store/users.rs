@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::model::{Role, UserProfile, UserSummary};
 use crate::time::format_ms;
 
@@ -118,9 +118,10 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, Ap
         ]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(e) if super::is_unique_violation(&e) => {
-            Err(AppError::conflict("userName is already taken"))
-        }
+        Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
+            ErrorCode::UserNameTaken,
+            "userName is already taken",
+        )),
         Err(e) => Err(e.into()),
     }
 }

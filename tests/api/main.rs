@@ -3,6 +3,7 @@
 mod auth;
 mod console;
 mod console_pages;
+mod error_codes;
 mod errors;
 mod fuzz;
 mod helpers;

@@ -188,16 +188,20 @@ async fn bad_payloads_get_a_clear_error_and_store_nothing() {
             "Message not found in this room",
         ),
     ];
+    let cases_len = cases.len();
+    // One refusal is told once (contract §7): in the ack when one was asked for, else as an
+    // `error` event, each time with its code.
     for (event, payload, message) in cases {
         let ack = sock.ack(event, payload.clone()).await;
-        assert_eq!(
-            ack,
-            json!({"ok": false, "error": {"message": message}}),
-            "{event} {payload}"
-        );
+        assert_eq!(ack["ok"], false, "{event} {payload}");
+        assert_eq!(ack["error"]["message"], message, "{event} {payload}");
+        let code = ack["error"]["code"].clone();
+        assert!(code.is_string(), "{ack}");
+        sock.emit(event, payload.clone()).await;
         let err = sock.next("error").await.unwrap();
-        assert_eq!(err, json!({"message": message}));
+        assert_eq!(err, json!({"message": message, "code": code}));
     }
+    assert_eq!(sock.count("error"), cases_len, "one error per refusal");
     // Still connected and working; nothing was stored.
     let ack = sock
         .ack(
@@ -253,7 +257,7 @@ async fn sessions_over_the_socket_and_the_staff_feed() {
         refused["ok"], false,
         "only the session's staff member announces leaving it"
     );
-    c.next("error").await.unwrap();
+    assert_eq!(refused["error"]["code"], "FORBIDDEN");
     feed.ack("leave_session", json!({"sessionId": session}))
         .await;
     let left = c.next("session_left").await.unwrap();

@@ -284,7 +284,7 @@ describe('handshake', () => {
 });
 
 describe('bad payloads', () => {
-  it('send_message with a bad payload -> error event + ack ok:false, stays connected, stores nothing', async () => {
+  it('send_message with a bad payload -> one refusal (ack ok:false, or an error event without an ack), with its code; stays connected, stores nothing', async () => {
     const c = await customerWithSession(server, 'bad payloads');
     const s = await open(c.token, { transports: ['websocket'] });
     await joinRoom(s, c.room.id);
@@ -307,11 +307,16 @@ describe('bad payloads', () => {
       assert.ok(res.error.message.length > 0, `${name}: ack error.message is empty`);
       assert.match(res.error.message, about, `${name}: ack message "${res.error.message}" is not clear`);
       assert.doesNotMatch(res.error.message, /panick|sqlite|SELECT|INSERT|thread '|at src\//i, `${name}: leaks internals`);
+      assert.equal(res.error.code, 'VALIDATION_FAILED', `${name}: ack error.code`);
+      // Without an ack callback the same refusal arrives as one `error` event.
+      s.emit('send_message', payload);
       const [ev] = await errors.until((xs) => xs.length > before, { what: `${name}: error event` }).then((xs) => xs.slice(before));
       assert.equal(typeof ev.message, 'string', `${name}: error event {message}`);
       assert.ok(ev.message.length > 0);
+      assert.equal(ev.code, 'VALIDATION_FAILED', `${name}: error event code`);
       assert.equal(s.connected, true, `${name}: still connected`);
     }
+    assert.equal(errors.items.length, cases.length, 'exactly one error per refused action');
 
     // Still fully usable, and nothing was stored.
     const good = await ack(s, 'send_message', { roomId: c.room.id, content: 'y'.repeat(5000) });

@@ -1,0 +1,156 @@
+//! Contract §7: every REST error body and every socket refusal carries a stable `code`, and the
+//! spec documents the codes.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn rest_errors_carry_their_code() {
+    let app = spawn_app().await;
+    let customer = app.customer("coded").await;
+    let room = customer.room_id.unwrap();
+    let (mai, lan) = (app.staff("mai").await, app.staff("lan").await);
+    let session = app.open_session(&customer, "help").await;
+    app.claim(&mai, session).await;
+
+    let path = format!("/api/chat/sessions/{session}/join");
+    let cases = [
+        (
+            app.post(&path, &lan, json!({})).await,
+            409,
+            "SESSION_ALREADY_CLAIMED",
+        ),
+        (
+            app.post(
+                &format!("/api/chat/rooms/{room}/sessions"),
+                &customer,
+                json!({"title": "again"}),
+            )
+            .await,
+            409,
+            "ACTIVE_SESSION_EXISTS",
+        ),
+        (
+            app.post(&path, &customer, json!({})).await,
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            app.call(
+                Method::GET,
+                "/api/chat/rooms/999999",
+                Some(&mai.token),
+                None,
+            )
+            .await,
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            app.call(Method::GET, "/api/auth/me", None, None).await,
+            401,
+            "UNAUTHORIZED",
+        ),
+        (
+            app.post(
+                &format!("/api/chat/rooms/{room}/sessions"),
+                &customer,
+                json!({"title": ""}),
+            )
+            .await,
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            app.call(Method::GET, "/api/nowhere", None, None).await,
+            404,
+            "NOT_FOUND",
+        ),
+    ];
+    for ((status, body), want_status, want_code) in cases {
+        assert_eq!(status.as_u16(), want_status, "{body}");
+        assert_eq!(body["code"], want_code, "{body}");
+        assert_eq!(body["statusCode"], want_status, "{body}");
+    }
+    app.end(&mai, session).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/chat/sessions/{session}/end"),
+            &mai,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "SESSION_ENDED");
+
+    let bad_json = app
+        .http
+        .post(app.url(&format!("/api/chat/rooms/{room}/sessions")))
+        .bearer_auth(&customer.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = bad_json.json().await.unwrap();
+    assert_eq!(body["code"], "VALIDATION_FAILED", "{body}");
+}
+
+#[tokio::test]
+async fn socket_refusals_carry_their_code_once() {
+    let app = spawn_app().await;
+    let customer = app.customer("contested").await;
+    let room = customer.room_id.unwrap();
+    let (mai, lan) = (app.staff("mai").await, app.staff("lan").await);
+    let session = app.open_session(&customer, "who helps").await;
+    let (sm, sl) = (app.socket(&mai).await, app.socket(&lan).await);
+    app.claim(&mai, session).await;
+    let refused = sl.ack("join_session", json!({"sessionId": session})).await;
+    assert_eq!(
+        refused["error"]["code"], "SESSION_ALREADY_CLAIMED",
+        "{refused}"
+    );
+    let refused = sl
+        .ack("send_message", json!({"roomId": room, "content": "mine?"}))
+        .await;
+    assert_eq!(
+        refused["error"]["code"], "ROOM_ASSIGNED_TO_OTHER",
+        "{refused}"
+    );
+    sl.emit("join_session", json!({"sessionId": session})).await;
+    let err = sl.next("error").await.unwrap();
+    assert_eq!(err["code"], "SESSION_ALREADY_CLAIMED");
+    // The acked refusals above were told only in their acks.
+    assert_eq!(sl.count("error"), 1);
+    sm.close().await;
+}
+
+#[tokio::test]
+async fn the_spec_documents_the_codes() {
+    let app = spawn_app().await;
+    let spec: serde_json::Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let codes = schemas["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode enum");
+    for code in [
+        "VALIDATION_FAILED",
+        "SESSION_ALREADY_CLAIMED",
+        "RATE_LIMITED",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code} missing");
+    }
+    let required = schemas["ErrorBody"]["required"].as_array().unwrap();
+    assert!(required.iter().any(|r| r == "code"));
+}
