@@ -103,12 +103,7 @@ async fn user_strings_render_as_text_on_every_server_rendered_page() {
     let eve = app.login("eve").await;
     let (_, sessions) = app.get("/api/chat/sessions/unassigned", &eve).await;
     let session_id = sessions[0]["id"].as_i64().unwrap();
-    app.post(
-        &format!("/api/chat/sessions/{session_id}/join"),
-        &eve,
-        json!({}),
-    )
-    .await;
+    app.claim(&eve, session_id).await;
     // Each page, and which payloads it names: the topic / eve (0), the customer (1, 2).
     let pages: [(String, &[usize]); 10] = [
         ("/console".to_string(), &[1, 2]),
@@ -220,24 +215,14 @@ async fn the_dashboard_counts_waiting_sessions_replies_and_load() {
     let b = app.customer("cus_b").await;
     app.open_session(&a, "first").await;
     let second = app.open_session(&b, "second").await;
-    app.post(
-        &format!("/api/chat/sessions/{second}/join"),
-        &staff,
-        json!({}),
-    )
-    .await;
+    app.claim(&staff, second).await;
     let sock = app.socket(&staff).await;
     let room = b.room_id.unwrap();
     sock.join(room).await;
     sock.ack("send_message", json!({"roomId": room, "content": "hello"}))
         .await;
     sock.close().await;
-    app.post(
-        &format!("/api/chat/sessions/{second}/end"),
-        &staff,
-        json!({}),
-    )
-    .await;
+    app.end(&staff, second).await;
 
     let page = app.page("/console/admin/figures", &console.cookie).await;
     assert_eq!(figures(&page.body, "fig-waiting"), "1");
@@ -266,12 +251,7 @@ async fn an_admin_reassigns_a_room_and_its_claimed_session_goes_along() {
     let second = app.staff("second").await;
     let customer = app.customer("moving").await;
     let session = app.open_session(&customer, "handover").await;
-    app.post(
-        &format!("/api/chat/sessions/{session}/join"),
-        &first,
-        json!({}),
-    )
-    .await;
+    app.claim(&first, session).await;
     let watcher = app.socket(&customer).await;
     let room = customer.room_id.unwrap();
     watcher.join(room).await;

@@ -25,12 +25,7 @@ async fn each_status_has_the_contract_body() {
     let staff = app.staff("staff").await;
     let room = customer.room_id.unwrap();
     let session = app.open_session(&customer, "x").await;
-    app.post(
-        &format!("/api/chat/sessions/{session}/join"),
-        &staff,
-        json!({}),
-    )
-    .await;
+    app.claim(&staff, session).await;
     let other = app.staff("other").await;
 
     let cases: Vec<(StatusCode, (StatusCode, Value))> = vec![

@@ -192,12 +192,7 @@ async fn generated_rest_bodies_never_get_a_5xx() {
         if path.ends_with("/sessions") && status == StatusCode::CREATED {
             created_sessions += 1;
             let id = answer["id"].as_i64().unwrap();
-            app.post(
-                &format!("/api/chat/sessions/{id}/end"),
-                &customer,
-                json!({}),
-            )
-            .await;
+            app.end(&customer, id).await;
         }
     }
     let (_, sessions) = app

@@ -254,10 +254,11 @@ async fn metrics_count_what_happened() {
     let customer = app.customer("counted").await;
     let session = app.open_session(&customer, "m").await;
     let (a, b) = (app.staff("win").await, app.staff("lose").await);
-    app.post(&format!("/api/chat/sessions/{session}/join"), &a, json!({}))
+    app.claim(&a, session).await;
+    let (lost, _) = app
+        .post(&format!("/api/chat/sessions/{session}/join"), &b, json!({}))
         .await;
-    app.post(&format!("/api/chat/sessions/{session}/join"), &b, json!({}))
-        .await;
+    assert_eq!(lost, reqwest::StatusCode::CONFLICT);
     let sock = app.socket(&customer).await;
     sock.ack(
         "send_message",

@@ -35,34 +35,13 @@ pub async fn world() -> World {
     let admin = app.admin("the_admin").await;
 
     let s = app.open_session(&bob, "mine").await;
-    app.post(&format!("/api/chat/sessions/{s}/join"), &staff, json!({}))
-        .await;
+    app.claim(&staff, s).await;
     let s = app.open_session(&carol, "theirs").await;
-    app.post(
-        &format!("/api/chat/sessions/{s}/join"),
-        &other_staff,
-        json!({}),
-    )
-    .await;
-    app.post(
-        &format!("/api/chat/sessions/{s}/end"),
-        &other_staff,
-        json!({}),
-    )
-    .await;
+    app.claim(&other_staff, s).await;
+    app.end(&other_staff, s).await;
     let s = app.open_session(&dave, "theirs, done").await;
-    app.post(
-        &format!("/api/chat/sessions/{s}/join"),
-        &other_staff,
-        json!({}),
-    )
-    .await;
-    app.post(
-        &format!("/api/chat/sessions/{s}/end"),
-        &other_staff,
-        json!({}),
-    )
-    .await;
+    app.claim(&other_staff, s).await;
+    app.end(&other_staff, s).await;
     let open = app.open_session(&dave, "theirs, waiting again").await;
 
     World {
@@ -186,13 +165,7 @@ async fn who_may_end_a_session() {
     let end = |s: i64| format!("/api/chat/sessions/{s}/end");
     // Staff: only the one they claimed.
     let s = w.app.open_session(&w.alice, "a").await;
-    w.app
-        .post(
-            &format!("/api/chat/sessions/{s}/join"),
-            &w.other_staff,
-            json!({}),
-        )
-        .await;
+    w.app.claim(&w.other_staff, s).await;
     let (status, _) = w.app.post(&end(s), &w.staff, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = w.app.post(&end(s), &w.bob, json!({})).await;

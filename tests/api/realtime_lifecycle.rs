@@ -217,10 +217,8 @@ async fn a_claim_moves_other_staff_out_of_a_room_they_saw_through_its_open_sessi
     );
     // The room belongs to `first`; a new OPEN session lets `third` look in.
     let s = app.open_session(&customer, "one").await;
-    app.post(&format!("/api/chat/sessions/{s}/join"), &first, json!({}))
-        .await;
-    app.post(&format!("/api/chat/sessions/{s}/end"), &first, json!({}))
-        .await;
+    app.claim(&first, s).await;
+    app.end(&first, s).await;
     let s2 = app.open_session(&customer, "two").await;
     let t = app.socket(&third).await;
     t.join(room).await;

@@ -109,12 +109,7 @@ async fn ending_keeps_the_room_assigned_and_a_new_session_can_go_to_anyone() {
     let customer = app.customer("loyal").await;
     let (first_staff, second_staff) = (app.staff("anh").await, app.staff("binh").await);
     let s1 = app.open_session(&customer, "One").await;
-    app.post(
-        &format!("/api/chat/sessions/{s1}/join"),
-        &first_staff,
-        json!({}),
-    )
-    .await;
+    app.claim(&first_staff, s1).await;
 
     let (status, body) = app
         .post(

@@ -7,6 +7,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
+/// The name under which the client's close event is recorded.
+const CLOSED: &str = "(closed)";
+
 /// A Socket.IO client (rust_socketio) that records every event it receives.
 pub struct Sock {
     pub client: rust_socketio::asynchronous::Client,
@@ -39,13 +42,17 @@ impl Sock {
         use futures_util::FutureExt;
         use rust_socketio::asynchronous::ClientBuilder;
         let inbox = Arc::new(Inbox::default());
-        let (any_inbox, err_inbox) = (inbox.clone(), inbox.clone());
+        let (any_inbox, err_inbox, close_inbox) = (inbox.clone(), inbox.clone(), inbox.clone());
         let mut builder = ClientBuilder::new(base)
             .namespace("/chat")
             .transport_type(rust_socketio::TransportType::Websocket)
             .reconnect(false)
             .on_any(move |event, payload, _| {
                 any_inbox.push(String::from(event), first_value(payload));
+                async {}.boxed()
+            })
+            .on(rust_socketio::Event::Close, move |_, _| {
+                close_inbox.push(CLOSED.into(), Value::Null);
                 async {}.boxed()
             })
             .on(rust_socketio::Event::Error, move |payload, _| {
@@ -160,24 +167,10 @@ impl Sock {
         self.next("room_history").await.expect("room_history")
     }
 
-    /// Whether the server closes this socket within 5 s: a live socket answers a typing probe
-    /// for a room it has not joined with `error`; a closed one answers nothing.
+    /// Whether the server closes this socket within 5 s: the client's own close event, which
+    /// comes only when the connection really ended (never concluded from silence).
     pub async fn closed_by_server(&self) -> bool {
-        let probe = json!({"roomId": 1, "isTyping": true});
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while tokio::time::Instant::now() < deadline {
-            let before = self.count("error");
-            let sent = tokio::time::timeout(
-                Duration::from_millis(500),
-                self.client.emit("typing", probe.clone()),
-            )
-            .await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            if !matches!(sent, Ok(Ok(()))) || self.count("error") == before {
-                return true;
-            }
-        }
-        false
+        self.next(CLOSED).await.is_ok()
     }
 
     pub async fn close(self) {
