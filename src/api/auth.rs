@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::ApiResult;
 use super::security::BearerAuth;
+use super::text::Text;
 use crate::app::App;
 use crate::chat::accounts::{self, SignedIn};
 use crate::model::UserProfile;
@@ -22,21 +23,21 @@ pub struct AuthApi {
 #[oai(rename_all = "camelCase")]
 pub struct RegisterBody {
     /// 3 to 50 of letters, digits, `_`, `.`, `-`; unique, case-insensitive.
-    pub user_name: String,
+    pub user_name: Text,
     /// At least 8 characters.
-    pub password: String,
+    pub password: Text,
     #[oai(default)]
-    pub first_name: String,
+    pub first_name: Text,
     #[oai(default)]
-    pub last_name: String,
+    pub last_name: Text,
 }
 
 /// Credentials.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
 pub struct LoginBody {
-    pub user_name: String,
-    pub password: String,
+    pub user_name: Text,
+    pub password: Text,
 }
 
 /// A token and who it belongs to.
@@ -83,10 +84,10 @@ impl AuthApi {
         let signed_in = accounts::register(
             &self.app.db,
             &self.app.tokens,
-            b.user_name,
-            b.password,
-            b.first_name,
-            b.last_name,
+            b.user_name.into_string(),
+            b.password.into_string(),
+            b.first_name.into_string(),
+            b.last_name.into_string(),
         )
         .await?;
         Ok(Registered::Created(Json(signed_in.into())))
@@ -97,8 +98,13 @@ impl AuthApi {
     #[oai(path = "/auth/login", method = "post")]
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
         let b = body.0;
-        let name = b.user_name.clone();
-        let attempt = accounts::login(&self.app.db, &self.app.tokens, b.user_name, b.password);
+        let name = b.user_name.0.clone();
+        let attempt = accounts::login(
+            &self.app.db,
+            &self.app.tokens,
+            b.user_name.into_string(),
+            b.password.into_string(),
+        );
         let signed_in = self
             .app
             .limits

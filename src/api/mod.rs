@@ -9,6 +9,7 @@ pub mod error;
 mod rooms;
 mod security;
 mod sessions;
+mod text;
 mod users;
 
 use std::sync::Arc;

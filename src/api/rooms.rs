@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::ApiResult;
 use super::security::BearerAuth;
+use super::text::Text;
 use crate::app::App;
 use crate::chat::{messages, rooms, sessions};
 use crate::model::{History, Room, Session};
@@ -21,7 +22,7 @@ pub struct RoomsApi {
 #[derive(Debug, Object)]
 pub struct OpenSessionBody {
     /// 1 to 200 characters after trimming.
-    pub title: String,
+    pub title: Text,
 }
 
 #[derive(ApiResponse)]
@@ -121,7 +122,7 @@ impl RoomsApi {
         id: Path<i64>,
         body: Json<OpenSessionBody>,
     ) -> ApiResult<SessionOpened> {
-        let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title).await?;
+        let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title.0).await?;
         Ok(SessionOpened::Created(Json(session)))
     }
 }

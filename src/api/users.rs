@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::ApiResult;
 use super::security::BearerAuth;
+use super::text::Text;
 use crate::app::App;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
 use crate::model::{Role, UserProfile};
@@ -30,26 +31,26 @@ pub struct UserPage {
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
 pub struct CreateUserBody {
-    pub user_name: String,
-    pub password: String,
+    pub user_name: Text,
+    pub password: Text,
     pub role: Role,
     #[oai(default)]
-    pub first_name: String,
+    pub first_name: Text,
     #[oai(default)]
-    pub last_name: String,
+    pub last_name: Text,
 }
 
 /// Fields to change; absent fields stay as they are. `avatar: null` clears it.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
 pub struct UpdateUserBody {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub avatar: MaybeUndefined<String>,
+    pub first_name: Option<Text>,
+    pub last_name: Option<Text>,
+    pub avatar: MaybeUndefined<Text>,
     /// Between STAFF and ADMIN only.
     pub role: Option<Role>,
     /// A new password; the user's existing tokens and sockets end.
-    pub password: Option<String>,
+    pub password: Option<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -83,11 +84,11 @@ impl UsersApi {
         crate::chat::access::manage_users(&auth.0)?;
         let b = body.0;
         let account = NewAccount {
-            user_name: b.user_name,
-            password: b.password,
+            user_name: b.user_name.into_string(),
+            password: b.password.into_string(),
             role: b.role,
-            first_name: b.first_name,
-            last_name: b.last_name,
+            first_name: b.first_name.into_string(),
+            last_name: b.last_name.into_string(),
         };
         Ok(UserCreated::Created(Json(
             accounts::create(&self.app.db, account).await?,
@@ -112,14 +113,14 @@ impl UsersApi {
         let avatar = match b.avatar {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v)),
+            MaybeUndefined::Value(v) => Some(Some(v.into_string())),
         };
         let changes = UserChanges {
-            first_name: b.first_name,
-            last_name: b.last_name,
+            first_name: b.first_name.map(Text::into_string),
+            last_name: b.last_name.map(Text::into_string),
             avatar,
             role: b.role,
-            password: b.password,
+            password: b.password.map(Text::into_string),
         };
         Ok(Json(
             accounts::update(&self.app.db, &auth.0, id.0, changes).await?,

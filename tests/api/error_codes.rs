@@ -99,6 +99,38 @@ async fn rest_errors_carry_their_code() {
     assert_eq!(body["code"], "VALIDATION_FAILED", "{body}");
 }
 
+/// `{"title": 7}` is not a title: a value of the wrong JSON type is refused, not converted.
+#[tokio::test]
+async fn a_value_of_the_wrong_json_type_is_a_400() {
+    let app = spawn_app().await;
+    let customer = app.customer("typed").await;
+    let room = customer.room_id.unwrap();
+    for title in [json!(7), json!(true), json!(["a"]), json!({"a": 1})] {
+        let (status, body) = app
+            .post(
+                &format!("/api/chat/rooms/{room}/sessions"),
+                &customer,
+                json!({ "title": title }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{title}: {body}");
+        assert_eq!(body["code"], "VALIDATION_FAILED");
+    }
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"userName": 12345678, "password": "whatever-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, sessions) = app
+        .get(&format!("/api/chat/rooms/{room}/sessions"), &customer)
+        .await;
+    assert_eq!(sessions, json!([]), "nothing was opened");
+}
+
 #[tokio::test]
 async fn socket_refusals_carry_their_code_once() {
     let app = spawn_app().await;
