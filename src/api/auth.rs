@@ -60,9 +60,9 @@ impl From<SignedIn> for AuthResponse {
 
 #[derive(ApiResponse)]
 pub enum Registered {
-    /// The account and its room exist.
+    /// The account and its room exist; `Location` is the new account (`/api/auth/me`).
     #[oai(status = 201)]
-    Created(Json<AuthResponse>),
+    Created(Json<AuthResponse>, #[oai(header = "Location")] String),
 }
 
 /// The peer address of the connection. Forwarding headers are not trusted: behind a reverse
@@ -77,7 +77,7 @@ fn client_address(req: &Request) -> String {
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Customer sign-up: creates the account and its permanent room, and signs in.
-    #[oai(path = "/auth/register", method = "post")]
+    #[oai(path = "/auth/register", method = "post", operation_id = "register")]
     async fn register(&self, req: &Request, body: Json<RegisterBody>) -> ApiResult<Registered> {
         let b = body.0;
         self.app.limits.sign_up(&client_address(req))?;
@@ -90,12 +90,15 @@ impl AuthApi {
             b.last_name.into_string(),
         )
         .await?;
-        Ok(Registered::Created(Json(signed_in.into())))
+        Ok(Registered::Created(
+            Json(signed_in.into()),
+            "/api/auth/me".to_string(),
+        ))
     }
 
     /// Sign-in for every role. A wrong name and a wrong password get the same 401; too many
     /// failures for one name from one address get 429 with `Retry-After`.
-    #[oai(path = "/auth/login", method = "post")]
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
         let b = body.0;
         let name = b.user_name.0.clone();
@@ -114,7 +117,7 @@ impl AuthApi {
     }
 
     /// The caller's own account.
-    #[oai(path = "/auth/me", method = "get")]
+    #[oai(path = "/auth/me", method = "get", operation_id = "getMe")]
     async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserProfile>> {
         Ok(Json(accounts::me(&self.app.db, &auth.0).await?))
     }

@@ -27,15 +27,15 @@ pub struct OpenSessionBody {
 
 #[derive(ApiResponse)]
 pub enum SessionOpened {
-    /// The session is `OPEN` and waiting in the queue.
+    /// The session is `OPEN` and waiting in the queue; `Location` is the new session.
     #[oai(status = 201)]
-    Created(Json<Session>),
+    Created(Json<Session>, #[oai(header = "Location")] String),
 }
 
 #[OpenApi(prefix_path = "/chat/rooms", tag = "ApiTags::Rooms")]
 impl RoomsApi {
     /// A customer's own room; staff, rooms assigned to them; admins, every room.
-    #[oai(path = "/", method = "get")]
+    #[oai(path = "/", method = "get", operation_id = "listMyRooms")]
     async fn list(
         &self,
         auth: BearerAuth,
@@ -49,7 +49,11 @@ impl RoomsApi {
     }
 
     /// Rooms with no staff member that have a message or an active session, latest activity first.
-    #[oai(path = "/unassigned", method = "get")]
+    #[oai(
+        path = "/unassigned",
+        method = "get",
+        operation_id = "listUnassignedRooms"
+    )]
     async fn unassigned(
         &self,
         auth: BearerAuth,
@@ -63,7 +67,7 @@ impl RoomsApi {
     }
 
     /// Assigned rooms: all of them for an admin, the caller's own for staff.
-    #[oai(path = "/assigned", method = "get")]
+    #[oai(path = "/assigned", method = "get", operation_id = "listAssignedRooms")]
     async fn assigned(
         &self,
         auth: BearerAuth,
@@ -77,13 +81,17 @@ impl RoomsApi {
     }
 
     /// One room.
-    #[oai(path = "/:id", method = "get")]
+    #[oai(path = "/:id", method = "get", operation_id = "getRoom")]
     async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Room>> {
         Ok(Json(rooms::get(&self.app.db, &auth.0, id.0).await?))
     }
 
     /// A page of the room's messages, oldest first; pass `nextBefore` as `before` for older ones.
-    #[oai(path = "/:id/messages", method = "get")]
+    #[oai(
+        path = "/:id/messages",
+        method = "get",
+        operation_id = "listRoomMessages"
+    )]
     async fn messages(
         &self,
         auth: BearerAuth,
@@ -100,7 +108,11 @@ impl RoomsApi {
     }
 
     /// The room's sessions, newest first.
-    #[oai(path = "/:id/sessions", method = "get")]
+    #[oai(
+        path = "/:id/sessions",
+        method = "get",
+        operation_id = "listRoomSessions"
+    )]
     async fn sessions(
         &self,
         auth: BearerAuth,
@@ -115,7 +127,7 @@ impl RoomsApi {
     }
 
     /// The room's customer asks for help: opens a session (409 if one is already active).
-    #[oai(path = "/:id/sessions", method = "post")]
+    #[oai(path = "/:id/sessions", method = "post", operation_id = "openSession")]
     async fn open_session(
         &self,
         auth: BearerAuth,
@@ -123,6 +135,7 @@ impl RoomsApi {
         body: Json<OpenSessionBody>,
     ) -> ApiResult<SessionOpened> {
         let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title.0).await?;
-        Ok(SessionOpened::Created(Json(session)))
+        let location = format!("/api/chat/sessions/{}", session.id);
+        Ok(SessionOpened::Created(Json(session), location))
     }
 }

@@ -20,7 +20,11 @@ pub struct SessionsApi {
 #[OpenApi(prefix_path = "/chat/sessions", tag = "ApiTags::Sessions")]
 impl SessionsApi {
     /// `OPEN` sessions waiting for staff, oldest first.
-    #[oai(path = "/unassigned", method = "get")]
+    #[oai(
+        path = "/unassigned",
+        method = "get",
+        operation_id = "listUnassignedSessions"
+    )]
     async fn unassigned(
         &self,
         auth: BearerAuth,
@@ -34,14 +38,14 @@ impl SessionsApi {
     }
 
     /// One session.
-    #[oai(path = "/:id", method = "get")]
+    #[oai(path = "/:id", method = "get", operation_id = "getSession")]
     async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
         Ok(Json(sessions::get(&self.app.db, &auth.0, id.0).await?))
     }
 
     /// Claim: of any number of concurrent claimers exactly one gets the session; the others
     /// get 409 naming who has it. Claiming a session you hold returns it.
-    #[oai(path = "/:id/join", method = "post")]
+    #[oai(path = "/:id/join", method = "post", operation_id = "claimSession")]
     async fn join(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
         let claimed = sessions::claim(&self.app.db, &auth.0, id.0).await;
         self.app.metrics.record_claim(&claimed);
@@ -49,7 +53,7 @@ impl SessionsApi {
     }
 
     /// End: the room stays open and keeps its staff member; the customer may open a new one.
-    #[oai(path = "/:id/end", method = "post")]
+    #[oai(path = "/:id/end", method = "post", operation_id = "endSession")]
     async fn end(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
         Ok(Json(sessions::end(&self.app.db, &auth.0, id.0).await?))
     }

@@ -55,14 +55,15 @@ pub struct UpdateUserBody {
 
 #[derive(ApiResponse)]
 pub enum UserCreated {
+    /// The account exists (a customer's with its room); `Location` is the new user.
     #[oai(status = 201)]
-    Created(Json<UserProfile>),
+    Created(Json<UserProfile>, #[oai(header = "Location")] String),
 }
 
 #[OpenApi(prefix_path = "/admin/users", tag = "ApiTags::Users")]
 impl UsersApi {
     /// Users, newest first; `search` matches user name, first or last name.
-    #[oai(path = "/", method = "get")]
+    #[oai(path = "/", method = "get", operation_id = "listUsers")]
     async fn list(
         &self,
         auth: BearerAuth,
@@ -79,7 +80,7 @@ impl UsersApi {
     }
 
     /// Creates a user of any role.
-    #[oai(path = "/", method = "post")]
+    #[oai(path = "/", method = "post", operation_id = "createUser")]
     async fn create(&self, auth: BearerAuth, body: Json<CreateUserBody>) -> ApiResult<UserCreated> {
         crate::chat::access::manage_users(&auth.0)?;
         let b = body.0;
@@ -90,19 +91,19 @@ impl UsersApi {
             first_name: b.first_name.into_string(),
             last_name: b.last_name.into_string(),
         };
-        Ok(UserCreated::Created(Json(
-            accounts::create(&self.app.db, account).await?,
-        )))
+        let user = accounts::create(&self.app.db, account).await?;
+        let location = format!("/api/admin/users/{}", user.id);
+        Ok(UserCreated::Created(Json(user), location))
     }
 
     /// One user.
-    #[oai(path = "/:id", method = "get")]
+    #[oai(path = "/:id", method = "get", operation_id = "getUser")]
     async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
         Ok(Json(accounts::get(&self.app.db, &auth.0, id.0).await?))
     }
 
     /// Changes names, avatar, role (staff/admin) or password.
-    #[oai(path = "/:id", method = "patch")]
+    #[oai(path = "/:id", method = "patch", operation_id = "updateUser")]
     async fn update(
         &self,
         auth: BearerAuth,
@@ -128,7 +129,11 @@ impl UsersApi {
     }
 
     /// Deactivates: the user can no longer sign in, and their tokens and sockets end at once.
-    #[oai(path = "/:id/deactivate", method = "post")]
+    #[oai(
+        path = "/:id/deactivate",
+        method = "post",
+        operation_id = "deactivateUser"
+    )]
     async fn deactivate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
         Ok(Json(
             accounts::set_active(&self.app.db, &auth.0, id.0, false).await?,
@@ -136,7 +141,7 @@ impl UsersApi {
     }
 
     /// Reactivates a deactivated user.
-    #[oai(path = "/:id/activate", method = "post")]
+    #[oai(path = "/:id/activate", method = "post", operation_id = "activateUser")]
     async fn activate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
         Ok(Json(
             accounts::set_active(&self.app.db, &auth.0, id.0, true).await?,

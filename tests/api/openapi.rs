@@ -88,3 +88,60 @@ async fn healthz_answers_with_the_database_reachable() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
 }
+
+/// A code generator names each client method from its `operationId`: every operation has one,
+/// camelCase, and no two are the same.
+#[tokio::test]
+async fn every_operation_has_a_unique_camel_case_operation_id() {
+    let app = spawn_app().await;
+    let (_, spec) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{id} is not camelCase"
+            );
+            assert!(seen.insert(id.to_string()), "{id} is used twice");
+        }
+    }
+    assert!(seen.len() >= 20, "{seen:?}");
+}
+
+/// A 201 says where the new thing lives.
+#[tokio::test]
+async fn a_201_carries_location() {
+    let app = spawn_app().await;
+    let customer = app.customer("located").await;
+    let room = customer.room_id.unwrap();
+    let res = app
+        .http
+        .post(app.url(&format!("/api/chat/rooms/{room}/sessions")))
+        .bearer_auth(&customer.token)
+        .json(&serde_json::json!({"title": "where"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(location, format!("/api/chat/sessions/{}", body["id"]));
+    let (status, again) = app
+        .call(Method::GET, &location, Some(&customer.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["id"], body["id"]);
+    let (_, spec) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    let created = &spec["paths"]["/chat/rooms/{id}/sessions"]["post"]["responses"]["201"];
+    let headers = created["headers"]
+        .as_object()
+        .expect("201 documents headers");
+    assert!(
+        headers.keys().any(|h| h.eq_ignore_ascii_case("location")),
+        "{created}"
+    );
+}
