@@ -29,38 +29,17 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 send(ns.to(room_key(message.room_id)), "new_message", &message);
             }
             Event::SessionCreated(session, audience) => {
-                feed(
-                    &io,
-                    &audience,
-                    &with_room(&audience),
-                    "session_created",
-                    &session,
-                    redact(&session),
-                );
+                session_feed(&io, &audience, "session_created", &session);
             }
             Event::SessionClaimed(session, audience) => {
                 let joined = json!({
                     "sessionId": session.id, "roomId": session.room_id, "staff": session.staff,
                 });
                 send(ns.to(room_key(session.room_id)), "session_joined", &joined);
-                feed(
-                    &io,
-                    &audience,
-                    &with_room(&audience),
-                    "session_updated",
-                    &session,
-                    redact(&session),
-                );
+                session_feed(&io, &audience, "session_updated", &session);
             }
             Event::SessionEnded(session, audience) => {
-                feed(
-                    &io,
-                    &audience,
-                    &with_room(&audience),
-                    "session_updated",
-                    &session,
-                    redact(&session),
-                );
+                session_feed(&io, &audience, "session_updated", &session);
             }
             Event::RoomUpdated(activity, audience) => {
                 let short = json!({
@@ -110,9 +89,11 @@ fn may_read(socket: &SocketRef, audience: &Audience) -> bool {
         .is_some_and(|caller| access::view_room(&caller, &audience.facts).is_ok())
 }
 
-/// The staff feed and the room's own members.
-fn with_room(audience: &Audience) -> [String; 2] {
-    [STAFF_ROOM.to_string(), room_key(audience.room_id)]
+/// A session event to the staff feed and the room's own members, in full to those who may
+/// read the room.
+fn session_feed(io: &SocketIo, audience: &Audience, event: &str, session: &Session) {
+    let to = [STAFF_ROOM.to_string(), room_key(audience.room_id)];
+    feed(io, audience, &to, event, session, redact(session));
 }
 
 /// Sends a staff-feed event to the sockets in `to`: in full to each socket that may read the

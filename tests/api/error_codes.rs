@@ -163,15 +163,7 @@ async fn socket_refusals_carry_their_code_once() {
 #[tokio::test]
 async fn the_spec_documents_the_codes() {
     let app = spawn_app().await;
-    let spec: serde_json::Value = app
-        .http
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, spec) = app.call(Method::GET, "/api/openapi.json", None, None).await;
     let schemas = &spec["components"]["schemas"];
     let codes = schemas["ErrorCode"]["enum"]
         .as_array()
