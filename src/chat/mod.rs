@@ -6,6 +6,7 @@
 pub mod access;
 pub mod accounts;
 pub mod assign;
+pub mod console_sessions;
 mod events;
 pub mod messages;
 pub mod reports;

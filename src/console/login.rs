@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::i18n::{LANG_COOKIE, Lang};
 use super::session::{
-    self, ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, is_https, redirect_with_cookies,
+    ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, is_https, redirect_with_cookies,
     same_token, set_cookie,
 };
 use super::view::{PageCtx, render_status};
 use crate::app::App;
-use crate::chat::accounts;
+use crate::chat::{accounts, console_sessions};
 use crate::error::AppError;
 
 #[derive(Template)]
@@ -49,7 +49,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 fn login_page(req: &Request, app: &App, form: LoginPage, status: StatusCode) -> Response {
     // A fresh double-submit token for every rendering of the form.
-    let token = session::random_token();
+    let token = console_sessions::random_token();
     let mut form = form;
     form.page.csrf = token.clone();
     let mut resp = render_status(&form, status);
@@ -152,13 +152,14 @@ pub async fn submit(
             );
         }
     };
-    if !user.role.is_staff() {
-        tracing::warn!(user = user.id, "a customer tried to sign in to the console");
-        return retry(t.err_customer.into(), true, StatusCode::FORBIDDEN);
-    }
-    let row = session::open(app, user.id)
-        .await
-        .map_err(|e| super::view::error_page(lang, &e))?;
+    let row = match console_sessions::open(&app.db, user.id, app.config.console.session_ttl).await {
+        Ok(row) => row,
+        Err(AppError::Forbidden(_)) => {
+            tracing::warn!(user = user.id, "a customer tried to sign in to the console");
+            return retry(t.err_customer.into(), true, StatusCode::FORBIDDEN);
+        }
+        Err(e) => return Err(super::view::error_page(lang, &e)),
+    };
     let secure = is_https(req, app);
     let ttl = app.config.console.session_ttl.as_secs() as i64;
     Ok(redirect_with_cookies(
@@ -185,7 +186,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> poem::Result<Response> {
     user.check_csrf(&form.csrf)?;
-    session::close(app, user.session.id.clone())
+    console_sessions::close(&app.db, user.session.id.clone())
         .await
         .map_err(|e| super::view::error_page(user.lang, &e))?;
     Ok(redirect_with_cookies(

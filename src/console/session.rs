@@ -1,7 +1,8 @@
 //! The console's sign-in: a random id in an `HttpOnly; SameSite=Strict` cookie naming a row of
 //! `console_sessions`, the per-session CSRF token every form post must carry, and the
 //! extractors that give a handler the signed-in staff member (or a redirect / 403 page). It
-//! never renders page content and never checks a password (chat/accounts.rs does).
+//! never renders page content, never checks a password (chat/accounts.rs does) and never
+//! touches the database (chat/console_sessions.rs does).
 
 use std::sync::Arc;
 
@@ -13,25 +14,15 @@ use super::i18n::Lang;
 use super::view;
 use crate::app::App;
 use crate::auth::Caller;
-use crate::chat::Event;
-use crate::db::Outcome;
+use crate::chat::console_sessions;
 use crate::error::AppError;
 use crate::model::Role;
-use crate::store::console_sessions::{self, ConsoleSessionRow};
-use crate::store::users;
-use crate::time::now_ms;
+use crate::store::console_sessions::ConsoleSessionRow;
 
 /// The cookie holding the console session id, and nothing else.
 pub const SESSION_COOKIE: &str = "fd_session";
 /// Double-submit cookie protecting the sign-in form, which has no session yet.
 pub const LOGIN_CSRF_COOKIE: &str = "fd_login_csrf";
-
-/// 32 random bytes as 64 hex characters: session ids and CSRF tokens.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The value of cookie `name`, read from the `Cookie` headers.
 pub fn cookie(req: &Request, name: &str) -> Option<String> {
@@ -70,38 +61,6 @@ pub fn same_token(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// Opens a console session for a signed-in staff member or admin; returns the row (its id is
-/// the cookie value). Expired rows of anyone are swept in the same write.
-pub async fn open(app: &App, user_id: i64) -> Result<ConsoleSessionRow, AppError> {
-    let now = now_ms();
-    let row = ConsoleSessionRow {
-        id: random_token(),
-        user_id,
-        csrf_token: random_token(),
-        created_at: now,
-        expires_at: now + app.config.console.session_ttl.as_millis() as i64,
-    };
-    let stored = row.clone();
-    app.db
-        .write(move |conn| {
-            console_sessions::delete_expired(conn, now)?;
-            console_sessions::insert(conn, &stored)?;
-            Ok(Outcome::quiet(()))
-        })
-        .await?;
-    Ok(row)
-}
-
-/// Signs a console session out on the server; its cookie and its pages' tokens stop working.
-pub async fn close(app: &App, id: String) -> Result<(), AppError> {
-    app.db
-        .write(move |conn| {
-            console_sessions::delete(conn, &id)?;
-            Ok(Outcome::with((), vec![Event::ConsoleSessionEnded(id)]))
-        })
-        .await
 }
 
 /// A staff member or admin signed in to the console.
@@ -181,18 +140,11 @@ impl<'a> FromRequest<'a> for ConsoleUser {
         let Some(sid) = cookie(req, SESSION_COOKIE).filter(|s| s.len() == 64) else {
             return Err(to_login(req));
         };
-        let found = app
-            .db
-            .read(move |conn| {
-                let Some(session) = console_sessions::live_by_id(conn, &sid, now_ms())? else {
-                    return Ok(None);
-                };
-                Ok(users::by_id(conn, session.user_id)?.map(|u| (session, u)))
-            })
+        let found = console_sessions::signed_in(&app.db, sid)
             .await
             .map_err(|e| view::error_page(lang, &e))?;
         match found {
-            Some((session, user)) if user.is_active && user.role.is_staff() => Ok(ConsoleUser {
+            Some((session, user)) => Ok(ConsoleUser {
                 caller: Caller::new(&user, Some(session.id.clone()), session.expires_at),
                 token_version: user.token_version,
                 session,
@@ -241,6 +193,8 @@ mod tests {
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Secure"));
         assert!(!set_cookie(SESSION_COOKIE, "abc", 60, false).contains("Secure"));
     }
+
+    use crate::chat::console_sessions::random_token;
 
     #[test]
     fn tokens_compare_exactly() {
