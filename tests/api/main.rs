@@ -21,3 +21,4 @@ mod sessions;
 mod sock;
 mod socket_limits;
 mod storage;
+mod unread;
