@@ -61,7 +61,14 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, Ap
            coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
                      ORDER BY id DESC LIMIT 1), 0) + 1)",
     )?
-    .execute(params![m.room_id, m.session_id, m.sender_id, m.content, m.client_message_id, now])?;
+    .execute(params![
+        m.room_id,
+        m.session_id,
+        m.sender_id,
+        m.content,
+        m.client_message_id,
+        now
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -69,7 +69,7 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
             )
             .await;
         assert_eq!(ack["ok"], true, "{ack}");
-        ids.push(ack["data"]["id"].as_i64().unwrap());
+        ids.push(ack["message"]["id"].as_i64().unwrap());
     }
     assert_counts_match(&app, &db, room_a, &[&alice, &staff, &admin]).await;
 
@@ -90,7 +90,7 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
                 json!({"roomId": room_a, "content": format!("a{i}"), "clientMessageId": format!("a-{i}")}),
             )
             .await;
-        assert_eq!(ack["data"]["id"].as_i64().unwrap(), ids[i], "{ack}");
+        assert_eq!(ack["message"]["id"].as_i64().unwrap(), ids[i], "{ack}");
     }
     assert_eq!(shown_unread(&app, room_a, &staff).await, 5);
     assert_eq!(shown_unread(&app, room_a, &alice).await, 3);
@@ -124,12 +124,18 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
     let mut last = 0;
     for i in 0..4 {
         let ack = bob_sock
-            .ack("send_message", json!({"roomId": room_b, "content": format!("b{i}")}))
+            .ack(
+                "send_message",
+                json!({"roomId": room_b, "content": format!("b{i}")}),
+            )
             .await;
-        last = ack["data"]["id"].as_i64().unwrap();
+        last = ack["message"]["id"].as_i64().unwrap();
     }
     let ack = admin_sock
-        .ack("send_message", json!({"roomId": room_b, "content": "admin here"}))
+        .ack(
+            "send_message",
+            json!({"roomId": room_b, "content": "admin here"}),
+        )
         .await;
     assert_eq!(ack["ok"], true, "{ack}");
     let ack = admin_sock
@@ -137,7 +143,10 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
         .await;
     assert_eq!(ack["ok"], true, "{ack}");
     let ack = bob_sock
-        .ack("send_message", json!({"roomId": room_b, "content": "thanks"}))
+        .ack(
+            "send_message",
+            json!({"roomId": room_b, "content": "thanks"}),
+        )
         .await;
     assert_eq!(ack["ok"], true, "{ack}");
     assert_eq!(shown_unread(&app, room_b, &admin).await, 1);
@@ -147,7 +156,10 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
     let (_, all) = app.get("/api/chat/rooms?limit=50", &admin).await;
     for room in all.as_array().unwrap() {
         let id = room["id"].as_i64().unwrap();
-        assert_eq!(room["unreadCount"].as_i64().unwrap(), recount(&db, id, admin.id));
+        assert_eq!(
+            room["unreadCount"].as_i64().unwrap(),
+            recount(&db, id, admin.id)
+        );
     }
     for sock in [alice_sock, bob_sock, staff_sock, admin_sock] {
         sock.close().await;
@@ -221,7 +233,10 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
     let sock = app.socket(&customer).await;
     sock.join(1).await;
     let ack = sock
-        .ack("send_message", json!({"roomId": 1, "content": "after the upgrade"}))
+        .ack(
+            "send_message",
+            json!({"roomId": 1, "content": "after the upgrade"}),
+        )
         .await;
     assert_eq!(ack["ok"], true, "{ack}");
     let ack = sock
