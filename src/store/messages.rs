@@ -169,18 +169,6 @@ pub fn unread_count(conn: &Connection, room_id: i64, user_id: i64) -> Result<i64
         .unwrap_or(0))
 }
 
-/// What a full recount over the history gives for [`unread_count`]: the definition the
-/// counters must keep, for tests and checks.
-pub fn unread_recount(conn: &Connection, room_id: i64, user_id: i64) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM messages WHERE room_id = ?1 AND sender_id <> ?2
-               AND id > coalesce((SELECT message_id FROM read_markers
-                                  WHERE user_id = ?2 AND room_id = ?1), 0)",
-        )?
-        .query_row(params![room_id, user_id], |r| r.get(0))?)
-}
-
 /// Moves the user's read marker forward (never back); returns the marker now stored.
 pub fn mark_read(
     conn: &Connection,
