@@ -1,5 +1,5 @@
 -- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
--- PRAGMA user_version = 3; an older database is brought here by the steps in src/db/schema.rs.
+-- PRAGMA user_version = 4; an older database is brought here by the steps in src/db/schema.rs.
 -- Times are UTC milliseconds since the Unix epoch.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_active ON sessions (room_id) WHERE status <> 'ENDED';
 CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions (status, started_at);
 CREATE INDEX IF NOT EXISTS sessions_by_room ON sessions (room_id, id);
+-- The dashboard's ranges by start time and each staff member's sessions.
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_at);
+CREATE INDEX IF NOT EXISTS sessions_by_staff ON sessions (staff_id, status, started_at);
 
 CREATE TABLE IF NOT EXISTS messages (
     id                INTEGER PRIMARY KEY,
@@ -52,9 +55,17 @@ CREATE TABLE IF NOT EXISTS messages (
     sender_id         INTEGER NOT NULL REFERENCES users (id),
     content           TEXT    NOT NULL,
     client_message_id TEXT,
-    created_at        INTEGER NOT NULL
+    created_at        INTEGER NOT NULL,
+    -- The message's place in its room (1, 2, ...) and in its sender's messages in that room:
+    -- they make an unread count two subtractions instead of a count over the history.
+    seq               INTEGER NOT NULL DEFAULT 0,
+    sender_seq        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_room ON messages (room_id, id);
+-- A user's latest message in a room (and the latest before a read marker) in one seek.
+CREATE INDEX IF NOT EXISTS messages_by_sender_in_room ON messages (room_id, sender_id, id);
+-- The dashboard's first-reply times look up a session's messages.
+CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, created_at);
 -- A resend with the same clientMessageId from the same sender stores nothing new.
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages (sender_id, client_message_id)
     WHERE client_message_id IS NOT NULL;
@@ -64,6 +75,9 @@ CREATE TABLE IF NOT EXISTS read_markers (
     user_id    INTEGER NOT NULL REFERENCES users (id),
     room_id    INTEGER NOT NULL REFERENCES rooms (id),
     message_id INTEGER NOT NULL,
+    -- `seq` and the reader's own `sender_seq` as of the marked message (0 and 0: none).
+    seq        INTEGER NOT NULL DEFAULT 0,
+    own_seq    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, room_id)
 ) WITHOUT ROWID;
 

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -27,7 +27,32 @@ const STEPS: &[&str] = &[
          created_at INTEGER NOT NULL,
          expires_at INTEGER NOT NULL
      ) WITHOUT ROWID;",
+    // 3 -> 4: the positions that make unread counts constant-time, filled from the history.
+    "ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE messages ADD COLUMN sender_seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;",
 ];
+
+/// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count` and the read markers'
+/// positions from the stored history. Run by the 3 -> 4 upgrade and by `frontdesk-load gen-db`,
+/// which writes its messages in bulk; the server itself keeps them as it writes.
+pub const FILL_POSITIONS: &str = "
+    CREATE INDEX IF NOT EXISTS messages_by_sender_in_room ON messages (room_id, sender_id, id);
+    UPDATE messages SET seq = p.seq, sender_seq = p.sender_seq
+      FROM (SELECT id,
+                   row_number() OVER (PARTITION BY room_id ORDER BY id) AS seq,
+                   row_number() OVER (PARTITION BY room_id, sender_id ORDER BY id) AS sender_seq
+            FROM messages) AS p
+      WHERE p.id = messages.id;
+    UPDATE rooms SET message_count = (SELECT count(*) FROM messages m WHERE m.room_id = rooms.id);
+    UPDATE read_markers SET
+      seq = coalesce((SELECT m.seq FROM messages m WHERE m.id = read_markers.message_id), 0),
+      own_seq = coalesce((SELECT m.sender_seq FROM messages m
+                          WHERE m.room_id = read_markers.room_id
+                            AND m.sender_id = read_markers.user_id
+                            AND m.id <= read_markers.message_id
+                          ORDER BY m.id DESC LIMIT 1), 0);";
 
 /// Creates a new database or upgrades an older one to [`LATEST_VERSION`].
 pub fn apply(conn: &mut Connection) -> Result<(), String> {
@@ -54,6 +79,10 @@ pub fn apply(conn: &mut Connection) -> Result<(), String> {
         for (i, step) in STEPS.iter().enumerate().skip((from - 1) as usize) {
             tx.execute_batch(step)
                 .map_err(|e| format!("upgrade to schema version {} failed: {e}", i + 2))?;
+        }
+        if from < 4 {
+            tx.execute_batch(FILL_POSITIONS)
+                .map_err(|e| format!("upgrade to schema version 4 failed: {e}"))?;
         }
         // Indexes and tables that are new in schema.sql but harmless to re-state.
         tx.execute_batch(SCHEMA)

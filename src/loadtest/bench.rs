@@ -95,6 +95,12 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
         let mut rows = stmt.raw_query();
         while rows.next().map_err(|e| e.to_string())?.is_some() {}
     }
+    // The positions the server keeps as it writes, filled for the bulk-inserted history.
+    conn.execute_batch(&format!(
+        "BEGIN; {} COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
+        crate::db::FILL_POSITIONS
+    ))
+    .map_err(|e| e.to_string())?;
     let count = |sql: &str| -> Result<i64, String> {
         conn.query_row(sql, [], |r| r.get(0))
             .map_err(|e| e.to_string())

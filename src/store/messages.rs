@@ -49,12 +49,26 @@ pub struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
+/// Stores a message with its positions; the caller counts it on the room
+/// ([`super::rooms::record_message`]) in the same transaction, which keeps `seq` equal to the
+/// room's `message_count` after it.
 pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
-        "INSERT INTO messages (room_id, session_id, sender_id, content, client_message_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO messages
+           (room_id, session_id, sender_id, content, client_message_id, created_at, seq, sender_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+           (SELECT message_count + 1 FROM rooms WHERE id = ?1),
+           coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
+                     ORDER BY id DESC LIMIT 1), 0) + 1)",
     )?
-    .execute(params![m.room_id, m.session_id, m.sender_id, m.content, m.client_message_id, now])?;
+    .execute(params![
+        m.room_id,
+        m.session_id,
+        m.sender_id,
+        m.content,
+        m.client_message_id,
+        now
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -135,15 +149,24 @@ pub fn exists_in_room(conn: &Connection, room_id: i64, id: i64) -> Result<bool, 
         .is_some())
 }
 
-/// Messages from others after the user's read marker.
+/// Messages from others after the user's read marker: those after the marker
+/// (`message_count - seq`) less the user's own among them (their `sender_seq` now less as of
+/// the marker). Two index seeks, however long the history.
 pub fn unread_count(conn: &Connection, room_id: i64, user_id: i64) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*) FROM messages WHERE room_id = ?1 AND sender_id <> ?2
-               AND id > coalesce((SELECT message_id FROM read_markers
-                                  WHERE user_id = ?2 AND room_id = ?1), 0)",
+            "SELECT r.message_count - coalesce(rm.seq, 0)
+                    - (coalesce((SELECT m.sender_seq FROM messages m
+                                 WHERE m.room_id = r.id AND m.sender_id = ?2
+                                 ORDER BY m.id DESC LIMIT 1), 0)
+                       - coalesce(rm.own_seq, 0))
+             FROM rooms r
+             LEFT JOIN read_markers rm ON rm.user_id = ?2 AND rm.room_id = r.id
+             WHERE r.id = ?1",
         )?
-        .query_row(params![room_id, user_id], |r| r.get(0))?)
+        .query_row(params![room_id, user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// Moves the user's read marker forward (never back); returns the marker now stored.
@@ -159,6 +182,17 @@ pub fn mark_read(
          SET message_id = max(message_id, excluded.message_id)",
     )?
     .execute(params![user_id, room_id, message_id])?;
+    // The marker's positions, for `unread_count`; the same transaction as the move.
+    conn.prepare_cached(
+        "UPDATE read_markers SET
+           seq = coalesce((SELECT m.seq FROM messages m WHERE m.id = read_markers.message_id), 0),
+           own_seq = coalesce((SELECT m.sender_seq FROM messages m
+                               WHERE m.room_id = ?2 AND m.sender_id = ?1
+                                 AND m.id <= read_markers.message_id
+                               ORDER BY m.id DESC LIMIT 1), 0)
+         WHERE user_id = ?1 AND room_id = ?2",
+    )?
+    .execute(params![user_id, room_id])?;
     Ok(conn
         .prepare_cached("SELECT message_id FROM read_markers WHERE user_id = ?1 AND room_id = ?2")?
         .query_row(params![user_id, room_id], |r| r.get(0))?)

@@ -23,3 +23,4 @@ mod sessions;
 mod sock;
 mod socket_limits;
 mod storage;
+mod unread;
