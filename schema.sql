@@ -25,10 +25,15 @@ CREATE TABLE IF NOT EXISTS rooms (
     staff_id        INTEGER REFERENCES users (id),
     created_at      INTEGER NOT NULL,
     last_message_at INTEGER NOT NULL,
-    message_count   INTEGER NOT NULL DEFAULT 0
+    message_count   INTEGER NOT NULL DEFAULT 0,
+    -- The room's latest activity: its last message or the start of its active session,
+    -- whichever is later. Kept by the writer so the unassigned list reads it from an index.
+    activity_at     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS rooms_by_staff ON rooms (staff_id, last_message_at);
 CREATE INDEX IF NOT EXISTS rooms_by_activity ON rooms (last_message_at);
+-- The unassigned list, latest activity first, in index order.
+CREATE INDEX IF NOT EXISTS rooms_unassigned_by_activity ON rooms (staff_id, activity_at, id);
 
 CREATE TABLE IF NOT EXISTS sessions (
     id         INTEGER PRIMARY KEY,

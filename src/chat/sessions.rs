@@ -23,7 +23,9 @@ pub async fn open(
         let room =
             rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
         access::open_session(&caller, &RoomFacts::of(&room, false))?;
-        let id = sessions::insert(conn, room_id, &title, now_ms())?;
+        let now = now_ms();
+        let id = sessions::insert(conn, room_id, &title, now)?;
+        rooms::record_session_start(conn, room_id, now)?;
         let session = load(conn, id)?;
         let audience = audience(conn, room_id)?;
         Ok(Outcome::with(
@@ -116,6 +118,7 @@ pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
             ));
         }
         sessions::end(conn, session_id, now_ms())?;
+        rooms::record_session_end(conn, row.room_id)?;
         let session = load(conn, session_id)?;
         let audience = audience(conn, row.room_id)?;
         let events = vec![

@@ -31,10 +31,11 @@ const STEPS: &[&str] = &[
     "ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE messages ADD COLUMN sender_seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;",
+     ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE rooms ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;",
 ];
 
-/// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count` and the read markers'
+/// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count`, `rooms.activity_at` and the read markers'
 /// positions from the stored history. Run by the 3 -> 4 upgrade and by `frontdesk-load gen-db`,
 /// which writes its messages in bulk; the server itself keeps them as it writes.
 pub const FILL_POSITIONS: &str = "
@@ -46,6 +47,9 @@ pub const FILL_POSITIONS: &str = "
             FROM messages) AS p
       WHERE p.id = messages.id;
     UPDATE rooms SET message_count = (SELECT count(*) FROM messages m WHERE m.room_id = rooms.id);
+    UPDATE rooms SET activity_at = max(last_message_at,
+      coalesce((SELECT max(s.started_at) FROM sessions s
+                WHERE s.room_id = rooms.id AND s.status <> 'ENDED'), 0));
     UPDATE read_markers SET
       seq = coalesce((SELECT m.seq FROM messages m WHERE m.id = read_markers.message_id), 0),
       own_seq = coalesce((SELECT m.sender_seq FROM messages m

@@ -40,7 +40,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RoomRow> {
 /// Creates the customer's one room, named after its id as the guide shows.
 pub fn insert_for_customer(conn: &Connection, customer_id: i64, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
-        "INSERT INTO rooms (name, customer_id, created_at, last_message_at) VALUES ('', ?1, ?2, ?2)",
+        "INSERT INTO rooms (name, customer_id, created_at, last_message_at, activity_at)
+         VALUES ('', ?1, ?2, ?2, ?2)",
     )?
     .execute(params![customer_id, now])?;
     let id = conn.last_insert_rowid();
@@ -74,9 +75,24 @@ pub fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(), AppErr
 /// Counts a new message and moves the room's activity time.
 pub fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
     conn.prepare_cached(
-        "UPDATE rooms SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1",
+        "UPDATE rooms SET message_count = message_count + 1, last_message_at = ?2,
+           activity_at = max(activity_at, ?2) WHERE id = ?1",
     )?
     .execute(params![id, at])?;
+    Ok(())
+}
+
+/// A session started in the room at `at`: the room's activity is at least that.
+pub fn record_session_start(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE rooms SET activity_at = max(activity_at, ?2) WHERE id = ?1")?
+        .execute(params![id, at])?;
+    Ok(())
+}
+
+/// The room's active session ended: its activity is its last message again.
+pub fn record_session_end(conn: &Connection, id: i64) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE rooms SET activity_at = last_message_at WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -111,11 +127,11 @@ pub fn list(
             None,
         ),
     };
-    // Activity is the latest message or the start of the active session, whichever is later.
+    // Activity (`activity_at`) is the latest message or the start of the active session,
+    // whichever is later; the writer keeps it, so the unassigned list is read in index order.
     let sql = format!(
         "SELECT {COLUMNS} FROM rooms WHERE {condition}
-         ORDER BY max(last_message_at, coalesce((SELECT max(started_at) FROM sessions s
-                  WHERE s.room_id = rooms.id AND s.status <> 'ENDED'), 0)) DESC, id DESC
+         ORDER BY activity_at DESC, id DESC
          LIMIT ?1 OFFSET ?2"
     );
     let rows = conn

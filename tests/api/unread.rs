@@ -213,6 +213,8 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE messages DROP COLUMN sender_seq;
              ALTER TABLE read_markers DROP COLUMN seq;
              ALTER TABLE read_markers DROP COLUMN own_seq;
+             DROP INDEX rooms_unassigned_by_activity;
+             ALTER TABLE rooms DROP COLUMN activity_at;
              PRAGMA user_version = 3;",
         )
         .unwrap();
