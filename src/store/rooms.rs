@@ -150,7 +150,7 @@ pub fn view(conn: &Connection, row: &RoomRow, viewer_id: i64) -> Result<Room, Ap
         .transpose()?;
     let latest = messages::latest(conn, row.id)?;
     let active_session = sessions::active_for_room(conn, row.id)?
-        .map(|s| sessions::view(conn, &s))
+        .map(|s| sessions::view_in(conn, &s, row, customer.clone()))
         .transpose()?;
     let unread_count = messages::unread_count(conn, row.id, viewer_id)?;
     Ok(Room {

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{rooms, users};
 use crate::error::{AppError, ErrorCode};
-use crate::model::{RoomRef, Session, SessionStatus};
+use crate::model::{RoomRef, Session, SessionStatus, UserSummary};
 use crate::time::format_ms;
 
 /// A stored session.
@@ -117,6 +117,17 @@ pub fn view(conn: &Connection, row: &SessionRow) -> Result<Session, AppError> {
     let room = rooms::by_id(conn, row.room_id)?
         .ok_or_else(|| AppError::Internal(format!("session {} has no room", row.id)))?;
     let customer = users::summary(conn, room.customer_id)?;
+    view_in(conn, row, &room, customer)
+}
+
+/// The `Session` shape for a caller that already holds its room and customer (a room's view
+/// embedding its active session), so neither is read twice.
+pub fn view_in(
+    conn: &Connection,
+    row: &SessionRow,
+    room: &rooms::RoomRow,
+    customer: UserSummary,
+) -> Result<Session, AppError> {
     let staff = row
         .staff_id
         .map(|id| users::summary(conn, id))
