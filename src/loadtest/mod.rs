@@ -19,8 +19,14 @@ mod accounts;
 pub mod bench;
 pub mod http;
 pub mod measure;
+mod options;
+mod packet;
+mod report;
 mod room;
 pub mod wire;
+
+pub use options::{Credentials, Options};
+pub use report::Report;
 
 use accounts::{Account, register_customers, staff_tokens};
 use room::{RoomStats, listener_task, room_task};
@@ -31,7 +37,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -41,137 +47,6 @@ use wire::{Conn, Packet};
 
 /// Password of every account the tool creates.
 pub const PASSWORD: &str = "load-test-password-1";
-
-/// A user name and password, as `NAME:PASSWORD` on the command line.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub user_name: String,
-    pub password: String,
-}
-
-impl std::str::FromStr for Credentials {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (user_name, password) = s
-            .split_once(':')
-            .ok_or_else(|| "expected NAME:PASSWORD".to_string())?;
-        Ok(Credentials {
-            user_name: user_name.into(),
-            password: password.into(),
-        })
-    }
-}
-
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The server, such as `http://127.0.0.1:3000`.
-    pub url: String,
-    /// Rooms, each with one customer, two sockets and `messages` messages per round.
-    pub rooms: usize,
-    pub messages: usize,
-    /// How many times the message phase runs on the same sockets.
-    pub rounds: usize,
-    /// Pause between rounds.
-    pub pause: Duration,
-    /// Signed-in sockets that only answer pings.
-    pub idle: usize,
-    /// Customers registered for the idle sockets when there are no rooms to borrow tokens from.
-    pub idle_users: usize,
-    /// Staff sockets on the staff feed; they need `admin` (creates staff accounts through
-    /// `POST /api/admin/users`) or `staff_login` (an existing staff account for all of them).
-    pub staff: usize,
-    pub admin: Option<Credentials>,
-    pub staff_login: Option<Credentials>,
-    /// The server's process id, to read its resident memory.
-    pub server_pid: Option<u32>,
-    pub register_concurrency: usize,
-    pub connect_concurrency: usize,
-    /// Length of each message's content.
-    pub content_bytes: usize,
-    /// A round (or connecting, or the staff feed catching up) that takes longer fails the run.
-    pub timeout: Duration,
-    /// Keep every socket open this long after the rounds (to watch the server's memory).
-    pub hold: Duration,
-}
-
-impl Options {
-    pub fn new(url: impl Into<String>) -> Options {
-        Options {
-            url: url.into(),
-            rooms: 10,
-            messages: 10,
-            rounds: 1,
-            pause: Duration::ZERO,
-            idle: 0,
-            idle_users: 10,
-            staff: 0,
-            admin: None,
-            staff_login: None,
-            server_pid: None,
-            register_concurrency: 8,
-            connect_concurrency: 64,
-            content_bytes: 64,
-            timeout: Duration::from_secs(60),
-            hold: Duration::ZERO,
-        }
-    }
-}
-
-/// The one JSON line the tool prints.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Every message acked, delivered exactly once and in order, the staff feed complete, and
-    /// no socket dropped.
-    pub ok: bool,
-    pub rooms: usize,
-    pub messages_per_room: usize,
-    pub rounds: usize,
-    pub sockets: usize,
-    pub idle: usize,
-    pub staff: usize,
-    /// Messages sent, acked with `ok: true`, and delivered to the rooms' second sockets.
-    pub messages: u64,
-    pub acked: u64,
-    pub delivered: u64,
-    pub duplicates: u64,
-    pub out_of_order: u64,
-    pub missing: u64,
-    /// Refused sends (`ok: false` acks, `error` events) and socket failures.
-    pub errors: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_error: Option<String>,
-    /// `room_updated` (reason `message`) events received by all staff sockets, and expected.
-    pub staff_delivered: u64,
-    pub staff_expected: u64,
-    /// Idle or staff sockets the server closed during the run.
-    pub dropped_sockets: u64,
-    pub register_s: f64,
-    pub connect_s: f64,
-    /// Time spent in the message rounds (pauses excluded).
-    pub run_s: f64,
-    pub msgs_per_s: f64,
-    pub latency_p50_ms: f64,
-    pub latency_p99_ms: f64,
-    pub latency_max_ms: f64,
-    /// Send → ack at the sending socket (the closed loop's round trip).
-    pub ack_p50_ms: f64,
-    pub ack_p99_ms: f64,
-    pub server_rss_connected_mib: Option<f64>,
-    pub server_rss_after_mib: Option<f64>,
-    pub server_rss_peak_mib: Option<f64>,
-    /// With several rounds: the server's memory after each round (at most 24 samples).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub server_rss_rounds_mib: Vec<f64>,
-    /// This tool's own CPU (user + system) during the rounds, per message sent.
-    pub tool_cpu_us_per_msg: f64,
-    /// The server's CPU during the rounds, per message sent, and as a share of one core.
-    pub server_cpu_us_per_msg: Option<f64>,
-    pub server_cpu_cores: Option<f64>,
-    /// CPU that neither the server nor this tool used during the rounds (other processes), in
-    /// cores: a noisy neighbour shows here.
-    pub other_cpu_cores: Option<f64>,
-}
 
 /// Round number that tells every task to close its sockets.
 const STOP: u32 = u32::MAX;

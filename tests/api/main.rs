@@ -24,3 +24,4 @@ mod sock;
 mod socket_limits;
 mod storage;
 mod unread;
+mod users;
