@@ -3,7 +3,7 @@
 
 use super::access::{self, RoomFacts, SendRight};
 use super::rooms::{audience, visible};
-use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
+use super::{ActivityReason, Audience, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
@@ -77,7 +77,20 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
             .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         let assigned = right == SendRight::AutoAssign;
         if assigned || room.staff_id.is_none() {
-            let audience = audience(conn, room_id)?;
+            // Known without reading again: the room is the caller's now, or still unassigned;
+            // an auto-assign claimed its open session, if it had one.
+            let has_open_session = !assigned
+                && active
+                    .as_ref()
+                    .is_some_and(|s| s.status == SessionStatus::Open);
+            let audience = Audience {
+                room_id,
+                facts: RoomFacts {
+                    customer_id: room.customer_id,
+                    staff_id: if assigned { Some(caller.id) } else { None },
+                    has_open_session,
+                },
+            };
             if assigned {
                 // Whoever read the room because it was unassigned (or had an open session) and
                 // may not now leaves it before the message is announced.
