@@ -8,6 +8,8 @@ use std::fmt;
 use poem_openapi::Enum;
 use serde::Serialize;
 
+use crate::model::UserSummary;
+
 /// What went wrong, for a program to branch on: UPPER_SNAKE, documented in the spec, and never
 /// changed once shipped (a new case gets a new code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Enum)]
@@ -81,7 +83,7 @@ impl ErrorCode {
 }
 
 /// A refused or failed action, with a message a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AppError {
     /// 400: the input is malformed or out of range.
     BadRequest(String),
@@ -95,6 +97,9 @@ pub enum AppError {
     NotFound(String),
     /// 409: the state does not allow it; the code says which state.
     Conflict(ErrorCode, String),
+    /// 409: another staff member holds the session; who, as data a page can show in its own
+    /// language (never parsed out of the message).
+    AlreadyClaimed { holder: Option<UserSummary> },
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge(String),
     /// 429: too many attempts; try again after the given seconds.
@@ -116,7 +121,7 @@ impl AppError {
             AppError::Unauthorized(_) | AppError::AccountDeactivated => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
-            AppError::Conflict(..) => 409,
+            AppError::Conflict(..) | AppError::AlreadyClaimed { .. } => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
@@ -133,6 +138,7 @@ impl AppError {
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::Conflict(code, _) => *code,
+            AppError::AlreadyClaimed { .. } => ErrorCode::SessionAlreadyClaimed,
             AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
@@ -141,8 +147,8 @@ impl AppError {
     }
 
     /// What the client is told. Internal details never leave the server.
-    pub fn message(&self) -> &str {
-        match self {
+    pub fn message(&self) -> std::borrow::Cow<'_, str> {
+        let text = match self {
             AppError::BadRequest(m)
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
@@ -153,6 +159,21 @@ impl AppError {
             AppError::AccountDeactivated => "Account is deactivated",
             AppError::RateLimited { message, .. } => message,
             AppError::Internal(_) => "Internal server error",
+            AppError::AlreadyClaimed { holder } => {
+                let name = holder
+                    .as_ref()
+                    .map_or("another staff member".into(), |u| u.display_name());
+                return format!("Session already claimed by {name}").into();
+            }
+        };
+        text.into()
+    }
+
+    /// Who holds the session, for [`AppError::AlreadyClaimed`]; shown beside the code.
+    pub fn holder(&self) -> Option<&UserSummary> {
+        match self {
+            AppError::AlreadyClaimed { holder } => holder.as_ref(),
+            _ => None,
         }
     }
 
@@ -176,7 +197,7 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.message())
     }
 }
 

@@ -82,6 +82,22 @@ pub struct UserSummary {
     pub avatar: Option<String>,
 }
 
+impl UserSummary {
+    /// How staff and customers see this person named.
+    pub fn display_name(&self) -> String {
+        display_name(&self.first_name, &self.last_name, &self.user_name)
+    }
+}
+
+/// The full name, or the user name when no name was given: one rule for every page and message.
+pub(crate) fn display_name(first: &str, last: &str, user_name: &str) -> String {
+    let full = format!("{first} {last}");
+    match full.trim() {
+        "" => user_name.to_string(),
+        full => full.to_string(),
+    }
+}
+
 /// A user as the account endpoints show it (the caller, or an admin's view of anyone).
 #[derive(Debug, Clone, PartialEq, Object, Serialize)]
 #[oai(rename_all = "camelCase")]

@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
 use crate::error::{AppError, ErrorCode};
+use crate::model::UserSummary;
 
 /// `{"statusCode": 409, "message": "Session already claimed by Mai", "error": "Conflict",
 /// "code": "SESSION_ALREADY_CLAIMED"}`: the NestJS shape existing clients parse, plus the stable
@@ -19,6 +20,10 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, for a program: stable, never changed once shipped.
     pub code: ErrorCode,
+    /// With `SESSION_ALREADY_CLAIMED`: who holds the session, so a page names them in its own
+    /// language.
+    #[oai(skip_serializing_if_is_none)]
+    pub holder: Option<UserSummary>,
 }
 
 impl ErrorBody {
@@ -28,6 +33,7 @@ impl ErrorBody {
             message: message.into(),
             error: status.canonical_reason().unwrap_or("Error").to_string(),
             code,
+            holder: None,
         }
     }
 }
@@ -71,7 +77,10 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Json(ErrorBody::new(status, err.code(), err.message()));
+        let body = Json(ErrorBody {
+            holder: err.holder().cloned(),
+            ..ErrorBody::new(status, err.code(), err.message())
+        });
         match err {
             AppError::BadRequest(_) => ApiError::BadRequest(body),
             AppError::Unauthorized(_) | AppError::AccountDeactivated => {
@@ -79,7 +88,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Forbidden(_) => ApiError::Forbidden(body),
             AppError::NotFound(_) => ApiError::NotFound(body),
-            AppError::Conflict(..) => ApiError::Conflict(body),
+            AppError::Conflict(..) | AppError::AlreadyClaimed { .. } => ApiError::Conflict(body),
             AppError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(body),
             AppError::RateLimited {
                 retry_after_secs, ..

@@ -133,9 +133,30 @@ pub async fn sessions(
     .await
 }
 
-/// Checks that the caller may see (and so join) a room, without building its view.
-pub async fn ensure_visible(db: &Db, caller: &Caller, room_id: i64) -> Result<(), AppError> {
+/// What the caller may do in a room they may read, told to the page so that it never
+/// re-derives a rule (contract §5 `joined_room`, `room_access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomRights {
+    /// A message from the caller would be accepted (possibly assigning the room to them).
+    pub can_send: bool,
+}
+
+impl RoomRights {
+    /// The caller's rights in a room with these facts, from the permission table.
+    pub fn of(caller: &Caller, facts: &RoomFacts) -> RoomRights {
+        RoomRights {
+            can_send: access::send(caller, facts).is_ok(),
+        }
+    }
+}
+
+/// Checks that the caller may see (and so join) a room, without building its view, and says
+/// what they may do there.
+pub async fn enter(db: &Db, caller: &Caller, room_id: i64) -> Result<RoomRights, AppError> {
     let caller = caller.clone();
-    db.read(move |conn| visible(conn, &caller, room_id).map(|_| ()))
-        .await
+    db.read(move |conn| {
+        let room = visible(conn, &caller, room_id)?;
+        Ok(RoomRights::of(&caller, &RoomFacts::of(&room, false)))
+    })
+    .await
 }

@@ -62,14 +62,10 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
             }
             SessionStatus::InProgress => {
                 let holder = match row.staff_id {
-                    Some(id) => users::by_id(conn, id)?.map(|u| u.display_name()),
+                    Some(id) => users::by_id(conn, id)?.map(|u| u.summary()),
                     None => None,
                 };
-                let holder = holder.unwrap_or_else(|| "another staff member".into());
-                return Err(AppError::conflict(
-                    ErrorCode::SessionAlreadyClaimed,
-                    format!("Session already claimed by {holder}"),
-                ));
+                return Err(AppError::AlreadyClaimed { holder });
             }
             SessionStatus::Open => {}
         }

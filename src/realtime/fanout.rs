@@ -15,6 +15,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::{NAMESPACE, STAFF_ROOM, console_key, deliver, room_key, user_key};
 use crate::auth::Caller;
 use crate::chat::access;
+use crate::chat::rooms::RoomRights;
 use crate::chat::{Audience, Event, LeaveReason};
 use crate::model::Session;
 
@@ -123,17 +124,21 @@ fn feed<T: Serialize>(
 }
 
 /// Takes out of the room every socket that may no longer read it (contract §6): it is told
-/// with `left_room {roomId, reason}` and the room hears `user_left` as if it had left.
+/// with `left_room {roomId, reason}` and the room hears `user_left` as if it had left. Every
+/// socket that stays hears `room_access {roomId, canSend}`, what it may do there now.
 fn drop_lost_access(io: &SocketIo, audience: &Audience, reason: LeaveReason) {
     let Some(ns) = io.of(NAMESPACE) else { return };
     let key = room_key(audience.room_id);
     for socket in ns.to(key.clone()).sockets() {
-        if may_read(&socket, audience) {
-            continue;
-        }
         let Some(caller) = socket.extensions.get::<Caller>() else {
             continue;
         };
+        if access::view_room(&caller, &audience.facts).is_ok() {
+            let rights = RoomRights::of(&caller, &audience.facts);
+            let body = json!({ "roomId": audience.room_id, "canSend": rights.can_send });
+            let _ = socket.emit("room_access", &body);
+            continue;
+        }
         socket.leave(key.clone());
         let notice = json!({ "roomId": audience.room_id, "reason": reason });
         let _ = socket.emit("left_room", &notice);

@@ -73,7 +73,7 @@ async fn join_room(
         let map = payload::object(data)?;
         let room_id = payload::id(&map, "roomId")?;
         let after = payload::optional_id(&map, "afterMessageId")?;
-        rooms::ensure_visible(&app.db, &caller, room_id).await?;
+        let rights = rooms::enter(&app.db, &caller, room_id).await?;
         let key = room_key(room_id);
         socket.join(key.clone());
         let history = match after {
@@ -88,7 +88,9 @@ async fn join_room(
         let history = history.inspect_err(|_| socket.leave(key.clone()))?;
         let _ = socket.emit(
             "joined_room",
-            &json!({ "roomId": room_id, "message": "Successfully joined room" }),
+            &json!({
+                "roomId": room_id, "message": "Successfully joined room", "canSend": rights.can_send,
+            }),
         );
         let _ = socket.emit("room_history", &history);
         let joined =

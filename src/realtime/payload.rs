@@ -106,7 +106,10 @@ pub fn reply<T: Serialize>(socket: &SocketRef, ack: Ack, event: &str, result: Re
         }
         Err(err) => {
             tracing::debug!(event, sid = %socket.id, error = %err, "refused");
-            let body = json!({ "message": err.message(), "code": err.code() });
+            let mut body = json!({ "message": err.message(), "code": err.code() });
+            if let Some(holder) = err.holder() {
+                body["holder"] = json!(holder);
+            }
             if ack.asked {
                 let _ = ack.sender.send(&json!({ "ok": false, "error": body }));
             } else {

@@ -47,13 +47,7 @@ impl UserRow {
 
     /// How staff and customers see this person named.
     pub fn display_name(&self) -> String {
-        let full = format!("{} {}", self.first_name, self.last_name);
-        let full = full.trim();
-        if full.is_empty() {
-            self.user_name.clone()
-        } else {
-            full.to_string()
-        }
+        crate::model::display_name(&self.first_name, &self.last_name, &self.user_name)
     }
 }
 

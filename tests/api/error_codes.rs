@@ -178,3 +178,62 @@ async fn the_spec_documents_the_codes() {
     let required = schemas["ErrorBody"]["required"].as_array().unwrap();
     assert!(required.iter().any(|r| r == "code"));
 }
+
+/// Who holds a session and whether a page may send travel as data, so no page parses English
+/// (issue 11): the 409 names the holder in `holder`, `joined_room` and `room_access` carry
+/// `canSend` from the permission table.
+#[tokio::test]
+async fn what_a_page_needs_travels_as_data() {
+    let app = spawn_app().await;
+    let customer = app.customer("dataful").await;
+    let room = customer.room_id.unwrap();
+    let (mai, lan) = (app.staff("mai").await, app.staff("lan").await);
+    let session = app.open_session(&customer, "help").await;
+
+    let lan_sock = app.socket(&lan).await;
+    let ack = lan_sock.ack("join_room", json!({ "roomId": room })).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let joined = lan_sock.next("joined_room").await.unwrap();
+    assert_eq!(
+        joined["canSend"], true,
+        "unassigned: a message would auto-assign"
+    );
+
+    app.claim(&mai, session).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/chat/sessions/{session}/join"),
+            &lan,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "SESSION_ALREADY_CLAIMED");
+    assert_eq!(body["holder"]["userName"], mai.name, "{body}");
+    let refused = lan_sock
+        .ack("join_session", json!({ "sessionId": session }))
+        .await;
+    assert_eq!(refused["error"]["holder"]["id"], mai.id, "{refused}");
+
+    let cust_sock = app.socket(&customer).await;
+    cust_sock.join(room).await;
+    let mai_sock = app.socket(&mai).await;
+    let ack = mai_sock.ack("join_room", json!({ "roomId": room })).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(mai_sock.next("joined_room").await.unwrap()["canSend"], true);
+    app.end(&mai, session).await;
+    let access = cust_sock.next("room_access").await.unwrap();
+    assert_eq!(access, json!({ "roomId": room, "canSend": true }));
+    let access = mai_sock.next("room_access").await.unwrap();
+    assert_eq!(access["canSend"], true, "ended: the room stays Mai's");
+
+    // A new OPEN session lets Lan read the room Mai holds, but not write in it.
+    app.open_session(&customer, "again").await;
+    let lan_sock = app.socket(&lan).await;
+    let ack = lan_sock.ack("join_room", json!({ "roomId": room })).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(
+        lan_sock.next("joined_room").await.unwrap()["canSend"],
+        false
+    );
+}
