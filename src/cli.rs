@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount};
 use crate::config::Config;
 use crate::db;
@@ -256,7 +257,7 @@ async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String
     let config = Config::new(db_path);
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
     let db = crate::server::open_db(&config, events).await?;
-    let user = accounts::create(&db, account)
+    let user = accounts::create(&db, Actor::Operator, account)
         .await
         .map_err(|e| e.to_string())?;
     println!(

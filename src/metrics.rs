@@ -5,56 +5,34 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::chat::Tally;
 use crate::db::WriterStats;
-use crate::error::{AppError, ErrorCode};
 
 /// The server's counters. Cheap to update from any thread.
 pub struct Metrics {
     registry: Registry,
     writer: Arc<WriterStats>,
+    /// Messages and claims, counted by the rules whichever door called them.
+    tally: Arc<Tally>,
     /// Sockets connected to `/chat` now.
     pub sockets: Gauge,
-    /// Messages committed.
-    pub messages_stored: Counter,
-    /// Claims that got the session, and claims refused because someone else had it.
-    pub claims_won: Counter,
-    pub claims_lost: Counter,
     /// HTTP request latency in seconds (REST, pages, and Socket.IO polling).
     pub request_seconds: Histogram,
 }
 
 impl Metrics {
-    pub fn new(writer: Arc<WriterStats>) -> Metrics {
+    pub fn new(writer: Arc<WriterStats>, tally: Arc<Tally>) -> Metrics {
         let mut registry = Registry::with_prefix("frontdesk");
         let sockets = Gauge::default();
-        let messages_stored = Counter::default();
-        let claims_won = Counter::default();
-        let claims_lost = Counter::default();
         let request_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
         registry.register(
             "sockets_connected",
             "Sockets connected to /chat",
             sockets.clone(),
-        );
-        registry.register(
-            "messages_stored",
-            "Messages committed",
-            messages_stored.clone(),
-        );
-        registry.register(
-            "claims_won",
-            "Session claims that succeeded",
-            claims_won.clone(),
-        );
-        registry.register(
-            "claims_lost",
-            "Session claims refused: already claimed",
-            claims_lost.clone(),
         );
         registry.register(
             "http_request_duration_seconds",
@@ -64,24 +42,9 @@ impl Metrics {
         Metrics {
             registry,
             writer,
+            tally,
             sockets,
-            messages_stored,
-            claims_won,
-            claims_lost,
             request_seconds,
-        }
-    }
-
-    /// Counts the outcome of a claim, from whichever door it came.
-    pub fn record_claim<T>(&self, result: &Result<T, AppError>) {
-        match result {
-            Ok(_) => {
-                self.claims_won.inc();
-            }
-            Err(e) if e.code() == ErrorCode::SessionAlreadyClaimed => {
-                self.claims_lost.inc();
-            }
-            Err(_) => {}
         }
     }
 
@@ -96,8 +59,24 @@ impl Metrics {
         let batches = self.writer.batches.load(Ordering::Relaxed);
         let jobs = self.writer.jobs.load(Ordering::Relaxed);
         let failed = self.writer.failed_commits.load(Ordering::Relaxed);
+        let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        let tally = &self.tally;
+        let (stored, won, lost) = (
+            count(&tally.messages_stored),
+            count(&tally.claims_won),
+            count(&tally.claims_lost),
+        );
         format!(
-            "{body}# HELP frontdesk_write_batch_size Writes committed per transaction.\n\
+            "{body}# HELP frontdesk_messages_stored Messages committed.\n\
+             # TYPE frontdesk_messages_stored counter\n\
+             frontdesk_messages_stored_total {stored}\n\
+             # HELP frontdesk_claims_won Session claims that succeeded.\n\
+             # TYPE frontdesk_claims_won counter\n\
+             frontdesk_claims_won_total {won}\n\
+             # HELP frontdesk_claims_lost Session claims refused: already claimed.\n\
+             # TYPE frontdesk_claims_lost counter\n\
+             frontdesk_claims_lost_total {lost}\n\
+             # HELP frontdesk_write_batch_size Writes committed per transaction.\n\
              # TYPE frontdesk_write_batch_size summary\n\
              frontdesk_write_batch_size_sum {jobs}\n\
              frontdesk_write_batch_size_count {batches}\n\

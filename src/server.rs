@@ -41,7 +41,7 @@ pub async fn run(
     let max_body = config.max_body_bytes;
     let cors = config.cors_origins.clone();
     let limits = Limiters::new(&config.rates);
-    let metrics = Arc::new(Metrics::new(db.writer_stats()));
+    let metrics = Arc::new(Metrics::new(db.writer_stats(), db.tally().clone()));
     let app = Arc::new(App {
         config,
         db,

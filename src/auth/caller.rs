@@ -46,6 +46,20 @@ impl Caller {
     }
 }
 
+/// Who asks a rule that can also run without a signed-in user (creating accounts): the rule
+/// checks the actor itself, so no door can forget to.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A signed-in user, held to the permission table like everywhere else.
+    User(&'a Caller),
+    /// The person at the server's console (the `user` command): they own the database file, so
+    /// the rules trust them as an admin.
+    Operator,
+    /// Someone signing themselves up: they may create their own customer account and nothing
+    /// else.
+    Visitor,
+}
+
 /// Turns a bearer token into a caller, or 401. A token minted for a console page also needs its
 /// console session to be alive: signing out of the console ends that page's token.
 pub async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Caller, AppError> {

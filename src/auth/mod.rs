@@ -5,6 +5,6 @@ mod caller;
 mod jwt;
 pub mod password;
 
-pub use caller::{Caller, authenticate};
+pub use caller::{Actor, Caller, authenticate};
 pub use jwt::{Claims, Tokens, Verified};
 pub use password::{hash_password, verify_password};

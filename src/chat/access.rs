@@ -1,7 +1,7 @@
 //! The permission table of contract §6 as pure functions, so it can be read (and tested) in
 //! one place. Each returns `Ok(())` or the 403 to give.
 
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
 use crate::error::{AppError, ErrorCode};
 use crate::model::Role;
 use crate::store::rooms::RoomRow;
@@ -145,6 +145,19 @@ pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// Creating an account: an admin or the operator any role; a visitor only a customer (their
+/// own sign-up).
+pub fn create_account(actor: Actor<'_>, role: Role) -> Result<(), AppError> {
+    match actor {
+        Actor::Operator => Ok(()),
+        Actor::User(caller) => manage_users(caller),
+        Actor::Visitor if role == Role::Customer => Ok(()),
+        Actor::Visitor => Err(AppError::forbidden(
+            "Only admins can create staff and admin accounts",
+        )),
+    }
+}
+
 /// The dashboard and the rooms and sessions of every staff member are for admins.
 pub fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
@@ -162,5 +175,22 @@ pub fn reassign_room(caller: &Caller) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::forbidden("Only admins can reassign rooms"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The account rule holds whoever calls it: a visitor signs up only as a customer, the
+    /// operator creates anything.
+    #[test]
+    fn creating_accounts_checks_the_actor() {
+        for role in [Role::Staff, Role::Admin] {
+            let refused = create_account(Actor::Visitor, role).unwrap_err();
+            assert_eq!(refused.status(), 403);
+            assert!(create_account(Actor::Operator, role).is_ok());
+        }
+        assert!(create_account(Actor::Visitor, Role::Customer).is_ok());
     }
 }

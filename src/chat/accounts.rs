@@ -2,7 +2,7 @@
 //! gets their room in the same transaction that creates them.
 
 use super::{Event, access, validate};
-use crate::auth::{Caller, Tokens, password};
+use crate::auth::{Actor, Caller, Tokens, password};
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Role, UserProfile};
@@ -26,8 +26,14 @@ pub struct SignedIn {
     pub user: UserProfile,
 }
 
-/// Creates a user of any role; a customer gets their room in the same transaction.
-pub async fn create(db: &Db, account: NewAccount) -> Result<UserProfile, AppError> {
+/// Creates a user, if the actor may create one of that role (see [`access::create_account`]);
+/// a customer gets their room in the same transaction.
+pub async fn create(
+    db: &Db,
+    actor: Actor<'_>,
+    account: NewAccount,
+) -> Result<UserProfile, AppError> {
+    access::create_account(actor, account.role)?;
     validate::user_name(&account.user_name)?;
     validate::password(&account.password)?;
     let first = validate::person_name("firstName", &account.first_name)?.to_string();
@@ -68,7 +74,7 @@ pub async fn register(
         first_name,
         last_name,
     };
-    let user = create(db, account).await?;
+    let user = create(db, Actor::Visitor, account).await?;
     let access_token = tokens.issue(user.id, user.role, 0)?;
     Ok(SignedIn { access_token, user })
 }

@@ -13,6 +13,8 @@ pub mod reports;
 pub mod rooms;
 pub mod sessions;
 pub mod stats;
+mod tally;
 pub mod validate;
 
 pub use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
+pub use tally::Tally;

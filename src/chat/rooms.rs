@@ -134,7 +134,8 @@ pub async fn sessions(
 }
 
 /// What the caller may do in a room they may read, told to the page so that it never
-/// re-derives a rule (contract §5 `joined_room`, `room_access`).
+/// re-derives a rule (`room_access`, after `joined_room` and after every change of who holds the
+/// room).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomRights {
     /// A message from the caller would be accepted (possibly assigning the room to them).

@@ -47,55 +47,60 @@ fn load(conn: &rusqlite::Connection, id: i64) -> Result<Session, AppError> {
 pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     access::claim_session(caller)?;
     let caller = caller.clone();
-    db.write(move |conn| {
-        let row = sessions::by_id(conn, session_id)?
-            .ok_or_else(|| AppError::not_found("Session not found"))?;
-        match row.status {
-            SessionStatus::Ended => {
-                return Err(AppError::conflict(
-                    ErrorCode::SessionEnded,
-                    "Session has already ended",
-                ));
+    let claimed = db
+        .write(move |conn| {
+            let row = sessions::by_id(conn, session_id)?
+                .ok_or_else(|| AppError::not_found("Session not found"))?;
+            match row.status {
+                SessionStatus::Ended => {
+                    return Err(AppError::conflict(
+                        ErrorCode::SessionEnded,
+                        "Session has already ended",
+                    ));
+                }
+                SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
+                    return Ok(Outcome::quiet(sessions::view(conn, &row)?));
+                }
+                SessionStatus::InProgress => {
+                    let holder = match row.staff_id {
+                        Some(id) => users::by_id(conn, id)?.map(|u| u.summary()),
+                        None => None,
+                    };
+                    return Err(AppError::AlreadyClaimed { holder });
+                }
+                SessionStatus::Open => {}
             }
-            SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
-                return Ok(Outcome::quiet(sessions::view(conn, &row)?));
-            }
-            SessionStatus::InProgress => {
-                let holder = match row.staff_id {
-                    Some(id) => users::by_id(conn, id)?.map(|u| u.summary()),
-                    None => None,
-                };
-                return Err(AppError::AlreadyClaimed { holder });
-            }
-            SessionStatus::Open => {}
-        }
-        let now = now_ms();
-        sessions::claim(conn, session_id, caller.id, now)?;
-        rooms::set_staff(conn, row.room_id, caller.id)?;
-        let session = load(conn, session_id)?;
-        let room = rooms::by_id(conn, row.room_id)?
-            .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
-        let audience = audience(conn, room.id)?;
-        let events = vec![
-            Event::AccessChanged {
-                audience: audience.clone(),
-                reason: LeaveReason::Assigned,
-            },
-            Event::SessionClaimed(session.clone(), audience.clone()),
-            Event::RoomUpdated(
-                RoomActivity {
-                    room_id: room.id,
-                    staff_id: Some(caller.id),
-                    reason: ActivityReason::Assigned,
-                    last_message_at: format_ms(room.last_message_at),
-                    message: None,
+            let now = now_ms();
+            sessions::claim(conn, session_id, caller.id, now)?;
+            rooms::set_staff(conn, row.room_id, caller.id)?;
+            let session = load(conn, session_id)?;
+            let room = rooms::by_id(conn, row.room_id)?
+                .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
+            let audience = audience(conn, room.id)?;
+            let events = vec![
+                Event::AccessChanged {
+                    audience: audience.clone(),
+                    reason: LeaveReason::Assigned,
                 },
-                audience,
-            ),
-        ];
-        Ok(Outcome::with(session, events))
-    })
-    .await
+                Event::SessionClaimed(session.clone(), audience.clone()),
+                Event::RoomUpdated(
+                    RoomActivity {
+                        room_id: room.id,
+                        staff_id: Some(caller.id),
+                        reason: ActivityReason::Assigned,
+                        last_message_at: format_ms(room.last_message_at),
+                        message: None,
+                    },
+                    audience,
+                ),
+            ];
+            Ok(Outcome::with(session, events))
+        })
+        .await;
+    if let Err(AppError::AlreadyClaimed { .. }) = claimed {
+        db.tally().claim_lost();
+    }
+    claimed
 }
 
 /// Ends a session; the room stays open and keeps its staff member.
@@ -140,6 +145,14 @@ pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
         sessions::view(conn, &row)
     })
     .await
+}
+
+/// Stepping away from a session without ending it (`leave_session`): the staff member who holds
+/// it, or an admin. Returns the session, so the door can tell its room.
+pub async fn leave(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+    let session = get(db, caller, session_id).await?;
+    access::leave_session(caller, session.staff_id)?;
+    Ok(session)
 }
 
 /// The queue: `OPEN` sessions, oldest first.

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::session::AdminUser;
 use super::view::{PageCtx, error_page, render, render_status};
 use crate::app::App;
+use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
 use crate::error::AppError;
 use crate::model::{Role, UserProfile};
@@ -132,14 +133,20 @@ pub async fn create(
     Form(form): Form<CreateForm>,
 ) -> poem::Result<Response> {
     user.0.check_csrf(&form.csrf)?;
-    let account = NewAccount {
-        user_name: form.user_name.trim().to_string(),
-        password: form.password.clone(),
-        role: Role::parse(&form.role).unwrap_or(Role::Staff),
-        first_name: form.first_name.clone(),
-        last_name: form.last_name.clone(),
+    let created = match form_role(&form.role) {
+        Ok(role) => {
+            let account = NewAccount {
+                user_name: form.user_name.trim().to_string(),
+                password: form.password.clone(),
+                role,
+                first_name: form.first_name.clone(),
+                last_name: form.last_name.clone(),
+            };
+            accounts::create(&app.db, Actor::User(&user.0.caller), account).await
+        }
+        Err(e) => Err(e),
     };
-    match accounts::create(&app.db, account).await {
+    match created {
         Ok(_) => Ok(Redirect::see_other("/console/admin/users?done=created").into_response()),
         Err(e @ (AppError::BadRequest(_) | AppError::Conflict(..))) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
@@ -242,6 +249,11 @@ async fn apply(
     }
 }
 
+/// A role from a form's select: one the form offers, never a silent default.
+fn form_role(value: &str) -> Result<Role, AppError> {
+    Role::parse(value).ok_or_else(|| AppError::bad_request("role must be STAFF, ADMIN or CUSTOMER"))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct UpdateForm {
     #[serde(default)]
@@ -263,13 +275,18 @@ pub async fn update(
     Form(form): Form<UpdateForm>,
 ) -> poem::Result<Response> {
     user.0.check_csrf(&form.csrf)?;
-    let changes = UserChanges {
-        first_name: Some(form.first_name),
-        last_name: Some(form.last_name),
-        role: form.role.as_deref().and_then(Role::parse),
-        ..UserChanges::default()
+    let change = match form.role.as_deref().map(form_role).transpose() {
+        Ok(role) => {
+            let changes = UserChanges {
+                first_name: Some(form.first_name),
+                last_name: Some(form.last_name),
+                role,
+                ..UserChanges::default()
+            };
+            accounts::update(&app.db, &user.0.caller, id, changes).await
+        }
+        Err(e) => Err(e),
     };
-    let change = accounts::update(&app.db, &user.0.caller, id, changes).await;
     apply(req, app, &user, id, "saved", change).await
 }
 

@@ -112,6 +112,11 @@ impl Db {
     pub fn writer_stats(&self) -> Arc<WriterStats> {
         self.writer.stats()
     }
+
+    /// What the rules count, for metrics.
+    pub fn tally(&self) -> &Arc<crate::chat::Tally> {
+        self.writer.tally()
+    }
 }
 
 /// Opens the file without the writer, for commands that only read (`user list`).

@@ -28,7 +28,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Outcome;
-use crate::chat::Event;
+use crate::chat::{Event, Tally};
 use crate::error::AppError;
 
 /// How many jobs may wait for the writer before senders are made to wait (backpressure).
@@ -110,6 +110,7 @@ where
 pub struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
     stats: Arc<WriterStats>,
+    tally: Arc<Tally>,
 }
 
 impl Writer {
@@ -125,13 +126,22 @@ impl Writer {
         let stats = Arc::new(WriterStats::default());
         let wal = open_wal_for_sync(&conn);
         let (writer_stats, syncer_stats) = (stats.clone(), stats.clone());
+        let tally = Arc::new(Tally::default());
+        let publish = Publisher {
+            events,
+            tally: tally.clone(),
+        };
         std::thread::Builder::new()
             .name("frontdesk-sync".into())
-            .spawn(move || sync_loop(wal, sync_rx, events, &syncer_stats))?;
+            .spawn(move || sync_loop(wal, sync_rx, publish, &syncer_stats))?;
         std::thread::Builder::new()
             .name("frontdesk-writer".into())
             .spawn(move || run(conn, rx, batch_max.max(1), sync_tx, &writer_stats))?;
-        Ok(Writer { jobs: tx, stats })
+        Ok(Writer {
+            jobs: tx,
+            stats,
+            tally,
+        })
     }
 
     /// Queues a rule and waits until its batch has committed (or failed).
@@ -157,6 +167,10 @@ impl Writer {
 
     pub fn stats(&self) -> Arc<WriterStats> {
         self.stats.clone()
+    }
+
+    pub fn tally(&self) -> &Arc<Tally> {
+        &self.tally
     }
 }
 
@@ -238,12 +252,18 @@ fn run(
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+/// Where the syncer hands durable events: the fan-out, after the rules' tally counts them.
+struct Publisher {
+    events: mpsc::UnboundedSender<Event>,
+    tally: Arc<Tally>,
+}
+
 /// The syncer: makes committed batches durable, then announces and answers them in commit
 /// order. One `fdatasync` covers every batch that is waiting.
 fn sync_loop(
     wal: Option<File>,
     rx: std::sync::mpsc::Receiver<Committed>,
-    events: mpsc::UnboundedSender<Event>,
+    publish: Publisher,
     stats: &WriterStats,
 ) {
     let mut pending = Vec::new();
@@ -271,7 +291,8 @@ fn sync_loop(
             let result = committed.result.and(durable.clone());
             if result.is_ok() {
                 for event in committed.events {
-                    let _ = events.send(event);
+                    publish.tally.published(&event);
+                    let _ = publish.events.send(event);
                 }
             }
             for job in committed.jobs {

@@ -11,7 +11,7 @@ use super::payload::{self, Ack, reply};
 use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::chat::{access, messages, rooms, sessions};
+use crate::chat::{messages, rooms, sessions};
 use crate::error::AppError;
 use crate::rate::Action;
 
@@ -88,10 +88,10 @@ async fn join_room(
         let history = history.inspect_err(|_| socket.leave(key.clone()))?;
         let _ = socket.emit(
             "joined_room",
-            &json!({
-                "roomId": room_id, "message": "Successfully joined room", "canSend": rights.can_send,
-            }),
+            &json!({ "roomId": room_id, "message": "Successfully joined room" }),
         );
+        let access = json!({ "roomId": room_id, "canSend": rights.can_send });
+        let _ = socket.emit("room_access", &access);
         let _ = socket.emit("room_history", &history);
         let joined =
             json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
@@ -146,7 +146,6 @@ async fn send_message(
             client_message_id: payload::optional_string(&map, "clientMessageId")?,
         };
         let message = messages::send(&app.db, &caller, outgoing).await?;
-        app.metrics.messages_stored.inc();
         Ok::<_, AppError>(json!({ "message": message }))
     }
     .await;
@@ -165,9 +164,7 @@ async fn join_session(
         app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
-        let session = sessions::claim(&app.db, &caller, session_id).await;
-        app.metrics.record_claim(&session);
-        let session = session?;
+        let session = sessions::claim(&app.db, &caller, session_id).await?;
         socket.join(room_key(session.room_id));
         Ok::<_, AppError>(json!({ "session": session }))
     }
@@ -187,8 +184,7 @@ async fn leave_session(
         app.limits.socket_event(caller.id, Action::Join)?;
         let map = payload::object(data)?;
         let session_id = payload::id(&map, "sessionId")?;
-        let session = sessions::get(&app.db, &caller, session_id).await?;
-        access::leave_session(&caller, session.staff_id)?;
+        let session = sessions::leave(&app.db, &caller, session_id).await?;
         let left =
             json!({ "sessionId": session_id, "userId": caller.id, "userName": caller.user_name });
         let _ = socket

@@ -375,3 +375,24 @@ async fn console_pages_send_a_strict_csp_and_the_other_security_headers() {
         "{csp}"
     );
 }
+
+/// A role the form does not offer is refused, never silently turned into STAFF (issue 11).
+#[tokio::test]
+async fn a_role_the_form_does_not_offer_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin("boss").await;
+    let console = app.console("boss").await;
+    let fields = [
+        ("csrf", console.csrf.as_str()),
+        ("user_name", "rolling"),
+        ("password", "password-123"),
+        ("role", "OWNER"),
+    ];
+    let answer = app
+        .form("/console/admin/users", &console.cookie, &fields)
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(answer.body.contains("role must be"), "{}", answer.body);
+    let (_, users) = app.get("/api/admin/users?search=rolling", &admin).await;
+    assert_eq!(users["total"], 0, "nothing was created: {users}");
+}

@@ -180,8 +180,8 @@ async fn the_spec_documents_the_codes() {
 }
 
 /// Who holds a session and whether a page may send travel as data, so no page parses English
-/// (issue 11): the 409 names the holder in `holder`, `joined_room` and `room_access` carry
-/// `canSend` from the permission table.
+/// (issue 11): the 409 names the holder in `holder`; `room_access` (on joining, and after each
+/// change of who holds the room) carries `canSend` from the permission table.
 #[tokio::test]
 async fn what_a_page_needs_travels_as_data() {
     let app = spawn_app().await;
@@ -193,9 +193,9 @@ async fn what_a_page_needs_travels_as_data() {
     let lan_sock = app.socket(&lan).await;
     let ack = lan_sock.ack("join_room", json!({ "roomId": room })).await;
     assert_eq!(ack["ok"], true, "{ack}");
-    let joined = lan_sock.next("joined_room").await.unwrap();
+    let access = lan_sock.next("room_access").await.unwrap();
     assert_eq!(
-        joined["canSend"], true,
+        access["canSend"], true,
         "unassigned: a message would auto-assign"
     );
 
@@ -217,10 +217,14 @@ async fn what_a_page_needs_travels_as_data() {
 
     let cust_sock = app.socket(&customer).await;
     cust_sock.join(room).await;
+    assert_eq!(
+        cust_sock.next("room_access").await.unwrap()["canSend"],
+        true
+    );
     let mai_sock = app.socket(&mai).await;
     let ack = mai_sock.ack("join_room", json!({ "roomId": room })).await;
     assert_eq!(ack["ok"], true, "{ack}");
-    assert_eq!(mai_sock.next("joined_room").await.unwrap()["canSend"], true);
+    assert_eq!(mai_sock.next("room_access").await.unwrap()["canSend"], true);
     app.end(&mai, session).await;
     let access = cust_sock.next("room_access").await.unwrap();
     assert_eq!(access, json!({ "roomId": room, "canSend": true }));
@@ -233,7 +237,7 @@ async fn what_a_page_needs_travels_as_data() {
     let ack = lan_sock.ack("join_room", json!({ "roomId": room })).await;
     assert_eq!(ack["ok"], true, "{ack}");
     assert_eq!(
-        lan_sock.next("joined_room").await.unwrap()["canSend"],
+        lan_sock.next("room_access").await.unwrap()["canSend"],
         false
     );
 }

@@ -156,7 +156,9 @@ impl TestApp {
             first_name: "First".into(),
             last_name: name.into(),
         };
-        accounts::create(&db, account).await.expect("create member");
+        accounts::create(&db, frontdesk::auth::Actor::Operator, account)
+            .await
+            .expect("create member");
         self.login(name).await
     }
 
