@@ -21,7 +21,11 @@ pub enum Action {
     Login,
     Message,
     Typing,
+    /// Joining or leaving a room.
     Join,
+    /// The other requests of a connection (read markers, stepping away from a session); they
+    /// share the joins' allowance.
+    Control,
 }
 
 /// The server's limiters.
@@ -50,6 +54,7 @@ fn check<K: Hash + Eq + Clone>(
             Action::Message => "You are sending messages too fast; slow down",
             Action::Typing => "Too many typing updates",
             Action::Join => "Too many join or leave requests; slow down",
+            Action::Control => "Too many requests on this connection; slow down",
         };
         AppError::RateLimited {
             message: message.into(),
@@ -119,7 +124,7 @@ impl Limiters {
         let limiter = match action {
             Action::Message => &self.messages,
             Action::Typing => &self.typing,
-            Action::Join | Action::Login => &self.joins,
+            Action::Join | Action::Control | Action::Login => &self.joins,
         };
         check(limiter, &user_id, action)
     }

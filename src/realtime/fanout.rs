@@ -12,6 +12,7 @@ use socketioxide::extract::SocketRef;
 use socketioxide::operators::BroadcastOperators;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::names::server;
 use super::{NAMESPACE, STAFF_ROOM, console_key, deliver, room_key, user_key};
 use crate::auth::Caller;
 use crate::chat::access;
@@ -27,20 +28,28 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 drop_lost_access(&io, &audience, reason);
             }
             Event::MessageCreated(message) => {
-                send(ns.to(room_key(message.room_id)), "new_message", &message);
+                send(
+                    ns.to(room_key(message.room_id)),
+                    server::NEW_MESSAGE,
+                    &message,
+                );
             }
             Event::SessionCreated(session, audience) => {
-                session_feed(&io, &audience, "session_created", &session);
+                session_feed(&io, &audience, server::SESSION_CREATED, &session);
             }
             Event::SessionClaimed(session, audience) => {
                 let joined = json!({
                     "sessionId": session.id, "roomId": session.room_id, "staff": session.staff,
                 });
-                send(ns.to(room_key(session.room_id)), "session_joined", &joined);
-                session_feed(&io, &audience, "session_updated", &session);
+                send(
+                    ns.to(room_key(session.room_id)),
+                    server::SESSION_JOINED,
+                    &joined,
+                );
+                session_feed(&io, &audience, server::SESSION_UPDATED, &session);
             }
             Event::SessionEnded(session, audience) => {
-                session_feed(&io, &audience, "session_updated", &session);
+                session_feed(&io, &audience, server::SESSION_UPDATED, &session);
             }
             Event::RoomUpdated(activity, audience) => {
                 let short = json!({
@@ -48,7 +57,7 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                     "staffId": activity.staff_id, "reason": activity.reason,
                 });
                 let to = [STAFF_ROOM.to_string()];
-                feed(&io, &audience, &to, "room_updated", &activity, short);
+                feed(&io, &audience, &to, server::ROOM_UPDATED, &activity, short);
             }
             Event::MessagesRead {
                 room_id,
@@ -56,7 +65,7 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 message_id,
             } => {
                 let body = json!({ "roomId": room_id, "userId": user_id, "messageId": message_id });
-                send(ns.to(room_key(room_id)), "messages_read", &body);
+                send(ns.to(room_key(room_id)), server::MESSAGES_READ, &body);
             }
             Event::UserRevoked(user_id) => {
                 let _ = ns.to(user_key(user_id)).disconnect().await;
@@ -136,17 +145,17 @@ fn drop_lost_access(io: &SocketIo, audience: &Audience, reason: LeaveReason) {
         if access::view_room(&caller, &audience.facts).is_ok() {
             let rights = RoomRights::of(&caller, &audience.facts);
             let body = json!({ "roomId": audience.room_id, "canSend": rights.can_send });
-            let _ = socket.emit("room_access", &body);
+            let _ = socket.emit(server::ROOM_ACCESS, &body);
             continue;
         }
         socket.leave(key.clone());
         let notice = json!({ "roomId": audience.room_id, "reason": reason });
-        let _ = socket.emit("left_room", &notice);
+        let _ = socket.emit(server::LEFT_ROOM, &notice);
         let left = json!({
             "roomId": audience.room_id, "userId": caller.id, "userName": caller.user_name,
         });
         if let Some(ns) = io.of(NAMESPACE) {
-            send(ns.to(key.clone()), "user_left", &left);
+            send(ns.to(key.clone()), server::USER_LEFT, &left);
         }
     }
 }

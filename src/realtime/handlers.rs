@@ -1,13 +1,18 @@
-//! The client events of contract §5. Each reads its payload, calls one rule in chat/, and
-//! replies; the events that announce a change come from fanout.rs after the commit.
+//! The client events of contract §5. Each is one [`on`] line: its name, its rate-limit class,
+//! and a handler that gets the typed payload, calls one rule in chat/ and returns the ack's
+//! fields; the limit, the parsing and the one reply (ack or `error`) are done by [`on`] for all.
+//! The events that announce a change come from fanout.rs after the commit.
 
+use std::future::Future;
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 
+use super::names::{client, server};
 use super::order::{SendOrder, Turn};
-use super::payload::{self, Ack, reply};
+use super::payload::{Ack, Payload, payload, reply};
 use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
@@ -15,12 +20,98 @@ use crate::chat::{messages, rooms, sessions};
 use crate::error::AppError;
 use crate::rate::Action;
 
-type Payload = TryData<Value>;
+/// What every handler gets besides its payload.
+struct Ctx {
+    socket: SocketRef,
+    app: Arc<App>,
+    caller: Caller,
+}
+
+/// Registers `event`: rate-limited as `action`, its payload parsed as `P`, answered once.
+fn on<P, F, Fut, T>(socket: &SocketRef, event: &'static str, action: Action, f: F)
+where
+    P: Payload + Send + 'static,
+    F: Fn(Ctx, P) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    socket.on(
+        event,
+        move |socket: SocketRef,
+              State(app): State<Arc<App>>,
+              Extension(caller): Extension<Caller>,
+              TryData(data): TryData<Value>,
+              ack: Ack| {
+            let ctx = Ctx {
+                socket,
+                app,
+                caller,
+            };
+            run(ctx, event, action, data.ok(), ack, f.clone())
+        },
+    );
+}
+
+/// [`on`] for an event whose order per socket matters: each waits for the socket's earlier
+/// ones (order.rs). Only `send_message` needs it; a turn for every event would hold typing
+/// and joins behind sends.
+fn on_in_order<P, F, Fut, T>(socket: &SocketRef, event: &'static str, action: Action, f: F)
+where
+    P: Payload + Send + 'static,
+    F: Fn(Ctx, P) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    socket.on(
+        event,
+        move |socket: SocketRef,
+              State(app): State<Arc<App>>,
+              Extension(caller): Extension<Caller>,
+              turn: Turn,
+              TryData(data): TryData<Value>,
+              ack: Ack| {
+            let f = f.clone();
+            async move {
+                let _turn = turn.wait().await;
+                let ctx = Ctx {
+                    socket,
+                    app,
+                    caller,
+                };
+                run(ctx, event, action, data.ok(), ack, f).await;
+            }
+        },
+    );
+}
+
+/// The one skeleton of every event: limit, parse, rule, reply.
+async fn run<P, F, Fut, T>(
+    ctx: Ctx,
+    event: &'static str,
+    action: Action,
+    data: Option<Value>,
+    ack: Ack,
+    f: F,
+) where
+    P: Payload,
+    F: Fn(Ctx, P) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+    T: Serialize,
+{
+    let socket = ctx.socket.clone();
+    let result = async {
+        ctx.app.limits.socket_event(ctx.caller.id, action)?;
+        let payload = P::parse(data.unwrap_or(Value::Null))?;
+        f(ctx, payload).await
+    }
+    .await;
+    reply(&socket, ack, event, result);
+}
 
 /// Readies a socket that passed the handshake, before the client is told it is connected:
 /// socketioxide sends the CONNECT answer before it runs the connect handler, so a client that
 /// emits right away (as guide clients do) must find its handlers and rooms already in place.
-pub fn prepare(socket: &SocketRef, caller: &Caller) {
+pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
     socket.extensions.insert(SendOrder::new());
     socket.join(user_key(caller.id));
     if let Some(sid) = &caller.console_session {
@@ -29,17 +120,22 @@ pub fn prepare(socket: &SocketRef, caller: &Caller) {
     if caller.is_staff() {
         socket.join(STAFF_ROOM);
     }
-    socket.on("join_room", join_room);
-    socket.on("leave_room", leave_room);
-    socket.on("send_message", send_message);
-    socket.on("join_session", join_session);
-    socket.on("leave_session", leave_session);
-    socket.on("typing", typing);
-    socket.on("mark_read", mark_read);
+    on(socket, client::JOIN_ROOM, Action::Join, join_room);
+    on(socket, client::LEAVE_ROOM, Action::Join, leave_room);
+    on_in_order(socket, client::SEND_MESSAGE, Action::Message, send_message);
+    on(socket, client::JOIN_SESSION, Action::Join, join_session);
+    on(
+        socket,
+        client::LEAVE_SESSION,
+        Action::Control,
+        leave_session,
+    );
+    on(socket, client::TYPING, Action::Typing, typing);
+    on(socket, client::MARK_READ, Action::Control, mark_read);
 }
 
 /// The socket is connected (its handlers are in place, see [`prepare`]): count it and greet it.
-pub async fn on_connect(
+pub(crate) async fn on_connect(
     socket: SocketRef,
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
@@ -51,195 +147,139 @@ pub async fn on_connect(
         "userId": caller.id,
         "userRole": caller.role.as_str(),
     });
-    let _ = socket.emit("connected", &hello);
+    let _ = socket.emit(server::CONNECTED, &hello);
 }
 
 async fn on_disconnect(State(app): State<Arc<App>>) {
     app.metrics.sockets.dec();
 }
 
-/// Joins a room after checking access, then sends `joined_room` and `room_history` (the latest
-/// page, or with `afterMessageId` everything after it). The socket joins before the history is
-/// read, so a message committed in between arrives as `new_message` and none is missed.
-async fn join_room(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Join)?;
-        let map = payload::object(data)?;
-        let room_id = payload::id(&map, "roomId")?;
-        let after = payload::optional_id(&map, "afterMessageId")?;
-        let rights = rooms::enter(&app.db, &caller, room_id).await?;
-        let key = room_key(room_id);
-        socket.join(key.clone());
-        let history = match after {
-            Some(after) => {
-                messages::catch_up(&app.db, &caller, room_id, after, app.config.catch_up_max).await
-            }
-            None => {
-                let limit = app.config.page_limit(None);
-                messages::history(&app.db, &caller, room_id, limit, None).await
-            }
-        };
-        let history = history.inspect_err(|_| socket.leave(key.clone()))?;
-        let _ = socket.emit(
-            "joined_room",
-            &json!({ "roomId": room_id, "message": "Successfully joined room" }),
-        );
-        let access = json!({ "roomId": room_id, "canSend": rights.can_send });
-        let _ = socket.emit("room_access", &access);
-        let _ = socket.emit("room_history", &history);
-        let joined =
-            json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
-        let _ = socket.to(key).emit("user_joined", &joined).await;
-        Ok::<_, AppError>(json!({ "roomId": room_id }))
-    }
-    .await;
-    reply(&socket, ack, "join_room", result);
+/// Whether the socket is in a chat room's Socket.IO room.
+fn is_in(socket: &SocketRef, key: &str) -> bool {
+    socket.rooms().iter().any(|r| r == key)
 }
 
-async fn leave_room(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Join)?;
-        let map = payload::object(data)?;
-        let room_id = payload::id(&map, "roomId")?;
-        let key = room_key(room_id);
-        if socket.rooms().iter().any(|r| r == &key) {
-            socket.leave(key.clone());
-            let left =
-                json!({ "roomId": room_id, "userId": caller.id, "userName": caller.user_name });
-            let _ = socket.to(key).emit("user_left", &left).await;
+payload!(JoinRoom { room_id: i64 = "roomId", after: Option<i64> = "afterMessageId" });
+
+/// Joins a room after checking access, then sends `joined_room`, `room_access` and
+/// `room_history` (the latest page, or with `afterMessageId` everything after it). The socket
+/// joins before the history is read, so a message committed in between arrives as
+/// `new_message` and none is missed.
+async fn join_room(ctx: Ctx, p: JoinRoom) -> Result<Value, AppError> {
+    let Ctx {
+        socket,
+        app,
+        caller,
+    } = ctx;
+    let rights = rooms::enter(&app.db, &caller, p.room_id).await?;
+    let key = room_key(p.room_id);
+    socket.join(key.clone());
+    let history = match p.after {
+        Some(after) => {
+            let max = app.config.catch_up_max;
+            messages::catch_up(&app.db, &caller, p.room_id, after, max).await
         }
-        Ok::<_, AppError>(json!({ "roomId": room_id }))
-    }
-    .await;
-    reply(&socket, ack, "leave_room", result);
+        None => {
+            let limit = app.config.page_limit(None);
+            messages::history(&app.db, &caller, p.room_id, limit, None).await
+        }
+    };
+    let history = history.inspect_err(|_| socket.leave(key.clone()))?;
+    let joined = json!({ "roomId": p.room_id, "message": "Successfully joined room" });
+    let _ = socket.emit(server::JOINED_ROOM, &joined);
+    let access = json!({ "roomId": p.room_id, "canSend": rights.can_send });
+    let _ = socket.emit(server::ROOM_ACCESS, &access);
+    let _ = socket.emit(server::ROOM_HISTORY, &history);
+    let who = json!({ "roomId": p.room_id, "userId": caller.id, "userName": caller.user_name });
+    let _ = socket.to(key).emit(server::USER_JOINED, &who).await;
+    Ok(json!({ "roomId": p.room_id }))
 }
+
+payload!(RoomRef {
+    room_id: i64 = "roomId"
+});
+
+async fn leave_room(ctx: Ctx, p: RoomRef) -> Result<Value, AppError> {
+    let key = room_key(p.room_id);
+    if is_in(&ctx.socket, &key) {
+        ctx.socket.leave(key.clone());
+        let caller = &ctx.caller;
+        let who = json!({ "roomId": p.room_id, "userId": caller.id, "userName": caller.user_name });
+        let _ = ctx.socket.to(key).emit(server::USER_LEFT, &who).await;
+    }
+    Ok(json!({ "roomId": p.room_id }))
+}
+
+payload!(SendMessage {
+    room_id: i64 = "roomId",
+    content: String = "content",
+    client_message_id: Option<String> = "clientMessageId",
+});
 
 /// Stores a message; the ack comes after the commit, `new_message` from the fan-out. One
 /// socket's messages are stored in the order it sent them.
-async fn send_message(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    turn: Turn,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let _turn = turn.wait().await;
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Message)?;
-        let map = payload::object(data)?;
-        let outgoing = messages::Outgoing {
-            room_id: payload::id(&map, "roomId")?,
-            content: payload::string(&map, "content")?,
-            client_message_id: payload::optional_string(&map, "clientMessageId")?,
-        };
-        let message = messages::send(&app.db, &caller, outgoing).await?;
-        Ok::<_, AppError>(json!({ "message": message }))
-    }
-    .await;
-    reply(&socket, ack, "send_message", result);
+async fn send_message(ctx: Ctx, p: SendMessage) -> Result<Value, AppError> {
+    let outgoing = messages::Outgoing {
+        room_id: p.room_id,
+        content: p.content,
+        client_message_id: p.client_message_id,
+    };
+    let message = messages::send(&ctx.app.db, &ctx.caller, outgoing).await?;
+    Ok(json!({ "message": message }))
 }
 
+payload!(SessionRef {
+    session_id: i64 = "sessionId"
+});
+
 /// The same claim as `POST /api/chat/sessions/:id/join`; the claimer's socket joins the room.
-async fn join_session(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Join)?;
-        let map = payload::object(data)?;
-        let session_id = payload::id(&map, "sessionId")?;
-        let session = sessions::claim(&app.db, &caller, session_id).await?;
-        socket.join(room_key(session.room_id));
-        Ok::<_, AppError>(json!({ "session": session }))
-    }
-    .await;
-    reply(&socket, ack, "join_session", result);
+async fn join_session(ctx: Ctx, p: SessionRef) -> Result<Value, AppError> {
+    let session = sessions::claim(&ctx.app.db, &ctx.caller, p.session_id).await?;
+    ctx.socket.join(room_key(session.room_id));
+    Ok(json!({ "session": session }))
 }
 
 /// Tells the room the caller stepped away from a session; the session is not ended.
-async fn leave_session(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Join)?;
-        let map = payload::object(data)?;
-        let session_id = payload::id(&map, "sessionId")?;
-        let session = sessions::leave(&app.db, &caller, session_id).await?;
-        let left =
-            json!({ "sessionId": session_id, "userId": caller.id, "userName": caller.user_name });
-        let _ = socket
-            .within(room_key(session.room_id))
-            .emit("session_left", &left)
-            .await;
-        Ok::<_, AppError>(json!({ "sessionId": session_id }))
-    }
-    .await;
-    reply(&socket, ack, "leave_session", result);
+async fn leave_session(ctx: Ctx, p: SessionRef) -> Result<Value, AppError> {
+    let session = sessions::leave(&ctx.app.db, &ctx.caller, p.session_id).await?;
+    let caller = &ctx.caller;
+    let left = json!({
+        "sessionId": p.session_id, "userId": caller.id, "userName": caller.user_name,
+    });
+    let to = ctx.socket.within(room_key(session.room_id));
+    let _ = to.emit(server::SESSION_LEFT, &left).await;
+    Ok(json!({ "sessionId": p.session_id }))
 }
+
+payload!(Typing {
+    room_id: i64 = "roomId",
+    is_typing: bool = "isTyping"
+});
 
 /// Typing indicators go only to rooms the socket has joined (access was checked on joining).
-async fn typing(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Typing)?;
-        let map = payload::object(data)?;
-        let room_id = payload::id(&map, "roomId")?;
-        let is_typing = payload::boolean(&map, "isTyping")?;
-        let key = room_key(room_id);
-        if !socket.rooms().iter().any(|r| r == &key) {
-            return Err(AppError::forbidden("Join the room before sending typing indicators"));
-        }
-        let body = json!({
-            "roomId": room_id, "userId": caller.id, "userName": caller.user_name, "isTyping": is_typing,
-        });
-        let _ = socket.to(key).emit("user_typing", &body).await;
-        Ok::<_, AppError>(json!({ "roomId": room_id }))
+async fn typing(ctx: Ctx, p: Typing) -> Result<Value, AppError> {
+    let key = room_key(p.room_id);
+    if !is_in(&ctx.socket, &key) {
+        return Err(AppError::forbidden(
+            "Join the room before sending typing indicators",
+        ));
     }
-    .await;
-    reply(&socket, ack, "typing", result);
+    let caller = &ctx.caller;
+    let body = json!({
+        "roomId": p.room_id, "userId": caller.id, "userName": caller.user_name,
+        "isTyping": p.is_typing,
+    });
+    let _ = ctx.socket.to(key).emit(server::USER_TYPING, &body).await;
+    Ok(json!({ "roomId": p.room_id }))
 }
 
+payload!(MarkRead {
+    room_id: i64 = "roomId",
+    message_id: i64 = "messageId"
+});
+
 /// Stores the caller's read marker; the room hears `messages_read` from the fan-out.
-async fn mark_read(
-    socket: SocketRef,
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-    TryData(data): Payload,
-    ack: Ack,
-) {
-    let result = async {
-        app.limits.socket_event(caller.id, Action::Join)?;
-        let map = payload::object(data)?;
-        let room_id = payload::id(&map, "roomId")?;
-        let message_id = payload::id(&map, "messageId")?;
-        let marker = messages::mark_read(&app.db, &caller, room_id, message_id).await?;
-        Ok::<_, AppError>(json!({ "roomId": room_id, "messageId": marker }))
-    }
-    .await;
-    reply(&socket, ack, "mark_read", result);
+async fn mark_read(ctx: Ctx, p: MarkRead) -> Result<Value, AppError> {
+    let marker = messages::mark_read(&ctx.app.db, &ctx.caller, p.room_id, p.message_id).await?;
+    Ok(json!({ "roomId": p.room_id, "messageId": marker }))
 }

@@ -6,6 +6,7 @@ mod fanout;
 mod handlers;
 mod handshake;
 mod kill;
+mod names;
 mod order;
 mod payload;
 mod upgrade;

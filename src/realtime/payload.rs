@@ -1,5 +1,8 @@
-//! Reading event payloads by hand, so that every malformed one gets a clear `error` (a typed
-//! `Data<T>` would silently drop it), and answering with one uniform ack shape.
+//! Client event payloads as typed structs, and one uniform answer. Each payload is declared with
+//! [`payload!`]: its fields, their JSON names and types; every malformed one gets the same clear
+//! message as before (`roomId must be a positive integer`), which serde's own wording
+//! ("invalid type: string, expected i64") would not give, and a typed `Data<T>` extractor
+//! would drop the event silently instead.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -11,62 +14,99 @@ use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
 
+use super::names::server;
 use crate::error::AppError;
 
+/// A client event's payload, read from the event's JSON.
+pub(crate) trait Payload: Sized {
+    fn parse(data: Value) -> Result<Self, AppError>;
+}
+
+/// A field type a payload can have, and how it is read (with its message when it is wrong).
+pub(crate) trait Field: Sized {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<Self, AppError>;
+}
+
+/// A positive integer id (room, session, message).
+impl Field for i64 {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<i64, AppError> {
+        Option::<i64>::read(map, name)?
+            .ok_or_else(|| AppError::bad_request(format!("{name} must be a positive integer")))
+    }
+}
+
+/// An optional positive integer id (absent or null is `None`).
+impl Field for Option<i64> {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, AppError> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_i64() {
+                Some(n) if n > 0 => Ok(Some(n)),
+                _ => Err(AppError::bad_request(format!(
+                    "{name} must be a positive integer"
+                ))),
+            },
+        }
+    }
+}
+
+impl Field for String {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<String, AppError> {
+        Option::<String>::read(map, name)?
+            .ok_or_else(|| AppError::bad_request(format!("{name} must be a string")))
+    }
+}
+
+/// An optional string (absent or null is `None`).
+impl Field for Option<String> {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<Option<String>, AppError> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(AppError::bad_request(format!("{name} must be a string"))),
+        }
+    }
+}
+
+impl Field for bool {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<bool, AppError> {
+        map.get(name)
+            .and_then(Value::as_bool)
+            .ok_or_else(|| AppError::bad_request(format!("{name} must be true or false")))
+    }
+}
+
 /// The payload as an object, or a 400 saying what was expected.
-pub fn object(data: Result<Value, impl std::fmt::Display>) -> Result<Map<String, Value>, AppError> {
+pub(crate) fn object(data: Value) -> Result<Map<String, Value>, AppError> {
     match data {
-        Ok(Value::Object(map)) => Ok(map),
+        Value::Object(map) => Ok(map),
         _ => Err(AppError::bad_request("payload must be a JSON object")),
     }
 }
 
-/// A required positive integer field.
-pub fn id(map: &Map<String, Value>, field: &str) -> Result<i64, AppError> {
-    optional_id(map, field)?
-        .ok_or_else(|| AppError::bad_request(format!("{field} must be a positive integer")))
-}
+/// Declares a payload struct, each field with its JSON name: `room_id: i64 = "roomId"`.
+macro_rules! payload {
+    ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty = $key:literal),* $(,)? }) => {
+        $(#[$meta])*
+        pub(crate) struct $name {
+            $(pub(crate) $field: $ty,)*
+        }
 
-/// An optional positive integer field (absent or null is `None`).
-pub fn optional_id(map: &Map<String, Value>, field: &str) -> Result<Option<i64>, AppError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if n > 0 => Ok(Some(n)),
-            _ => Err(AppError::bad_request(format!(
-                "{field} must be a positive integer"
-            ))),
-        },
-    }
+        impl $crate::realtime::payload::Payload for $name {
+            fn parse(data: serde_json::Value) -> Result<Self, $crate::error::AppError> {
+                let map = $crate::realtime::payload::object(data)?;
+                Ok($name {
+                    $($field: <$ty as $crate::realtime::payload::Field>::read(&map, $key)?,)*
+                })
+            }
+        }
+    };
 }
-
-/// A required string field.
-pub fn string(map: &Map<String, Value>, field: &str) -> Result<String, AppError> {
-    match map.get(field) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(AppError::bad_request(format!("{field} must be a string"))),
-    }
-}
-
-/// An optional string field (absent or null is `None`).
-pub fn optional_string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, AppError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(AppError::bad_request(format!("{field} must be a string"))),
-    }
-}
-
-/// A required boolean field.
-pub fn boolean(map: &Map<String, Value>, field: &str) -> Result<bool, AppError> {
-    map.get(field)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| AppError::bad_request(format!("{field} must be true or false")))
-}
+pub(crate) use payload;
 
 /// The client's ack callback, and whether it passed one: a refusal is told once, in the ack
 /// when one was asked for, else as an `error` event (contract §7).
-pub struct Ack {
+pub(crate) struct Ack {
     sender: AckSender,
     asked: bool,
 }
@@ -90,7 +130,12 @@ impl FromMessageParts<LocalAdapter> for Ack {
 /// Answers an event: on success the ack gets `{ok: true, ...fields}`; a refusal is told once,
 /// as `{ok: false, error: {message, code}}` in the ack when one was asked for, otherwise as an
 /// `error {message, code}` event. The connection stays.
-pub fn reply<T: Serialize>(socket: &SocketRef, ack: Ack, event: &str, result: Result<T, AppError>) {
+pub(crate) fn reply<T: Serialize>(
+    socket: &SocketRef,
+    ack: Ack,
+    event: &str,
+    result: Result<T, AppError>,
+) {
     match result {
         Ok(fields) => {
             let mut body = match serde_json::to_value(fields) {
@@ -113,7 +158,7 @@ pub fn reply<T: Serialize>(socket: &SocketRef, ack: Ack, event: &str, result: Re
             if ack.asked {
                 let _ = ack.sender.send(&json!({ "ok": false, "error": body }));
             } else {
-                let _ = socket.emit("error", &body);
+                let _ = socket.emit(server::ERROR, &body);
             }
         }
     }
