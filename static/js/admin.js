@@ -32,12 +32,9 @@
     timer = setTimeout(refresh, 400);
   }
 
-  const socket = FD.connect();
+  const socket = FD.connect(undefined, () => location.reload());
   socket.on('connect', () => { pill.classList.remove('off'); refresh(); });
   socket.on('disconnect', () => pill.classList.add('off'));
-  socket.on('connect_error', (err) => {
-    pill.classList.add('off');
-    if (err.message === 'Unauthorized') location.reload();
-  });
+  socket.on('connect_error', () => pill.classList.add('off'));
   ['session_created', 'session_updated', 'room_updated'].forEach((e) => socket.on(e, soon));
 })();

@@ -85,14 +85,28 @@
     return full || u.userName || '';
   }
 
-  /** A REST call with the page's token; rejects with the server's message and status. */
+  /**
+   * A REST call with the page's token. Rejects with the server's message, the status, and the
+   * body's stable `code` (and `holder`, for a refused claim): a page branches on those, never
+   * on the message's words.
+   */
   async function api(method, path, body, token) {
     const headers = { Authorization: 'Bearer ' + (token || FD.token) };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch('/api' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { status: res.status });
+    if (!res.ok) {
+      throw Object.assign(new Error(data.message || res.statusText), {
+        status: res.status, code: data.code || null, holder: data.holder || null,
+      });
+    }
     return data;
+  }
+
+  /** Why an action was refused, in the page's words where the server says it as data. */
+  function refusal(err) {
+    if (err && err.code === 'SESSION_ALREADY_CLAIMED' && err.holder) return fmt('claimed_by', { name: displayName(err.holder) });
+    return (err && err.message) || t.error_generic;
   }
 
   /** A random id for idempotent resends (works without a secure context too). */
@@ -100,48 +114,6 @@
     const b = new Uint8Array(16);
     crypto.getRandomValues(b);
     return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  }
-
-  /**
-   * Messages on their way to a room (contract §5, idempotency). Each keeps the clientMessageId of
-   * its first try for every resend, so a retry after an ack timeout or a dropped connection is
-   * stored once. `send` calls back with (null, message, entry) once stored, ({retry: true}, null,
-   * entry) when no answer came in time (the entry stays: send it again, same id), or
-   * ({retry: false, message}, null, entry) when the server refused it (the entry is dropped).
-   * An entry is settled when its message shows up, as an ack, `new_message` or a catch-up.
-   */
-  function outbox() {
-    const pending = new Map();
-    return {
-      pending,
-      /** A new message; returns its id. `extra` rides along (a page's bubble, say). */
-      add(content, extra) {
-        const cid = randomId();
-        pending.set(cid, Object.assign({ content }, extra));
-        return cid;
-      },
-      /** The id of a waiting message with exactly this text: a retry of it, not a new one. */
-      find(content) {
-        for (const [cid, p] of pending) if (p.content === content) return cid;
-        return null;
-      },
-      /** Forgets the waiting entry of a message the server has; returns it, or null. */
-      settle(m) {
-        const p = (m && m.clientMessageId && pending.get(m.clientMessageId)) || null;
-        if (p) pending.delete(m.clientMessageId);
-        return p;
-      },
-      send(socket, roomId, cid, ms, done) {
-        const p = pending.get(cid);
-        if (!p) return;
-        socket.timeout(ms).emit('send_message', { roomId, content: p.content, clientMessageId: cid }, (err, ack) => {
-          if (err) return done({ retry: true, message: t.reconnecting }, null, p);
-          if (ack && ack.ok) return done(null, ack.message, p);
-          pending.delete(cid);
-          done({ retry: false, message: (ack && ack.error && ack.error.message) || '' }, null, p);
-        });
-      },
-    };
   }
 
   /**
@@ -173,8 +145,12 @@
     else socket.emit('join_room', payload);
   }
 
-  /** Connects to /chat and shows the connection's state in the top bar (#conn). */
-  function connect(token) {
+  /**
+   * Connects to /chat and shows the connection's state in the top bar (#conn). A refused
+   * handshake carries one fixed word, the contract's `Unauthorized` (socket.io gives it no
+   * other field): this is the one place that reads it, and calls `onUnauthorized`.
+   */
+  function connect(token, onUnauthorized) {
     const socket = io('/chat', { auth: { token: token || FD.token } });
     const dot = document.getElementById('conn');
     const show = (state) => {
@@ -183,7 +159,10 @@
     };
     socket.on('connect', () => show('up'));
     socket.on('disconnect', () => show('down'));
-    socket.on('connect_error', () => show('down'));
+    socket.on('connect_error', (err) => {
+      show('down');
+      if (onUnauthorized && err && err.message === 'Unauthorized') onUnauthorized();
+    });
     return socket;
   }
 
@@ -194,7 +173,7 @@
   });
 
   window.FD = {
-    t, fmt, lang, el, toast, api, connect, joinRoom, outbox, localize, tickAgo, displayName, randomId, duration,
+    t, fmt, lang, el, toast, api, refusal, connect, joinRoom, localize, tickAgo, displayName, randomId, duration,
     token: body.dataset.token || '',
     userId: Number(body.dataset.userId || 0),
     role: body.dataset.role || '',

@@ -213,15 +213,14 @@
       location.assign('/console/rooms/' + s.roomId);
     } catch (err) {
       if (err.status === 401) return location.reload();
-      const holder = /claimed by (.+)$/.exec(err.message);
-      toast(holder ? fmt('claimed_by', { name: holder[1] }) : err.message, 'error');
+      toast(FD.refusal(err), 'error');
       if (err.status === 409 || err.status === 404) removeFrom(queue, 'session-id', id);
       else button.disabled = false;
     }
   });
 
   // ---------- the socket ----------
-  const socket = FD.connect();
+  const socket = FD.connect(undefined, () => location.reload());
   const room = roomId ? window.FDRoom(socket, roomId) : null;
   function follow(id, after) {
     FD.joinRoom(socket, id, after);
@@ -242,8 +241,8 @@
   // rendering the page (or losing the connection) and joining the feed would be missed.
   let connects = 0;
   socket.on('connect', async () => {
+    // The open room rejoins by itself (conversation.js); its session is read again here.
     const again = connects++ > 0;
-    if (room) room.join();
     resyncing += 1;
     try {
       await Promise.all([resync(), room && again ? room.refresh() : null]);
@@ -255,8 +254,8 @@
     }
     followAll();
   });
-  socket.on('connect_error', (err) => { if (err.message === 'Unauthorized') location.reload(); });
-  const ingest = (m) => (room && m.roomId === roomId ? room.add(m) : bumpUnread(m));
+  // The open room's own messages are the conversation's; the others count as unread.
+  const ingest = (m) => { if (m.roomId !== roomId) bumpUnread(m); };
   socket.on('new_message', ingest);
   socket.on('room_history', (h) => h.messages.forEach(ingest));
   feed('session_created', (s) => {
@@ -274,7 +273,7 @@
     removeFrom(unassigned, 'room-id', a.roomId);
     if (a.staffId === me || isAdmin) ensureMine(a.roomId);
     else removeFrom(mine, 'room-id', a.roomId);
-    if (room) room.assigned(a);
+    // The open room hears what it may do now as `room_access` (or `left_room`) from the server.
   });
   socket.on('error', (e) => { if (e && e.message) console.warn('chat:', e.message); });
   // A room this socket had joined may no longer be read here; the server took it out.

@@ -1,7 +1,8 @@
 // The staff desk in Chromium: a session appears live, is claimed, both sides talk, staff ends
 // it; a losing claim says who won and the item goes; hostile text shows as text. After a
 // dropped connection the lists and the open room catch up, and a retried message is stored
-// once; a room given to someone else stops being live.
+// once; a room given to someone else stops being live. Whether the open room's composer is
+// open is the server's word (`canSend`), and who won a claim comes as data, not as words.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -319,6 +320,77 @@ test('a message retried after its answer was lost is stored once', async () => {
   await expectStored(lan.accessToken, c.room.id, text, 1);
   await desk.reload();
   assert.deepEqual(await bubbles(desk), [text, 'Anh kiểm tra giúp em nhé.']);
+  assert.deepEqual(desk.errors, []);
+  await desk.context().close();
+});
+
+test("a room another holds is read-only on the desk until it is claimed, as the server says", async () => {
+  const minh = await login(server, 'minh');
+  const c = await registerCustomer(server, 'oanh', 'Oanh', 'Trinh');
+  // Minh helped before and still holds the room; the customer asks again and waits.
+  const s1 = await rest(server, 'POST', `/chat/rooms/${c.room.id}/sessions`, { title: 'Lần đầu' }, c.accessToken);
+  await rest(server, 'POST', `/chat/sessions/${s1.id}/join`, undefined, minh.accessToken);
+  await rest(server, 'POST', `/chat/sessions/${s1.id}/end`, undefined, minh.accessToken);
+  const s2 = await rest(server, 'POST', `/chat/rooms/${c.room.id}/sessions`, { title: 'Lần hai' }, c.accessToken);
+
+  const desk = await newPage(browser);
+  await signIn(desk, server, 'lan');
+  await desk.goto(`${server.url}/console/rooms/${c.room.id}`);
+  await connected(desk);
+  await desk.evaluate(() => { window.sameDocument = true; });
+  // joined_room said canSend: false. Lan may read the waiting session, not write in Minh's room.
+  await desk.waitForFunction(() => document.querySelector('#composer-text').disabled);
+  assert.equal(await desk.isVisible('#composer'), false, 'no composer to write with');
+  assert.equal(await desk.isDisabled('#composer button[type=submit]'), true);
+  assert.equal(await desk.isVisible('#claim-session'), true, 'the waiting session can be claimed');
+  assert.equal(await desk.isVisible('#chat-notice'), false, 'the room is still read live');
+  await screenshot(desk, 'desk-read-only');
+
+  // Claimed here: the server's room_access opens the composer, without a reload.
+  await desk.click('#claim-session');
+  await desk.waitForSelector('#chat-status.status-IN_PROGRESS');
+  await desk.waitForSelector('#composer:not([hidden])');
+  assert.equal(await desk.isDisabled('#composer-text'), false);
+  assert.equal(await desk.isVisible('#claim-session'), false);
+  assert.equal(await desk.isVisible('#end-session'), true);
+  assert.equal(await desk.evaluate(() => window.sameDocument), true, 'the same page, not reloaded');
+  await send(desk, 'Dạ em Lan tiếp chị Oanh ạ.');
+  const page = await rest(server, 'GET', `/chat/rooms/${c.room.id}/messages?limit=10`, undefined, c.accessToken);
+  assert.deepEqual(page.messages.map((m) => [m.content, m.sender.userName]), [['Dạ em Lan tiếp chị Oanh ạ.', 'lan']]);
+  const s = await rest(server, 'GET', `/chat/sessions/${s2.id}`, undefined, c.accessToken);
+  assert.equal(s.status, 'IN_PROGRESS');
+  await screenshot(desk, 'desk-claimed-here');
+  assert.deepEqual(desk.errors, []);
+  await desk.context().close();
+});
+
+test("a claim lost in the open room names the holder from the refusal's data, in the page's words", async () => {
+  const lan = await login(server, 'lan');
+  const c = await registerCustomer(server, 'phuong', 'Phương', 'Do');
+  const s = await rest(server, 'POST', `/chat/rooms/${c.room.id}/sessions`, { title: 'Giao nhầm màu' }, c.accessToken);
+  const desk = await newPage(browser, { locale: 'vi-VN' });
+  await signIn(desk, server, 'minh');
+  await desk.goto(`${server.url}/console/rooms/${c.room.id}`);
+  await connected(desk);
+  await desk.waitForSelector('#claim-session:not([hidden])');
+  // The page hears nothing of Lan's claim (a slow network), so its button is still there. And
+  // the refusal's message is worded otherwise (as another server version might word it): the
+  // page must take the holder from the body's `code` and `holder`, not from the words.
+  await desk.evaluate(() => {
+    window.__muted = new Set(['session_updated', 'session_joined', 'room_updated', 'room_access', 'left_room']);
+  });
+  await desk.route('**/api/chat/sessions/*/join', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    await route.fulfill({ response: res, json: { ...body, message: 'Conflict' } });
+  });
+  const won = await rest(server, 'POST', `/chat/sessions/${s.id}/join`, undefined, lan.accessToken);
+  assert.equal(won.staffId, lan.user.id);
+
+  await desk.click('#claim-session');
+  const toast = desk.locator('.toast.error');
+  await toast.waitFor();
+  assert.equal(await toast.textContent(), 'Phiên này đã được Lan Nguyen nhận.');
   assert.deepEqual(desk.errors, []);
   await desk.context().close();
 });
