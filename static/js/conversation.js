@@ -3,7 +3,8 @@
 // scroll-up, typing (sent and shown), sending through an outbox keyed by clientMessageId, the
 // catch-up after a reconnect (`join_room {roomId, afterMessageId}`, batch after batch) with the
 // unsent messages resent under their first id, and whether the composer is open. That last one
-// is the server's word (`canSend` in `joined_room` and `room_access`): the page derives no rule.
+// is the server's word (`room_access {roomId, canSend}`, after each join and each change of
+// who holds the room): the page derives no rule.
 // The page's elements are found by id: #message-list in #messages, #load-older, #typing,
 // #composer with #composer-text, and (if there) #no-messages. Text goes in as textContent.
 (function () {
@@ -244,7 +245,6 @@
       canSend = d.canSend;
       setComposer();
     }
-    listen('joined_room', access);
     listen('room_access', access);
 
     /** (Re)joins, asking only for what came after the last message shown, then resends. */
