@@ -64,3 +64,84 @@ pub(crate) const EMITTED: [&str; 16] = [
     server::SESSION_LEFT,
     server::ROOM_UPDATED,
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::{ACCEPTED, EMITTED};
+
+    fn crate_file(path: &str) -> String {
+        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+    }
+
+    /// The names of the document's operations with this action (`receive`: the server takes
+    /// the event from clients; `send`: the server emits it).
+    fn documented(action: &str) -> BTreeSet<String> {
+        let doc: serde_json::Value = serde_json::from_str(&crate_file("docs/asyncapi.json"))
+            .expect("docs/asyncapi.json is JSON");
+        assert_eq!(doc["asyncapi"], "3.0.0");
+        let ops = doc["operations"].as_object().expect("operations");
+        for (name, op) in ops {
+            let message = &doc["components"]["messages"][name];
+            assert_eq!(
+                message["name"],
+                name.as_str(),
+                "message of operation {name}"
+            );
+            assert!(message["payload"].is_object(), "payload of {name}");
+        }
+        ops.iter()
+            .filter(|(_, op)| op["action"] == action)
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// Issue 11: the AsyncAPI document names exactly the events the server accepts and emits.
+    #[test]
+    fn the_asyncapi_document_names_every_event_and_no_other() {
+        assert_eq!(documented("receive"), set(&ACCEPTED), "client events");
+        assert_eq!(documented("send"), set(&EMITTED), "server events");
+    }
+
+    /// The lists above are the server's only event names: every constant of this file is in
+    /// one of them, and no handler or emit in src/realtime spells a name out.
+    #[test]
+    fn no_event_name_is_written_outside_this_file() {
+        let this = crate_file("src/realtime/names.rs");
+        let declared: BTreeSet<String> = this
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub(crate) const "))
+            .filter_map(|l| l.split('"').nth(1))
+            .map(str::to_string)
+            .collect();
+        let listed: BTreeSet<String> = set(&ACCEPTED).union(&set(&EMITTED)).cloned().collect();
+        assert_eq!(declared, listed);
+
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/realtime");
+        for entry in std::fs::read_dir(&dir).expect("src/realtime") {
+            let path = entry.expect("entry").path();
+            if path.ends_with("names.rs") {
+                continue;
+            }
+            let code = std::fs::read_to_string(&path).expect("source");
+            for needle in ["emit(\"", "on(\"", "on(socket, \"", "send(ns.to("] {
+                for (i, _) in code.match_indices(needle) {
+                    let rest = &code[i + needle.len()..];
+                    let line = rest.lines().next().unwrap_or("");
+                    assert!(
+                        !needle.ends_with('"') && !line.contains(", \""),
+                        "{}: an event name written out: {needle}{line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}

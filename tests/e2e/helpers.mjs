@@ -8,6 +8,9 @@
 // "listening" line, process exit, socket events) and use timeouts only as
 // failure bounds.
 
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes, createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +26,43 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.FRONTDESK_BIN
   ? path.resolve(process.env.FRONTDESK_BIN)
   : path.resolve(here, '../../target/debug/frontdesk');
+
+/**
+ * The AsyncAPI document of the `/chat` events (docs/asyncapi.json): `receive` operations are
+ * what the server accepts, `send` operations what it emits. Every socket these helpers open
+ * notes each event it sends or hears that the document does not name, and every test file
+ * fails at its end if there was one.
+ */
+export const ASYNCAPI = JSON.parse(readFileSync(path.resolve(here, '../../docs/asyncapi.json'), 'utf8'));
+const documented = (action) =>
+  new Set(Object.entries(ASYNCAPI.operations).filter(([, op]) => op.action === action).map(([name]) => name));
+export const ACCEPTED = documented('receive');
+export const EMITTED = documented('send');
+const undocumented = new Set();
+/** Event names heard by any socket of this file (for the document's own test). */
+export const HEARD = new Set();
+/** Test-only events a file sends on purpose to see them ignored. */
+export const PROBE_PREFIX = 'undocumented_probe';
+const guarded = new Set();
+const servers = new Set();
+function guard(socket) {
+  guarded.add(socket);
+  socket.onAny((event) => {
+    HEARD.add(event);
+    if (!EMITTED.has(event)) undocumented.add(`server emitted "${event}"`);
+  });
+  socket.onAnyOutgoing((event) => {
+    if (!ACCEPTED.has(event) && !event.startsWith(PROBE_PREFIX)) undocumented.add(`client sent "${event}"`);
+  });
+}
+// Root hooks run in the order they were registered, this one first; on a failure it closes
+// what the file's own hooks would have, so the file ends instead of hanging on open handles.
+after(async () => {
+  if (undocumented.size === 0) return;
+  for (const socket of guarded) socket.close();
+  for (const server of servers) await server.stop().catch(() => {});
+  assert.deepEqual([...undocumented], [], 'events not named in docs/asyncapi.json');
+});
 
 const LISTENING = /Frontdesk listening on (http:\/\/[^\s]+?):(\d+)\b/;
 
@@ -148,6 +188,7 @@ export async function startServer({ startTimeoutMs = 20_000, env: extraEnv = {} 
       return child.exitCode === null && child.signalCode === null;
     },
   };
+  servers.add(server);
   return server;
 }
 
@@ -260,6 +301,7 @@ export function connect(server, token, { timeoutMs = 10_000, auth, ...opts } = {
   socket.io.on('open', () => {
     if (socket.initialTransport === undefined) socket.initialTransport = socket.io.engine.transport.name;
   });
+  guard(socket);
   return withTimeout(
     new Promise((resolve, reject) => {
       const onError = (err) => {
