@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
 use crate::model::{Room, SessionStatus};
-use crate::store::{handover, rooms, sessions, users};
+use crate::store::{handover, room_views, rooms, sessions, users};
 use crate::time::format_ms;
 
 /// Assigns room `room_id` to `staff_id` (an active staff member or admin). Only admins may. The
@@ -33,7 +33,7 @@ pub async fn reassign(
                 )
             })?;
         if room.staff_id == Some(target.id) {
-            return Ok(Outcome::quiet(rooms::view(conn, &room, viewer)?));
+            return Ok(Outcome::quiet(room_views::one(conn, room_id, viewer)?));
         }
         rooms::set_staff(conn, room_id, target.id)?;
         let audience = audience(conn, room_id)?;
@@ -45,9 +45,7 @@ pub async fn reassign(
             && active.status == SessionStatus::InProgress
         {
             handover::move_session(conn, active.id, target.id)?;
-            let row = sessions::by_id(conn, active.id)?
-                .ok_or_else(|| AppError::Internal("handed-over session vanished".into()))?;
-            let session = sessions::view(conn, &row)?;
+            let session = sessions::view(conn, active.id)?;
             events.push(Event::SessionClaimed(session, audience.clone()));
         }
         events.push(Event::RoomUpdated(
@@ -60,9 +58,10 @@ pub async fn reassign(
             },
             audience,
         ));
-        let room = rooms::by_id(conn, room_id)?
-            .ok_or_else(|| AppError::Internal("reassigned room vanished".into()))?;
-        Ok(Outcome::with(rooms::view(conn, &room, viewer)?, events))
+        Ok(Outcome::with(
+            room_views::one(conn, room_id, viewer)?,
+            events,
+        ))
     })
     .await
 }

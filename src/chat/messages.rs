@@ -56,10 +56,8 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
             rooms::set_staff(conn, room_id, caller.id)?;
             if let Some(session) = active.as_ref().filter(|s| s.status == SessionStatus::Open) {
                 sessions::claim(conn, session.id, caller.id, now)?;
-                let row = sessions::by_id(conn, session.id)?
-                    .ok_or_else(|| AppError::Internal("claimed session vanished".into()))?;
                 events.push(Event::SessionClaimed(
-                    sessions::view(conn, &row)?,
+                    sessions::view(conn, session.id)?,
                     audience(conn, room_id)?,
                 ));
             }

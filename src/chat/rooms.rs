@@ -8,7 +8,8 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::model::{Role, Room, Session, SessionStatus};
-use crate::store::rooms::{self, RoomFilter, RoomRow};
+use crate::store::room_views::{self, RoomFilter};
+use crate::store::rooms::{self, RoomRow};
 use crate::store::sessions;
 
 /// Loads a room the caller may see: 404 when it does not exist, 403 when it is not theirs.
@@ -40,10 +41,6 @@ pub(crate) fn audience(conn: &Connection, room_id: i64) -> Result<Audience, AppE
     })
 }
 
-fn views(conn: &Connection, rows: &[RoomRow], viewer: i64) -> Result<Vec<Room>, AppError> {
-    rows.iter().map(|r| rooms::view(conn, r, viewer)).collect()
-}
-
 /// `GET /chat/rooms`: a customer's own room; staff, the rooms assigned to them; admins, all.
 pub async fn list_mine(
     db: &Db,
@@ -51,20 +48,14 @@ pub async fn list_mine(
     limit: u32,
     offset: u32,
 ) -> Result<Vec<Room>, AppError> {
-    let caller = caller.clone();
-    db.read(move |conn| {
-        let rows = match caller.role {
-            Role::Customer => rooms::by_customer(conn, caller.id)?
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .collect(),
-            Role::Staff => rooms::list(conn, RoomFilter::AssignedTo(caller.id), limit, offset)?,
-            Role::Admin => rooms::list(conn, RoomFilter::All, limit, offset)?,
-        };
-        views(conn, &rows, caller.id)
-    })
-    .await
+    let filter = match caller.role {
+        Role::Customer => RoomFilter::OfCustomer(caller.id),
+        Role::Staff => RoomFilter::AssignedTo(caller.id),
+        Role::Admin => RoomFilter::All,
+    };
+    let viewer = caller.id;
+    db.read(move |conn| room_views::list(conn, filter, viewer, limit, offset))
+        .await
 }
 
 /// Rooms nobody is assigned to that have a message or an active session, latest activity first.
@@ -76,11 +67,8 @@ pub async fn unassigned(
 ) -> Result<Vec<Room>, AppError> {
     access::see_queues(caller)?;
     let viewer = caller.id;
-    db.read(move |conn| {
-        let rows = rooms::list(conn, RoomFilter::Unassigned, limit, offset)?;
-        views(conn, &rows, viewer)
-    })
-    .await
+    db.read(move |conn| room_views::list(conn, RoomFilter::Unassigned, viewer, limit, offset))
+        .await
 }
 
 /// Assigned rooms: every one for an admin, the caller's own for staff.
@@ -97,19 +85,16 @@ pub async fn assigned(
         RoomFilter::AssignedTo(caller.id)
     };
     let viewer = caller.id;
-    db.read(move |conn| {
-        let rows = rooms::list(conn, filter, limit, offset)?;
-        views(conn, &rows, viewer)
-    })
-    .await
+    db.read(move |conn| room_views::list(conn, filter, viewer, limit, offset))
+        .await
 }
 
 /// One room, if the caller may see it.
 pub async fn get(db: &Db, caller: &Caller, room_id: i64) -> Result<Room, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
-        let row = visible(conn, &caller, room_id)?;
-        rooms::view(conn, &row, caller.id)
+        visible(conn, &caller, room_id)?;
+        room_views::one(conn, room_id, caller.id)
     })
     .await
 }
@@ -125,10 +110,7 @@ pub async fn sessions(
     let caller = caller.clone();
     db.read(move |conn| {
         visible(conn, &caller, room_id)?;
-        sessions::list_for_room(conn, room_id, limit, offset)?
-            .iter()
-            .map(|s| sessions::view(conn, s))
-            .collect()
+        sessions::room_views(conn, room_id, limit, offset)
     })
     .await
 }

@@ -37,8 +37,7 @@ pub async fn open(
 }
 
 fn load(conn: &rusqlite::Connection, id: i64) -> Result<Session, AppError> {
-    let row = sessions::by_id(conn, id)?.ok_or_else(|| AppError::not_found("Session not found"))?;
-    sessions::view(conn, &row)
+    sessions::view(conn, id)
 }
 
 /// The claim, for REST `join` and socket `join_session` alike. It runs on the writer thread, so
@@ -59,7 +58,7 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
                     ));
                 }
                 SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
-                    return Ok(Outcome::quiet(sessions::view(conn, &row)?));
+                    return Ok(Outcome::quiet(sessions::view(conn, row.id)?));
                 }
                 SessionStatus::InProgress => {
                     let holder = match row.staff_id {
@@ -142,7 +141,7 @@ pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
         let row = sessions::by_id(conn, session_id)?
             .ok_or_else(|| AppError::not_found("Session not found"))?;
         visible(conn, &caller, row.room_id)?;
-        sessions::view(conn, &row)
+        sessions::view(conn, row.id)
     })
     .await
 }
@@ -163,11 +162,6 @@ pub async fn unassigned(
     offset: u32,
 ) -> Result<Vec<Session>, AppError> {
     access::see_queues(caller)?;
-    db.read(move |conn| {
-        sessions::list_open(conn, limit, offset)?
-            .iter()
-            .map(|s| sessions::view(conn, s))
-            .collect()
-    })
-    .await
+    db.read(move |conn| sessions::open_views(conn, limit, offset))
+        .await
 }

@@ -6,6 +6,7 @@ pub mod console_sessions;
 pub mod handover;
 pub mod messages;
 pub mod reports;
+pub mod room_views;
 pub mod rooms;
 pub mod sessions;
 pub mod settings;
@@ -16,4 +17,29 @@ pub mod users;
 pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(f, _)
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+/// A user summary from the four columns from `at` (user name, first, last, avatar) of a joined
+/// row: the views that embed people read them in the same statement.
+pub(crate) fn summary(
+    r: &rusqlite::Row<'_>,
+    id: i64,
+    at: usize,
+) -> rusqlite::Result<crate::model::UserSummary> {
+    Ok(crate::model::UserSummary {
+        id,
+        user_name: r.get(at)?,
+        first_name: r.get(at + 1)?,
+        last_name: r.get(at + 2)?,
+        avatar: r.get(at + 3)?,
+    })
+}
+
+/// [`summary`] of a user who may be absent (a NULL id from a LEFT JOIN).
+pub(crate) fn maybe_summary(
+    r: &rusqlite::Row<'_>,
+    id: Option<i64>,
+    at: usize,
+) -> rusqlite::Result<Option<crate::model::UserSummary>> {
+    id.map(|id| summary(r, id, at)).transpose()
 }

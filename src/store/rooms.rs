@@ -1,12 +1,8 @@
-//! SQL for rooms, and assembling the `Room` shape with its customer, staff, latest message,
-//! active session and the viewer's unread count.
+//! SQL for rooms. Their `Room` views, joined in one statement per list, are in room_views.rs.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{messages, sessions, users};
 use crate::error::AppError;
-use crate::model::{Room, RoomCount};
-use crate::time::format_ms;
 
 /// A stored room.
 #[derive(Debug, Clone)]
@@ -94,80 +90,4 @@ pub fn record_session_end(conn: &Connection, id: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE rooms SET activity_at = last_message_at WHERE id = ?1")?
         .execute([id])?;
     Ok(())
-}
-
-/// Which rooms a list shows.
-#[derive(Debug, Clone, Copy)]
-pub enum RoomFilter {
-    /// Every room (admin).
-    All,
-    /// Rooms assigned to one staff member.
-    AssignedTo(i64),
-    /// Rooms assigned to anyone (admin's "assigned").
-    Assigned,
-    /// Rooms nobody is assigned to that have a message or an active session.
-    Unassigned,
-}
-
-/// A page of rooms, latest activity first.
-pub fn list(
-    conn: &Connection,
-    filter: RoomFilter,
-    limit: u32,
-    offset: u32,
-) -> Result<Vec<RoomRow>, AppError> {
-    // Every condition names ?3 (the staff id, or NULL) so one parameter list fits them all.
-    let (condition, staff) = match filter {
-        RoomFilter::All => ("?3 IS NULL", None),
-        RoomFilter::AssignedTo(staff) => ("staff_id = ?3", Some(staff)),
-        RoomFilter::Assigned => ("staff_id IS NOT NULL AND ?3 IS NULL", None),
-        RoomFilter::Unassigned => (
-            "staff_id IS NULL AND (message_count > 0 OR EXISTS (SELECT 1 FROM sessions s
-              WHERE s.room_id = rooms.id AND s.status <> 'ENDED')) AND ?3 IS NULL",
-            None,
-        ),
-    };
-    // Activity (`activity_at`) is the latest message or the start of the active session,
-    // whichever is later; the writer keeps it, so the unassigned list is read in index order.
-    let sql = format!(
-        "SELECT {COLUMNS} FROM rooms WHERE {condition}
-         ORDER BY activity_at DESC, id DESC
-         LIMIT ?1 OFFSET ?2"
-    );
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![limit, offset, staff], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// The `Room` shape as `viewer_id` sees it.
-pub fn view(conn: &Connection, row: &RoomRow, viewer_id: i64) -> Result<Room, AppError> {
-    let customer = users::summary(conn, row.customer_id)?;
-    let staff = row
-        .staff_id
-        .map(|id| users::summary(conn, id))
-        .transpose()?;
-    let latest = messages::latest(conn, row.id)?;
-    let active_session = sessions::active_for_room(conn, row.id)?
-        .map(|s| sessions::view_in(conn, &s, row, customer.clone()))
-        .transpose()?;
-    let unread_count = messages::unread_count(conn, row.id, viewer_id)?;
-    Ok(Room {
-        id: row.id,
-        name: row.name.clone(),
-        is_closed: row.is_closed,
-        customer_id: row.customer_id,
-        staff_id: row.staff_id,
-        created_at: format_ms(row.created_at),
-        last_message_at: format_ms(row.last_message_at),
-        customer,
-        staff,
-        messages: latest.into_iter().collect(),
-        count: RoomCount {
-            messages: row.message_count,
-        },
-        active_session,
-        unread_count,
-    })
 }

@@ -1,10 +1,9 @@
-//! SQL for sessions, and assembling the `Session` shape.
+//! SQL for sessions, and their `Session` views (joined, one statement per list).
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{rooms, users};
 use crate::error::{AppError, ErrorCode};
-use crate::model::{RoomRef, Session, SessionStatus, UserSummary};
+use crate::model::{RoomRef, Session, SessionStatus};
 use crate::time::format_ms;
 
 /// A stored session.
@@ -84,70 +83,79 @@ pub fn end(conn: &Connection, id: i64, now: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Open sessions, oldest first: the queue.
-pub fn list_open(conn: &Connection, limit: u32, offset: u32) -> Result<Vec<SessionRow>, AppError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sessions WHERE status = 'OPEN' ORDER BY started_at, id
-         LIMIT ?1 OFFSET ?2"
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_map(params![limit, offset], from_row)?
-        .collect::<Result<Vec<_>, _>>()?)
+/// The joined `Session` view around a `WHERE` and what follows it: the session, its room and
+/// customer, its staff member, in one constant statement.
+macro_rules! session_views {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.room_id, s.title, s.status, s.staff_id, s.started_at, s.claimed_at,
+                s.ended_at, r.name, r.customer_id,
+                cu.user_name, cu.first_name, cu.last_name, cu.avatar,
+                su.user_name, su.first_name, su.last_name, su.avatar
+             FROM sessions s JOIN rooms r ON r.id = s.room_id
+             JOIN users cu ON cu.id = r.customer_id
+             LEFT JOIN users su ON su.id = s.staff_id ",
+            $rest
+        )
+    };
 }
 
-/// A room's sessions, newest first.
-pub fn list_for_room(
-    conn: &Connection,
-    room_id: i64,
-    limit: u32,
-    offset: u32,
-) -> Result<Vec<SessionRow>, AppError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sessions WHERE room_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3"
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_map(params![room_id, limit, offset], from_row)?
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// The `Session` shape, with its room, customer and staff.
-pub fn view(conn: &Connection, row: &SessionRow) -> Result<Session, AppError> {
-    let room = rooms::by_id(conn, row.room_id)?
-        .ok_or_else(|| AppError::Internal(format!("session {} has no room", row.id)))?;
-    let customer = users::summary(conn, room.customer_id)?;
-    view_in(conn, row, &room, customer)
-}
-
-/// The `Session` shape for a caller that already holds its room and customer (a room's view
-/// embedding its active session), so neither is read twice.
-pub fn view_in(
-    conn: &Connection,
-    row: &SessionRow,
-    room: &rooms::RoomRow,
-    customer: UserSummary,
-) -> Result<Session, AppError> {
-    let staff = row
-        .staff_id
-        .map(|id| users::summary(conn, id))
-        .transpose()?;
+fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    let row = from_row(r)?;
+    let customer_id: i64 = r.get(9)?;
+    let customer = super::summary(r, customer_id, 10)?;
     Ok(Session {
         id: row.id,
-        title: row.title.clone(),
+        title: row.title,
         status: row.status,
         started_at: format_ms(row.started_at),
         claimed_at: row.claimed_at.map(format_ms),
         ended_at: row.ended_at.map(format_ms),
         room_id: row.room_id,
-        customer_id: room.customer_id,
+        customer_id,
         staff_id: row.staff_id,
         room: RoomRef {
-            id: room.id,
-            name: room.name.clone(),
+            id: row.room_id,
+            name: r.get(8)?,
             customer: customer.clone(),
         },
         customer,
-        staff,
+        staff: super::maybe_summary(r, row.staff_id, 14)?,
     })
+}
+
+/// One session's view.
+pub(crate) fn view(conn: &Connection, id: i64) -> Result<Session, AppError> {
+    conn.prepare_cached(session_views!("WHERE s.id = ?1"))?
+        .query_row([id], view_from_row)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("Session not found"))
+}
+
+/// Open sessions, oldest first: the queue.
+pub(crate) fn open_views(
+    conn: &Connection,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Session>, AppError> {
+    let sql =
+        session_views!("WHERE s.status = 'OPEN' ORDER BY s.started_at, s.id LIMIT ?1 OFFSET ?2");
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params![limit, offset], view_from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A room's sessions, newest first.
+pub(crate) fn room_views(
+    conn: &Connection,
+    room_id: i64,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Session>, AppError> {
+    let sql = session_views!("WHERE s.room_id = ?1 ORDER BY s.id DESC LIMIT ?2 OFFSET ?3");
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params![room_id, limit, offset], view_from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
 }
