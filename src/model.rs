@@ -4,6 +4,8 @@
 use poem_openapi::{Enum, Object};
 use serde::Serialize;
 
+use crate::time::Timestamp;
+
 /// Who a user is; decides every permission of contract §6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename_all = "UPPERCASE")]
@@ -111,7 +113,7 @@ pub struct UserProfile {
     pub avatar: Option<String>,
     pub role: Role,
     pub is_active: bool,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// The author of a message: a summary plus the role, so clients can style staff replies.
@@ -135,7 +137,7 @@ pub struct Sender {
 pub struct Message {
     pub id: i64,
     pub content: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub room_id: i64,
     #[oai(nullable)]
     pub session_id: Option<i64>,
@@ -162,11 +164,11 @@ pub struct Session {
     pub id: i64,
     pub title: String,
     pub status: SessionStatus,
-    pub started_at: String,
+    pub started_at: Timestamp,
     #[oai(nullable)]
-    pub claimed_at: Option<String>,
+    pub claimed_at: Option<Timestamp>,
     #[oai(nullable)]
-    pub ended_at: Option<String>,
+    pub ended_at: Option<Timestamp>,
     pub room_id: i64,
     pub customer_id: i64,
     #[oai(nullable)]
@@ -194,8 +196,8 @@ pub struct Room {
     pub customer_id: i64,
     #[oai(nullable)]
     pub staff_id: Option<i64>,
-    pub created_at: String,
-    pub last_message_at: String,
+    pub created_at: Timestamp,
+    pub last_message_at: Timestamp,
     pub customer: UserSummary,
     #[oai(nullable)]
     pub staff: Option<UserSummary>,

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiResult;
+use super::error::{ApiResult, Own, SignIn, SignUp};
 use super::security::BearerAuth;
 use super::text::Text;
 use crate::app::App;
@@ -78,7 +78,11 @@ fn client_address(req: &Request) -> String {
 impl AuthApi {
     /// Customer sign-up: creates the account and its permanent room, and signs in.
     #[oai(path = "/auth/register", method = "post", operation_id = "register")]
-    async fn register(&self, req: &Request, body: Json<RegisterBody>) -> ApiResult<Registered> {
+    async fn register(
+        &self,
+        req: &Request,
+        body: Json<RegisterBody>,
+    ) -> ApiResult<Registered, SignUp> {
         let b = body.0;
         self.app.limits.sign_up(&client_address(req))?;
         let signed_in = accounts::register(
@@ -99,7 +103,11 @@ impl AuthApi {
     /// Sign-in for every role. A wrong name and a wrong password get the same 401; too many
     /// failures for one name from one address get 429 with `Retry-After`.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<Json<AuthResponse>> {
+    async fn login(
+        &self,
+        req: &Request,
+        body: Json<LoginBody>,
+    ) -> ApiResult<Json<AuthResponse>, SignIn> {
         let b = body.0;
         let name = b.user_name.0.clone();
         let attempt = accounts::login(
@@ -118,7 +126,7 @@ impl AuthApi {
 
     /// The caller's own account.
     #[oai(path = "/auth/me", method = "get", operation_id = "getMe")]
-    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserProfile>> {
+    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserProfile>, Own> {
         Ok(Json(accounts::me(&self.app.db, &auth.0).await?))
     }
 }

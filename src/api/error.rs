@@ -4,6 +4,9 @@
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
+use std::marker::PhantomData;
+
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object};
 
 use crate::error::{AppError, ErrorCode};
@@ -99,8 +102,89 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// What REST endpoints return.
-pub type ApiResult<T> = Result<T, ApiError>;
+/// The statuses one operation can answer with besides its success: the spec lists these and
+/// no other (issue 11), so a generated client handles exactly what can happen.
+pub(crate) trait Statuses: Send + Sync + 'static {
+    const STATUSES: &'static [u16];
+}
+
+/// Declares a set of statuses for [`Refusal`].
+macro_rules! statuses {
+    ($($(#[$meta:meta])* $name:ident = [$($status:literal),+];)+) => {
+        $(
+            $(#[$meta])*
+            pub(crate) struct $name;
+            impl Statuses for $name {
+                const STATUSES: &'static [u16] = &[$($status),+];
+            }
+        )+
+    };
+}
+
+statuses! {
+    /// Sign-up: a taken name, a bad body, too many sign-ups from one address.
+    SignUp = [400, 409, 413, 415, 429, 500, 503];
+    /// Sign-in: wrong credentials, a bad body, too many failures.
+    SignIn = [400, 401, 413, 415, 429, 500, 503];
+    /// The caller's own account: only the token can be wrong.
+    Own = [401, 500, 503];
+    /// A list anyone signed in may read (`limit`/`offset` can be malformed).
+    OwnList = [400, 401, 500, 503];
+    /// A list for staff or admins only.
+    StaffList = [400, 401, 403, 500, 503];
+    /// One thing by id: it may not exist or not be the caller's.
+    Read = [400, 401, 403, 404, 500, 503];
+    /// A change to one thing by id that its state may refuse.
+    Change = [400, 401, 403, 404, 409, 500, 503];
+    /// A change by id with a JSON body.
+    ChangeWithBody = [400, 401, 403, 404, 409, 413, 415, 500, 503];
+    /// Creating something from a JSON body that its state may refuse.
+    Create = [400, 401, 403, 409, 413, 415, 500, 503];
+}
+
+/// [`ApiError`] narrowed in the spec to the statuses `S` of one operation. A rule that refuses
+/// with a status outside `S` is a bug: it is logged and answered as a 500, so the spec stays true.
+pub(crate) struct Refusal<S: Statuses>(ApiError, PhantomData<S>);
+
+impl<S: Statuses> From<AppError> for Refusal<S> {
+    fn from(err: AppError) -> Self {
+        let err = if S::STATUSES.contains(&err.status()) {
+            err
+        } else {
+            tracing::error!(status = err.status(), error = %err, "a status this operation does not declare");
+            AppError::Internal(format!("undeclared status {}: {err}", err.status()))
+        };
+        Refusal(ApiError::from(err), PhantomData)
+    }
+}
+
+impl<S: Statuses> ApiResponse for Refusal<S> {
+    fn meta() -> MetaResponses {
+        let mut meta = ApiError::meta();
+        meta.responses
+            .retain(|r| r.status.is_some_and(|s| S::STATUSES.contains(&s)));
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::register(registry);
+    }
+}
+
+impl<S: Statuses> IntoResponse for Refusal<S> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<S: Statuses> From<Refusal<S>> for poem::Error {
+    fn from(refusal: Refusal<S>) -> poem::Error {
+        poem::Error::from_response(refusal.0.into_response())
+    }
+}
+
+/// What a REST endpoint returns: its success, or a refusal among the statuses `S`.
+pub(crate) type ApiResult<T, S> = Result<T, Refusal<S>>;
 
 /// Turns any error that reached the top of the routes into the contract's body. Our own errors
 /// already carry it; poem's (bad JSON, bad path parameter, unknown route, missing token, body

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiResult;
+use super::error::{ApiResult, ChangeWithBody, OwnList, Read, StaffList};
 use super::security::BearerAuth;
 use super::text::Text;
 use crate::app::App;
@@ -39,9 +39,11 @@ impl RoomsApi {
     async fn list(
         &self,
         auth: BearerAuth,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<Room>>> {
+    ) -> ApiResult<Json<Vec<Room>>, OwnList> {
         let limit = self.app.config.page_limit(limit.0);
         Ok(Json(
             rooms::list_mine(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
@@ -57,9 +59,11 @@ impl RoomsApi {
     async fn unassigned(
         &self,
         auth: BearerAuth,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<Room>>> {
+    ) -> ApiResult<Json<Vec<Room>>, StaffList> {
         let limit = self.app.config.page_limit(limit.0);
         Ok(Json(
             rooms::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
@@ -71,9 +75,11 @@ impl RoomsApi {
     async fn assigned(
         &self,
         auth: BearerAuth,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<Room>>> {
+    ) -> ApiResult<Json<Vec<Room>>, StaffList> {
         let limit = self.app.config.page_limit(limit.0);
         Ok(Json(
             rooms::assigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
@@ -82,7 +88,12 @@ impl RoomsApi {
 
     /// One room.
     #[oai(path = "/:id", method = "get", operation_id = "getRoom")]
-    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Room>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// The room id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Room>, Read> {
         Ok(Json(rooms::get(&self.app.db, &auth.0, id.0).await?))
     }
 
@@ -95,12 +106,13 @@ impl RoomsApi {
     async fn messages(
         &self,
         auth: BearerAuth,
+        /// The room id.
         id: Path<i64>,
         /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
         /// Only messages with a smaller id.
         before: Query<Option<i64>>,
-    ) -> ApiResult<Json<History>> {
+    ) -> ApiResult<Json<History>, Read> {
         let limit = self.app.config.page_limit(limit.0);
         Ok(Json(
             messages::history(&self.app.db, &auth.0, id.0, limit, before.0).await?,
@@ -116,10 +128,13 @@ impl RoomsApi {
     async fn sessions(
         &self,
         auth: BearerAuth,
+        /// The room id.
         id: Path<i64>,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<Session>>> {
+    ) -> ApiResult<Json<Vec<Session>>, Read> {
         let limit = self.app.config.page_limit(limit.0);
         let list =
             rooms::sessions(&self.app.db, &auth.0, id.0, limit, offset.0.unwrap_or(0)).await?;
@@ -131,9 +146,10 @@ impl RoomsApi {
     async fn open_session(
         &self,
         auth: BearerAuth,
+        /// The room id.
         id: Path<i64>,
         body: Json<OpenSessionBody>,
-    ) -> ApiResult<SessionOpened> {
+    ) -> ApiResult<SessionOpened, ChangeWithBody> {
         let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title.0).await?;
         let location = format!("/api/chat/sessions/{}", session.id);
         Ok(SessionOpened::Created(Json(session), location))

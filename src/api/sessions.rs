@@ -7,7 +7,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
 use super::ApiTags;
-use super::error::ApiResult;
+use super::error::{ApiResult, Change, Read, StaffList};
 use super::security::BearerAuth;
 use crate::app::App;
 use crate::chat::sessions;
@@ -28,9 +28,11 @@ impl SessionsApi {
     async fn unassigned(
         &self,
         auth: BearerAuth,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<Session>>> {
+    ) -> ApiResult<Json<Vec<Session>>, StaffList> {
         let limit = self.app.config.page_limit(limit.0);
         Ok(Json(
             sessions::unassigned(&self.app.db, &auth.0, limit, offset.0.unwrap_or(0)).await?,
@@ -39,20 +41,35 @@ impl SessionsApi {
 
     /// One session.
     #[oai(path = "/:id", method = "get", operation_id = "getSession")]
-    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// The session id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Session>, Read> {
         Ok(Json(sessions::get(&self.app.db, &auth.0, id.0).await?))
     }
 
     /// Claim: of any number of concurrent claimers exactly one gets the session; the others
     /// get 409 naming who has it. Claiming a session you hold returns it.
     #[oai(path = "/:id/join", method = "post", operation_id = "claimSession")]
-    async fn join(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+    async fn join(
+        &self,
+        auth: BearerAuth,
+        /// The session id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Session>, Change> {
         Ok(Json(sessions::claim(&self.app.db, &auth.0, id.0).await?))
     }
 
     /// End: the room stays open and keeps its staff member; the customer may open a new one.
     #[oai(path = "/:id/end", method = "post", operation_id = "endSession")]
-    async fn end(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<Session>> {
+    async fn end(
+        &self,
+        auth: BearerAuth,
+        /// The session id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Session>, Change> {
         Ok(Json(sessions::end(&self.app.db, &auth.0, id.0).await?))
     }
 }

@@ -8,7 +8,7 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiResult;
+use super::error::{ApiResult, Change, ChangeWithBody, Create, Read, StaffList};
 use super::security::BearerAuth;
 use super::text::Text;
 use crate::app::App;
@@ -68,11 +68,15 @@ impl UsersApi {
     async fn list(
         &self,
         auth: BearerAuth,
+        /// Only users whose user name, first or last name contains this text.
         search: Query<Option<String>>,
+        /// Only users with this role.
         role: Query<Option<Role>>,
+        /// Page size: default 50, at most 100.
         limit: Query<Option<u32>>,
+        /// How many to skip from the start of the list (default 0).
         offset: Query<Option<u32>>,
-    ) -> ApiResult<Json<UserPage>> {
+    ) -> ApiResult<Json<UserPage>, StaffList> {
         let limit = self.app.config.page_limit(limit.0);
         let offset = offset.0.unwrap_or(0);
         let (users, total) =
@@ -82,7 +86,11 @@ impl UsersApi {
 
     /// Creates a user of any role.
     #[oai(path = "/", method = "post", operation_id = "createUser")]
-    async fn create(&self, auth: BearerAuth, body: Json<CreateUserBody>) -> ApiResult<UserCreated> {
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        body: Json<CreateUserBody>,
+    ) -> ApiResult<UserCreated, Create> {
         let b = body.0;
         let account = NewAccount {
             user_name: b.user_name.into_string(),
@@ -98,7 +106,12 @@ impl UsersApi {
 
     /// One user.
     #[oai(path = "/:id", method = "get", operation_id = "getUser")]
-    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// The user id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<UserProfile>, Read> {
         Ok(Json(accounts::get(&self.app.db, &auth.0, id.0).await?))
     }
 
@@ -107,9 +120,10 @@ impl UsersApi {
     async fn update(
         &self,
         auth: BearerAuth,
+        /// The user id.
         id: Path<i64>,
         body: Json<UpdateUserBody>,
-    ) -> ApiResult<Json<UserProfile>> {
+    ) -> ApiResult<Json<UserProfile>, ChangeWithBody> {
         let b = body.0;
         let avatar = match b.avatar {
             MaybeUndefined::Undefined => None,
@@ -134,7 +148,12 @@ impl UsersApi {
         method = "post",
         operation_id = "deactivateUser"
     )]
-    async fn deactivate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+    async fn deactivate(
+        &self,
+        auth: BearerAuth,
+        /// The user id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<UserProfile>, Change> {
         Ok(Json(
             accounts::set_active(&self.app.db, &auth.0, id.0, false).await?,
         ))
@@ -142,7 +161,12 @@ impl UsersApi {
 
     /// Reactivates a deactivated user.
     #[oai(path = "/:id/activate", method = "post", operation_id = "activateUser")]
-    async fn activate(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<UserProfile>> {
+    async fn activate(
+        &self,
+        auth: BearerAuth,
+        /// The user id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<UserProfile>, Change> {
         Ok(Json(
             accounts::set_active(&self.app.db, &auth.0, id.0, true).await?,
         ))

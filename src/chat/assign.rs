@@ -8,7 +8,7 @@ use crate::db::{Db, Outcome};
 use crate::error::AppError;
 use crate::model::{Room, SessionStatus};
 use crate::store::{handover, room_views, rooms, sessions, users};
-use crate::time::format_ms;
+use crate::time::Timestamp;
 
 /// Assigns room `room_id` to `staff_id` (an active staff member or admin). Only admins may. The
 /// room's `IN_PROGRESS` session, if any, is handed over too (`session_joined` tells the
@@ -53,7 +53,7 @@ pub async fn reassign(
                 room_id,
                 staff_id: Some(target.id),
                 reason: ActivityReason::Assigned,
-                last_message_at: format_ms(room.last_message_at),
+                last_message_at: Timestamp::from_ms(room.last_message_at),
                 message: None,
             },
             audience,

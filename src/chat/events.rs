@@ -74,7 +74,7 @@ pub struct RoomActivity {
     pub room_id: i64,
     pub staff_id: Option<i64>,
     pub reason: ActivityReason,
-    pub last_message_at: String,
+    pub last_message_at: crate::time::Timestamp,
     /// The message that caused it, for `message`.
     pub message: Option<Message>,
 }

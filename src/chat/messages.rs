@@ -10,7 +10,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::model::{History, Message, Pagination, SessionStatus};
 use crate::store::messages::{self, NewMessage};
 use crate::store::{rooms, sessions};
-use crate::time::{format_ms, now_ms};
+use crate::time::{Timestamp, now_ms};
 
 /// A message a client asks to send.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Messag
                     } else {
                         ActivityReason::Message
                     },
-                    last_message_at: format_ms(now),
+                    last_message_at: Timestamp::from_ms(now),
                     // Once assigned, only its staff member may read the room: the text stays out of
                     // the feed every staff socket hears.
                     message: if assigned {

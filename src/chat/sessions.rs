@@ -8,7 +8,7 @@ use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Session, SessionStatus};
 use crate::store::{rooms, sessions, users};
-use crate::time::{format_ms, now_ms};
+use crate::time::{Timestamp, now_ms};
 
 /// Opens a session in the caller's room (409 if one is already active).
 pub async fn open(
@@ -87,7 +87,7 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
                         room_id: room.id,
                         staff_id: Some(caller.id),
                         reason: ActivityReason::Assigned,
-                        last_message_at: format_ms(room.last_message_at),
+                        last_message_at: Timestamp::from_ms(room.last_message_at),
                         message: None,
                     },
                     audience,

@@ -85,7 +85,10 @@ mod tests {
         assert_eq!(doc["asyncapi"], "3.0.0");
         let ops = doc["operations"].as_object().expect("operations");
         for (name, op) in ops {
-            assert_eq!(op["channel"]["$ref"], "#/channels/chat", "channel of {name}");
+            assert_eq!(
+                op["channel"]["$ref"], "#/channels/chat",
+                "channel of {name}"
+            );
             let message = &doc["components"]["messages"][name];
             assert_eq!(
                 message["name"],

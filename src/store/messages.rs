@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::AppError;
 use crate::model::{Message, Role, Sender};
-use crate::time::format_ms;
+use crate::time::Timestamp;
 
 /// `SELECT` of a message and its sender, followed by the rest of the statement.
 macro_rules! select {
@@ -25,7 +25,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         content: r.get(1)?,
-        created_at: format_ms(r.get(2)?),
+        created_at: Timestamp::from_ms(r.get(2)?),
         room_id: r.get(3)?,
         session_id: r.get(4)?,
         client_message_id: r.get(5)?,

@@ -8,7 +8,7 @@ use rusqlite::{Connection, Row, params};
 use super::{maybe_summary, summary};
 use crate::error::AppError;
 use crate::model::{Message, Role, Room, RoomCount, RoomRef, Sender, Session, SessionStatus};
-use crate::time::format_ms;
+use crate::time::Timestamp;
 
 /// Which rooms a list shows, latest activity first.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +111,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
             Some(Message {
                 id: message_id,
                 content: r.get(17)?,
-                created_at: format_ms(r.get(18)?),
+                created_at: Timestamp::from_ms(r.get(18)?),
                 room_id: id,
                 session_id: r.get(19)?,
                 client_message_id: r.get(20)?,
@@ -135,9 +135,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
                 id: session_id,
                 title: r.get(28)?,
                 status: SessionStatus::parse(&status).unwrap_or(SessionStatus::Ended),
-                started_at: format_ms(r.get(31)?),
-                claimed_at: r.get::<_, Option<i64>>(32)?.map(format_ms),
-                ended_at: r.get::<_, Option<i64>>(33)?.map(format_ms),
+                started_at: Timestamp::from_ms(r.get(31)?),
+                claimed_at: r.get::<_, Option<i64>>(32)?.map(Timestamp::from_ms),
+                ended_at: r.get::<_, Option<i64>>(33)?.map(Timestamp::from_ms),
                 room_id: id,
                 customer_id,
                 staff_id: session_staff,
@@ -157,8 +157,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
         is_closed: r.get(2)?,
         customer_id,
         staff_id,
-        created_at: format_ms(r.get(5)?),
-        last_message_at: format_ms(r.get(6)?),
+        created_at: Timestamp::from_ms(r.get(5)?),
+        last_message_at: Timestamp::from_ms(r.get(6)?),
         customer,
         staff,
         messages: latest.into_iter().collect(),

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, ErrorCode};
 use crate::model::{RoomRef, Session, SessionStatus};
-use crate::time::format_ms;
+use crate::time::Timestamp;
 
 /// A stored session.
 #[derive(Debug, Clone)]
@@ -108,9 +108,9 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         id: row.id,
         title: row.title,
         status: row.status,
-        started_at: format_ms(row.started_at),
-        claimed_at: row.claimed_at.map(format_ms),
-        ended_at: row.ended_at.map(format_ms),
+        started_at: Timestamp::from_ms(row.started_at),
+        claimed_at: row.claimed_at.map(Timestamp::from_ms),
+        ended_at: row.ended_at.map(Timestamp::from_ms),
         room_id: row.room_id,
         customer_id,
         staff_id: row.staff_id,

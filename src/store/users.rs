@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Role, UserProfile, UserSummary};
-use crate::time::format_ms;
+use crate::time::Timestamp;
 
 /// A stored user, secrets included; never sent to a client as it is.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl UserRow {
             avatar: self.avatar.clone(),
             role: self.role,
             is_active: self.is_active,
-            created_at: format_ms(self.created_at),
+            created_at: Timestamp::from_ms(self.created_at),
         }
     }
 
