@@ -13,7 +13,12 @@ use super::Api;
 
 /// The page and its policy, built once at start.
 pub(crate) fn endpoint(api: &Api) -> impl Endpoint + 'static {
-    let html = api.swagger_ui_html();
+    // poem-openapi's page names no language and has no main landmark (axe-core's html-has-lang
+    // and landmark-one-main): its texts are English, and Swagger UI draws it all into #ui.
+    let html = api
+        .swagger_ui_html()
+        .replacen("<html charset=\"UTF-8\">", "<html lang=\"en\">", 1)
+        .replacen("<div id=\"ui\"></div>", "<main id=\"ui\"></main>", 1);
     let csp = policy(&html);
     make_sync(move |_| {
         let mut res: Response = poem::web::Html(html.clone()).into_response();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, createUser, launch, newPage, signIn, rest, screenshot, tempDir, cleanup, unique,
-  PASSWORD,
+  PASSWORD, expectAccessible,
 } from './helpers.mjs';
 
 let server, browser, dir;
@@ -58,6 +58,7 @@ test('the dashboard figures follow new sessions without a reload', async () => {
   await admin.waitForFunction(() => document.getElementById('fig-length').textContent.trim() !== '—');
   assert.match(await admin.textContent('#load-table'), /Khoa Bui[\s\S]*1/);
   await screenshot(admin, 'admin-dashboard');
+  await expectAccessible(admin, 'the admin dashboard');
   assert.deepEqual(admin.errors, []);
   await admin.context().close();
 });
@@ -77,6 +78,7 @@ test('an admin creates a staff member who can then sign in', async () => {
   await row.waitFor();
   assert.match(await row.textContent(), /Thu Ho/);
   await screenshot(admin, 'admin-users');
+  await expectAccessible(admin, 'the user list and create form, after a creation');
 
   // A name that is taken is refused with a reason, and nothing is created twice.
   await admin.fill('#create-user input[name=user_name]', name);
@@ -84,6 +86,7 @@ test('an admin creates a staff member who can then sign in', async () => {
   await admin.click('#create-user button[type=submit]');
   await admin.waitForSelector('#create-error');
   assert.match(await admin.textContent('#create-error'), /already taken/);
+  await expectAccessible(admin, 'the create form with its error');
   assert.equal(await admin.locator('#users-table tr', { hasText: name }).count(), 1);
 
   const staff = await newPage(browser);
@@ -95,6 +98,7 @@ test('an admin creates a staff member who can then sign in', async () => {
   // Staff have no admin console.
   const res = await staff.goto(`${server.url}/console/admin`);
   assert.equal(res.status(), 403);
+  await expectAccessible(staff, 'the 403 page');
   await admin.context().close();
   await staff.context().close();
 });
@@ -105,14 +109,62 @@ test('the sessions list filters by status and customer; rooms can be reassigned'
   await signIn(admin, server, 'chi');
   await admin.goto(`${server.url}/console/admin/sessions?status=OPEN`);
   await admin.locator('#sessions-table tr', { hasText: 'Cần đổi địa chỉ' }).waitFor();
+  await expectAccessible(admin, 'the session list, open sessions');
+  await screenshot(admin, 'admin-sessions');
   await admin.goto(`${server.url}/console/admin/sessions?status=ENDED`);
   assert.equal(await admin.locator('#sessions-table tr', { hasText: 'Cần đổi địa chỉ' }).count(), 0);
+  await expectAccessible(admin, 'the session list, ended sessions');
 
   await admin.goto(`${server.url}/console/admin/rooms?active=1`);
   const row = admin.locator(`#rooms-table tr[data-room-id="${s.roomId}"]`);
+  await row.waitFor();
+  await expectAccessible(admin, 'the room list');
   await row.locator('select[name=staff_id]').selectOption({ label: 'Khoa Bui' });
   await Promise.all([admin.waitForURL(/done=assigned/), row.locator('button[type=submit]').click()]);
+  await expectAccessible(admin, 'the room list after a reassignment');
+  await screenshot(admin, 'admin-rooms');
   await admin.goto(`${server.url}/console/admin/rooms?staff=none`);
   assert.equal(await admin.locator(`#rooms-table tr[data-room-id="${s.roomId}"]`).count(), 0);
   await admin.context().close();
+});
+
+test('the edit page, the console sign-in with its errors and the 404 page pass axe-core', async () => {
+  const admin = await newPage(browser);
+  await signIn(admin, server, 'chi');
+  await admin.goto(`${server.url}/console/admin/users?q=khoa`);
+  await Promise.all([admin.waitForURL(/\/console\/admin\/users\/\d+$/),
+    admin.locator('#users-table tr', { hasText: 'Khoa Bui' }).locator('a').click()]);
+  await expectAccessible(admin, 'the edit page of a staff member');
+  await Promise.all([admin.waitForURL(/done=saved/), admin.click('#edit-user button[type=submit]')]);
+  await expectAccessible(admin, 'the edit page after a save');
+  await screenshot(admin, 'admin-user-edit');
+  const res = await admin.goto(`${server.url}/console/no-such-page`);
+  assert.equal(res.status(), 404);
+  await expectAccessible(admin, 'the 404 page');
+  await admin.context().close();
+
+  for (const locale of ['vi-VN', 'en-US']) {
+    const page = await newPage(browser, { locale });
+    await page.goto(`${server.url}/console/login`);
+    await expectAccessible(page, `the console sign-in (${locale})`);
+    await page.fill('input[name=user_name]', 'chi');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#login-error');
+    await expectAccessible(page, `the console sign-in with its error (${locale})`);
+    await page.context().close();
+  }
+  // A customer at the staff door is sent to the chat page, by a link in the error.
+  const { user } = await rest(server, 'POST', '/auth/register',
+    { userName: unique('cust'), password: PASSWORD, firstName: 'Bao', lastName: 'Dang' });
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/console/login`);
+  await page.fill('input[name=user_name]', user.userName);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login-error a[href="/chat"]');
+  await expectAccessible(page, 'the console sign-in refusing a customer');
+  await screenshot(page, 'login-customer-refused');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
 });

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import {
   startServer, createUser, launch, newPage, signIn, signUpCustomer, send, bubble, bubbles,
   screenshot, tempDir, cleanup, unique, rest, login, registerCustomer, customerPage,
-  dropSocket, restoreSocket, connected,
+  dropSocket, restoreSocket, connected, expectAccessible, PASSWORD,
 } from './helpers.mjs';
 
 let server, browser, dir;
@@ -51,6 +51,8 @@ test('the customer page reconnects after a server restart and shows every messag
   await customer.fill('#composer-text', 'Tôi vẫn ở đây');
   await customer.press('#composer-text', 'Enter');
   await customer.waitForSelector('#message-list li.pending');
+  await expectAccessible(customer, 'the customer page offline, a message waiting to go');
+  await screenshot(customer, 'customer-offline-pending');
   server = await startServer(dir, server.port, ENV);
 
   await desk.waitForSelector('body[data-conn="up"]');
@@ -59,6 +61,7 @@ test('the customer page reconnects after a server restart and shows every messag
   await bubble(desk, 'Tôi vẫn ở đây');
   await send(desk, 'Cảm ơn anh đã chờ.');
   await bubble(customer, 'Cảm ơn anh đã chờ.');
+  await expectAccessible(customer, 'the customer page chatting (English, phone)');
 
   const expected = ['Khi nào hàng tới?', 'Dạ, hàng sẽ tới vào ngày mai.', 'Tôi vẫn ở đây', 'Cảm ơn anh đã chờ.'];
   assert.deepEqual(await bubbles(customer), expected);
@@ -97,6 +100,7 @@ test('after a dropped connection the customer page shows how the session stands 
   await page.waitForSelector('#customer[data-session="NONE"]');
   await page.waitForSelector('#help-bar:not([hidden])');
   assert.match(await page.textContent('#message-list'), /The session has ended/);
+  await expectAccessible(page, 'the customer page after its session ended');
   assert.equal(await page.evaluate(() => window.sameDocument), true, 'without a reload');
   assert.deepEqual(page.errors, []);
   await page.context().close();
@@ -146,6 +150,9 @@ test('after a long outage both sides get every message, batch after batch', asyn
   await restoreSocket(desk);
   await bubble(desk, `tin ${total}`);
   assert.deepEqual(await bubbles(desk), expected);
+  // A conversation longer than the screen: its list scrolls, by keyboard too.
+  await expectAccessible(page, 'the customer page with a long conversation');
+  await expectAccessible(desk, 'the desk with a long conversation');
   assert.deepEqual(page.errors, []);
   assert.deepEqual(desk.errors, []);
   await page.context().close();
@@ -167,6 +174,43 @@ test('the one-line widget opens the chat page in a panel', async () => {
   await frame.locator('#tab-sign-up').waitFor();
   assert.equal((await frame.locator('h1').textContent()).trim(), 'Customer support');
   await screenshot(shop, 'widget');
+  // The framed page is ours, as is the button; the rest of the shop's page is not.
+  await expectAccessible(shop.frames().find((f) => f.url().startsWith(`${server.url}/chat`)),
+    'the widget\'s chat page in its frame');
+  await expectAccessible(shop, 'the widget\'s button and panel',
+    { include: ['body > button[aria-label]', 'body > div[role=dialog]'] });
   await shop.context().close();
   await new Promise((resolve) => site.close(resolve));
+});
+
+test('the customer page in Vietnamese and English: sign-in, sign-up, a refused sign-up, chatting', async () => {
+  const taken = unique('lien');
+  await rest(server, 'POST', '/auth/register', { userName: taken, password: PASSWORD, firstName: 'Liên', lastName: 'Mai' });
+  for (const locale of ['vi-VN', 'en-US']) {
+    const page = await newPage(browser, { phone: locale === 'vi-VN', locale });
+    await page.goto(`${server.url}/chat`);
+    await page.waitForSelector('#sign-in-form:not([hidden])');
+    await expectAccessible(page, `the customer sign-in form (${locale})`);
+    await page.click('#tab-sign-up');
+    await page.waitForSelector('#sign-up-form:not([hidden])');
+    await expectAccessible(page, `the customer sign-up tab (${locale})`);
+    await page.fill('#sign-up-form input[name=userName]', taken);
+    await page.fill('#sign-up-form input[name=password]', PASSWORD);
+    await page.click('#sign-up-form button[type=submit]');
+    await page.waitForSelector('#auth-error:not([hidden])');
+    await expectAccessible(page, `the customer sign-up refused (${locale})`);
+    await screenshot(page, `customer-sign-up-refused-${locale}`);
+
+    await signUpCustomer(page, server, unique('kim'), 'Kim', 'Lam');
+    await page.click('#get-help');
+    await page.waitForSelector('#topic-picker:not([hidden])');
+    await expectAccessible(page, `the customer topic picker (${locale})`);
+    await page.click('.chip >> nth=0');
+    await page.waitForSelector('#customer[data-session="OPEN"]');
+    await send(page, 'Cho tôi hỏi về đơn hàng');
+    await expectAccessible(page, `the customer page waiting with a message (${locale})`);
+    await screenshot(page, `customer-waiting-${locale}`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  }
 });

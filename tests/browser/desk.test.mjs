@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import {
   startServer, createUser, launch, newPage, signIn, signUpCustomer, send, bubble, bubbles,
   rest, screenshot, tempDir, cleanup, unique, PASSWORD, dropSocket, restoreSocket, login,
-  registerCustomer, customerPage, connected,
+  registerCustomer, customerPage, connected, expectAccessible,
 } from './helpers.mjs';
 
 let server, browser, dir;
@@ -32,6 +32,7 @@ after(async () => {
 test('staff see a new session live, claim it, chat both ways and end it', async () => {
   const desk = await newPage(browser);
   await signIn(desk, server, 'lan');
+  await expectAccessible(desk, 'the desk, empty');
   // Marks this document: if the desk reloaded, the mark would be gone.
   await desk.evaluate(() => { window.sameDocument = true; });
 
@@ -47,6 +48,7 @@ test('staff see a new session live, claim it, chat both ways and end it', async 
   assert.match(await item.textContent(), /Hoa Pham/);
   assert.equal(await desk.evaluate(() => window.sameDocument), true, 'the item arrived without a reload');
   assert.equal(await desk.getAttribute('body', 'data-alerts'), '1', 'the new session raised an alert');
+  await expectAccessible(desk, 'the desk with a queue entry');
 
   await Promise.all([desk.waitForURL(/\/console\/rooms\/\d+$/), item.locator('button.claim').click()]);
   await desk.waitForSelector('body[data-conn="up"]');
@@ -69,12 +71,15 @@ test('staff see a new session live, claim it, chat both ways and end it', async 
   assert.deepEqual(await bubbles(customer), await bubbles(desk));
   await screenshot(desk, 'desk');
   await screenshot(customer, 'customer-page');
+  await expectAccessible(desk, 'the desk with a room open, chatting');
+  await expectAccessible(customer, 'the customer page chatting with staff');
 
   await desk.click('#end-session');
   await desk.waitForSelector('#chat-status.status-ENDED');
   await customer.waitForSelector('#customer[data-session="NONE"]');
   await customer.waitForSelector('#help-bar:not([hidden])');
   assert.match(await customer.textContent('#message-list'), /The session has ended/);
+  await expectAccessible(desk, 'the desk with its session ended');
   assert.deepEqual(desk.errors, []);
   assert.deepEqual(customer.errors, []);
   await desk.context().close();
@@ -108,6 +113,7 @@ test("a second staff member's claim loses with the winner's name and the item di
   await loserItem.locator('button.claim').click();
   const toast = loser.locator('.toast', { hasText: 'already claimed by Lan Nguyen' });
   await toast.waitFor();
+  await expectAccessible(loser, 'the desk showing a toast');
   await loserItem.waitFor({ state: 'detached' });
   await winner.context().close();
   await loser.context().close();
@@ -171,6 +177,7 @@ test('the desk fits a phone: the list, then one conversation at a time', async (
   await item.waitFor();
   assert.equal(await phone.isVisible('#chat'), false, 'the list takes the whole screen');
   await screenshot(phone, 'desk-phone');
+  await expectAccessible(phone, 'the desk list on a phone (Vietnamese)');
   await Promise.all([phone.waitForURL(/\/console\/rooms\/\d+$/), item.locator('.item-title').click()]);
   assert.equal(await phone.isVisible('#sidebar'), false, 'the conversation takes the whole screen');
   assert.equal(await phone.isVisible('#claim-session'), true, 'a waiting session can be claimed from here');
@@ -178,6 +185,8 @@ test('the desk fits a phone: the list, then one conversation at a time', async (
   await phone.waitForSelector('#chat-status.status-IN_PROGRESS');
   await phone.waitForSelector('body[data-conn="up"]');
   await send(phone, 'Dạ em chào anh/chị');
+  await expectAccessible(phone, 'a room on the phone desk (Vietnamese)');
+  await screenshot(phone, 'desk-phone-room');
   const width = await phone.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `nothing wider than the screen (${width}px)`);
   await Promise.all([phone.waitForURL(/\/console$/), phone.click('a.back')]);
@@ -279,6 +288,8 @@ test('a room given to someone else stops being live on the desk of the one who h
   assert.equal(await minh.isVisible('#composer'), false, 'no more writing here');
   assert.equal(await minh.isDisabled('#composer-text'), true);
   assert.equal(await minh.getAttribute('#chat', 'data-live'), 'false');
+  await expectAccessible(minh, 'the desk with a room no longer live (notice shown)');
+  await screenshot(minh, 'desk-room-gone');
   await minh.locator(`#unassigned li[data-room-id="${room.id}"]`).waitFor({ state: 'detached' });
   assert.deepEqual(minh.errors, []);
   await minh.context().close();
@@ -345,6 +356,7 @@ test("a room another holds is read-only on the desk until it is claimed, as the 
   assert.equal(await desk.isVisible('#claim-session'), true, 'the waiting session can be claimed');
   assert.equal(await desk.isVisible('#chat-notice'), false, 'the room is still read live');
   await screenshot(desk, 'desk-read-only');
+  await expectAccessible(desk, 'a read-only room on the desk');
 
   // Claimed here: the server's room_access opens the composer, without a reload.
   await desk.click('#claim-session');
@@ -391,6 +403,8 @@ test("a claim lost in the open room names the holder from the refusal's data, in
   const toast = desk.locator('.toast.error');
   await toast.waitFor();
   assert.equal(await toast.textContent(), 'Phiên này đã được Lan Nguyen nhận.');
+  await expectAccessible(desk, 'the desk with an error toast (Vietnamese)');
+  await screenshot(desk, 'desk-error-toast');
   assert.deepEqual(desk.errors, []);
   await desk.context().close();
 });

@@ -5,7 +5,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +213,47 @@ export async function rest(server, method, p, body, token) {
 export async function screenshot(page, name) {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+const AXE = path.join(here, 'node_modules/axe-core/axe.min.js');
+let axeSource;
+// The rule sets the project holds every page to.
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/**
+ * Runs axe-core on the page (or frame) as it is now and fails with every violation: rule,
+ * impact, help, and each failing node's selector, markup and reason. `include`/`exclude` (CSS
+ * selectors) narrow the check to our part of a page that is not all ours; `disable` turns off
+ * named rules, each with its reason at the call. Frames are checked on their own, by calling
+ * this with the frame: axe does not reach into them from here.
+ *
+ * axe goes into the page with `page.evaluate` of its source, not `page.addScriptTag`: our
+ * pages' policy is `script-src 'self'` (the API docs page's allows only its own hashed inline
+ * scripts), so the inline <script> that addScriptTag writes is refused. Evaluated code runs
+ * through the DevTools protocol, which the policy does not govern, so the page keeps its real
+ * CSP for everything else the test does (no `bypassCSP` context).
+ */
+export async function expectAccessible(page, label, { include, exclude, disable = [] } = {}) {
+  axeSource ??= readFileSync(AXE, 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async ([tags, include, exclude, disable]) => {
+    const context = include || exclude
+      ? { include: include ? [].concat(include).map((s) => [s]) : [['html']], exclude: [].concat(exclude || []).map((s) => [s]) }
+      : document;
+    const rules = Object.fromEntries(disable.map((id) => [id, { enabled: false }]));
+    const result = await window.axe.run(context,
+      { runOnly: { type: 'tag', values: tags }, rules, resultTypes: ['violations'], iframes: false });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html, why: n.failureSummary })),
+    }));
+  }, [AXE_TAGS, include || null, exclude || null, disable]);
+  if (violations.length === 0) return;
+  const oneLine = (s) => s.replace(/\s+/g, ' ').trim();
+  const text = violations.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) =>
+    `    at ${n.target}\n      ${oneLine(n.html).slice(0, 200)}\n      ${oneLine(n.why || '')}`).join('\n'))
+    .join('\n');
+  throw new Error(`axe-core found ${violations.length} accessibility violation(s) on ${label}:\n${text}`);
 }
 
 /** Removes a test's folder. */
