@@ -11,7 +11,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use crate::metrics::Metrics;
 
 /// The middleware.
-pub struct AccessLog {
+pub(crate) struct AccessLog {
     pub metrics: Arc<Metrics>,
 }
 
@@ -30,7 +30,7 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
     }
 }
 
-pub struct AccessLogEndpoint<E> {
+pub(crate) struct AccessLogEndpoint<E> {
     inner: E,
     metrics: Arc<Metrics>,
     /// Random per process, so ids from two runs do not collide in one log.

@@ -8,7 +8,7 @@ use crate::metrics::Metrics;
 use crate::rate::Limiters;
 
 /// Built once at start-up and shared (behind an `Arc`) by REST, Socket.IO and the consoles.
-pub struct App {
+pub(crate) struct App {
     pub config: Config,
     pub db: Db,
     pub tokens: Tokens,

@@ -1,22 +1,24 @@
 //! Frontdesk: live customer-support chat in one binary. The library holds everything so that
-//! integration tests can start the real server in-process on a random port.
+//! integration tests can start the real server in-process on a random port. What is `pub` is
+//! what the binary, the tests and the load tool (tools/load) use; everything else is
+//! `pub(crate)`, so dead code shows.
 
-pub mod access_log;
-pub mod api;
-pub mod app;
+pub(crate) mod access_log;
+pub(crate) mod api;
+pub(crate) mod app;
 pub mod auth;
 pub mod chat;
 pub mod cli;
 pub mod config;
-pub mod console;
+pub(crate) mod console;
 pub mod db;
 pub mod error;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod model;
-pub mod rate;
+pub(crate) mod rate;
 pub mod realtime;
 pub mod server;
-pub mod store;
+pub(crate) mod store;
 pub mod time;
 
 pub use config::Config;

@@ -13,7 +13,7 @@ use crate::chat::Tally;
 use crate::db::WriterStats;
 
 /// The server's counters. Cheap to update from any thread.
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     writer: Arc<WriterStats>,
     /// Messages and claims, counted by the rules whichever door called them.
@@ -25,7 +25,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(writer: Arc<WriterStats>, tally: Arc<Tally>) -> Metrics {
+    pub(crate) fn new(writer: Arc<WriterStats>, tally: Arc<Tally>) -> Metrics {
         let mut registry = Registry::with_prefix("frontdesk");
         let sockets = Gauge::default();
         let request_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
@@ -49,7 +49,7 @@ impl Metrics {
     }
 
     /// The text exposition.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
             return String::new();

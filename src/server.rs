@@ -114,7 +114,7 @@ pub async fn run(
 }
 
 /// Opens the database off the async threads (schema upgrades and the pool's connections block).
-pub async fn open_db(
+pub(crate) async fn open_db(
     config: &Config,
     events: tokio::sync::mpsc::UnboundedSender<crate::chat::Event>,
 ) -> Result<Db, String> {

@@ -14,14 +14,14 @@ use crate::app::App;
 use crate::chat::accounts::{self, SignedIn};
 use crate::model::UserProfile;
 
-pub struct AuthApi {
+pub(crate) struct AuthApi {
     pub app: Arc<App>,
 }
 
 /// A customer signing up.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct RegisterBody {
+pub(crate) struct RegisterBody {
     /// 3 to 50 of letters, digits, `_`, `.`, `-`; unique, case-insensitive.
     pub user_name: Text,
     /// At least 8 characters.
@@ -35,7 +35,7 @@ pub struct RegisterBody {
 /// Credentials.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct LoginBody {
+pub(crate) struct LoginBody {
     pub user_name: Text,
     pub password: Text,
 }
@@ -43,7 +43,7 @@ pub struct LoginBody {
 /// A token and who it belongs to.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct AuthResponse {
+pub(crate) struct AuthResponse {
     /// Send as `Authorization: Bearer <token>`, and as `auth.token` on Socket.IO.
     pub access_token: String,
     pub user: UserProfile,
@@ -59,7 +59,7 @@ impl From<SignedIn> for AuthResponse {
 }
 
 #[derive(ApiResponse)]
-pub enum Registered {
+pub(crate) enum Registered {
     /// The account and its room exist; `Location` is the new account (`/api/auth/me`).
     #[oai(status = 201)]
     Created(Json<AuthResponse>, #[oai(header = "Location")] String),

@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use super::error::error_response;
 
 /// The middleware; `max` is in bytes.
-pub struct BodyLimit {
+pub(crate) struct BodyLimit {
     pub max: usize,
 }
 
@@ -24,7 +24,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     }
 }
 
-pub struct BodyLimitEndpoint<E> {
+pub(crate) struct BodyLimitEndpoint<E> {
     inner: E,
     max: usize,
 }

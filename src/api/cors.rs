@@ -7,7 +7,7 @@ use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
 /// The middleware; `origins` as configured (`https://shop.example`).
-pub struct AllowOrigins {
+pub(crate) struct AllowOrigins {
     pub origins: Vec<String>,
 }
 
@@ -24,7 +24,7 @@ impl<E: Endpoint> Middleware<E> for AllowOrigins {
     }
 }
 
-pub struct AllowOriginsEndpoint<E> {
+pub(crate) struct AllowOriginsEndpoint<E> {
     inner: E,
     origins: Vec<HeaderValue>,
 }

@@ -17,7 +17,7 @@ use crate::model::UserSummary;
 /// code integrators branch on (contract §7).
 #[derive(Debug, Clone, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub status_code: u16,
     pub message: String,
     pub error: String,
@@ -30,7 +30,11 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ErrorBody {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> ErrorBody {
         ErrorBody {
             status_code: status.as_u16(),
             message: message.into(),
@@ -43,7 +47,7 @@ impl ErrorBody {
 
 /// Every error status an endpoint can answer, so each appears in the spec.
 #[derive(Debug, ApiResponse)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// The input is malformed or out of range.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
@@ -63,6 +67,9 @@ pub enum ApiError {
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
     /// The body is not `application/json`.
+    // poem answers 415 itself (contract_error gives it the contract's body); the variant is
+    // here so the spec lists the status.
+    #[allow(dead_code)]
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
     /// Too many attempts; retry after the given seconds.
@@ -189,7 +196,7 @@ pub(crate) type ApiResult<T, S> = Result<T, Refusal<S>>;
 /// Turns any error that reached the top of the routes into the contract's body. Our own errors
 /// already carry it; poem's (bad JSON, bad path parameter, unknown route, missing token, body
 /// too large) get it here, with a message in NestJS's words where clients may look for them.
-pub async fn contract_error(err: poem::Error) -> Response {
+pub(crate) async fn contract_error(err: poem::Error) -> Response {
     if err.is_from_response() {
         return err.into_response();
     }
@@ -211,7 +218,7 @@ pub async fn contract_error(err: poem::Error) -> Response {
 }
 
 /// A response with the contract's error body, its code the one the status stands for.
-pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
     let code = ErrorCode::for_status(status.as_u16());
     Json(ErrorBody::new(status, code, message))
         .with_status(status)

@@ -2,10 +2,10 @@
 //! reads its input, calls one rule in chat/, and shapes the answer; none holds a rule or SQL.
 
 mod auth;
-pub mod body_limit;
-pub mod cors;
+pub(crate) mod body_limit;
+pub(crate) mod cors;
 pub(crate) mod docs;
-pub mod error;
+pub(crate) mod error;
 mod rooms;
 mod security;
 mod sessions;
@@ -31,7 +31,7 @@ enum ApiTags {
 }
 
 /// The whole REST API, mounted at `/api`.
-pub type Api = OpenApiService<
+pub(crate) type Api = OpenApiService<
     (
         auth::AuthApi,
         rooms::RoomsApi,
@@ -42,7 +42,7 @@ pub type Api = OpenApiService<
 >;
 
 /// Builds the API with its spec metadata.
-pub fn service(app: Arc<App>) -> Api {
+pub(crate) fn service(app: Arc<App>) -> Api {
     OpenApiService::new(
         (
             auth::AuthApi { app: app.clone() },

@@ -14,19 +14,19 @@ use crate::app::App;
 use crate::chat::{messages, rooms, sessions};
 use crate::model::{History, Room, Session};
 
-pub struct RoomsApi {
+pub(crate) struct RoomsApi {
     pub app: Arc<App>,
 }
 
 /// The topic of a new consultation.
 #[derive(Debug, Object)]
-pub struct OpenSessionBody {
+pub(crate) struct OpenSessionBody {
     /// 1 to 200 characters after trimming.
     pub title: Text,
 }
 
 #[derive(ApiResponse)]
-pub enum SessionOpened {
+pub(crate) enum SessionOpened {
     /// The session is `OPEN` and waiting in the queue; `Location` is the new session.
     #[oai(status = 201)]
     Created(Json<Session>, #[oai(header = "Location")] String),

@@ -13,7 +13,7 @@ use crate::auth::{Caller, authenticate};
 /// `Authorization: Bearer <JWT>` from `POST /api/auth/login` or `/api/auth/register`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "check_bearer")]
-pub struct BearerAuth(pub Caller);
+pub(crate) struct BearerAuth(pub Caller);
 
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let app = req

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::chat::sessions;
 use crate::model::Session;
 
-pub struct SessionsApi {
+pub(crate) struct SessionsApi {
     pub app: Arc<App>,
 }
 

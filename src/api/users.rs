@@ -16,13 +16,13 @@ use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
 use crate::model::{Role, UserProfile};
 
-pub struct UsersApi {
+pub(crate) struct UsersApi {
     pub app: Arc<App>,
 }
 
 /// A page of users.
 #[derive(Debug, Object)]
-pub struct UserPage {
+pub(crate) struct UserPage {
     pub users: Vec<UserProfile>,
     /// How many users match, across all pages.
     pub total: i64,
@@ -31,7 +31,7 @@ pub struct UserPage {
 /// A user an admin creates; a customer gets a room.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct CreateUserBody {
+pub(crate) struct CreateUserBody {
     pub user_name: Text,
     pub password: Text,
     pub role: Role,
@@ -44,7 +44,7 @@ pub struct CreateUserBody {
 /// Fields to change; absent fields stay as they are. `avatar: null` clears it.
 #[derive(Debug, Object)]
 #[oai(rename_all = "camelCase")]
-pub struct UpdateUserBody {
+pub(crate) struct UpdateUserBody {
     pub first_name: Option<Text>,
     pub last_name: Option<Text>,
     pub avatar: MaybeUndefined<Text>,
@@ -55,7 +55,7 @@ pub struct UpdateUserBody {
 }
 
 #[derive(ApiResponse)]
-pub enum UserCreated {
+pub(crate) enum UserCreated {
     /// The account exists (a customer's with its room); `Location` is the new user.
     #[oai(status = 201)]
     Created(Json<UserProfile>, #[oai(header = "Location")] String),

@@ -27,7 +27,11 @@ pub struct Caller {
 
 impl Caller {
     /// The caller a valid credential for `user` stands for.
-    pub fn new(user: &UserRow, console_session: Option<String>, expires_at_ms: i64) -> Caller {
+    pub(crate) fn new(
+        user: &UserRow,
+        console_session: Option<String>,
+        expires_at_ms: i64,
+    ) -> Caller {
         Caller {
             id: user.id,
             role: user.role,
@@ -62,7 +66,11 @@ pub enum Actor<'a> {
 
 /// Turns a bearer token into a caller, or 401. A token minted for a console page also needs its
 /// console session to be alive: signing out of the console ends that page's token.
-pub async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Caller, AppError> {
+pub(crate) async fn authenticate(
+    db: &Db,
+    tokens: &Tokens,
+    token: &str,
+) -> Result<Caller, AppError> {
     let verified = tokens.verify_claims(token)?;
     let (id, version) = (verified.user_id, verified.token_version);
     let console_session = verified.console_session.clone();

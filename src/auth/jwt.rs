@@ -11,7 +11,7 @@ use crate::model::Role;
 
 /// What a token carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
+pub(crate) struct Claims {
     /// The user id, as a string per RFC 7519.
     pub sub: String,
     pub role: String,
@@ -27,7 +27,7 @@ pub struct Claims {
 
 /// What a valid token says about its bearer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     pub user_id: i64,
     pub token_version: i64,
     /// Set for tokens minted by a console page; see [`Claims::sid`].
@@ -38,7 +38,7 @@ pub struct Verified {
 
 /// Issues and checks tokens with one secret.
 #[derive(Clone)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -46,7 +46,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn new(secret: &[u8], ttl: Duration) -> Tokens {
+    pub(crate) fn new(secret: &[u8], ttl: Duration) -> Tokens {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         // A token that says it is not valid yet is refused until it is.
@@ -61,13 +61,18 @@ impl Tokens {
     }
 
     /// A signed token for this user.
-    pub fn issue(&self, user_id: i64, role: Role, token_version: i64) -> Result<String, AppError> {
+    pub(crate) fn issue(
+        &self,
+        user_id: i64,
+        role: Role,
+        token_version: i64,
+    ) -> Result<String, AppError> {
         self.sign(user_id, role, token_version, None)
     }
 
     /// A token for the browser script of a console page, tied to the console session `sid`:
     /// it stops working the moment that session is signed out or expires, whatever its `exp`.
-    pub fn issue_for_console(
+    pub(crate) fn issue_for_console(
         &self,
         user_id: i64,
         role: Role,
@@ -98,7 +103,7 @@ impl Tokens {
     }
 
     /// Everything a valid token says, including the console session it is tied to.
-    pub fn verify_claims(&self, token: &str) -> Result<Verified, AppError> {
+    pub(crate) fn verify_claims(&self, token: &str) -> Result<Verified, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::unauthorized("Invalid or expired token"))?;
         let user_id = data

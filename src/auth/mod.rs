@@ -5,6 +5,7 @@ mod caller;
 mod jwt;
 pub mod password;
 
-pub use caller::{Actor, Caller, authenticate};
-pub use jwt::{Claims, Tokens, Verified};
+pub(crate) use caller::authenticate;
+pub use caller::{Actor, Caller};
+pub(crate) use jwt::Tokens;
 pub use password::{hash_password, verify_password};

@@ -60,13 +60,13 @@ async fn bounded<T: Send + 'static>(
 }
 
 /// [`hash_password`] off the async threads, at most one per core at a time.
-pub async fn hash(password: String) -> Result<String, AppError> {
+pub(crate) async fn hash(password: String) -> Result<String, AppError> {
     bounded(move || hash_password(&password)).await?
 }
 
 /// [`verify_password`] off the async threads; `None` as the hash checks against the decoy
 /// (and is always false).
-pub async fn verify(password: String, hash: Option<String>) -> bool {
+pub(crate) async fn verify(password: String, hash: Option<String>) -> bool {
     bounded(move || match hash {
         Some(h) => verify_password(&password, &h),
         None => {

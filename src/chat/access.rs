@@ -8,14 +8,14 @@ use crate::store::rooms::RoomRow;
 
 /// What a permission about a room needs to know of it.
 #[derive(Debug, Clone)]
-pub struct RoomFacts {
+pub(crate) struct RoomFacts {
     pub customer_id: i64,
     pub staff_id: Option<i64>,
     pub has_open_session: bool,
 }
 
 impl RoomFacts {
-    pub fn of(room: &RoomRow, has_open_session: bool) -> RoomFacts {
+    pub(crate) fn of(room: &RoomRow, has_open_session: bool) -> RoomFacts {
         RoomFacts {
             customer_id: room.customer_id,
             staff_id: room.staff_id,
@@ -26,7 +26,7 @@ impl RoomFacts {
 
 /// See, join or read a room: a customer their own; staff unassigned rooms, rooms assigned to
 /// them, or rooms with an `OPEN` session; admins any.
-pub fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
+pub(crate) fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
     let allowed = match caller.role {
         Role::Customer => room.customer_id == caller.id,
         Role::Staff => {
@@ -43,7 +43,7 @@ pub fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
 
 /// How a message from the caller may go into a room.
 #[derive(Debug, PartialEq, Eq)]
-pub enum SendRight {
+pub(crate) enum SendRight {
     /// Send as is.
     Allowed,
     /// Send, and assign the room to the caller first (staff or admin, room unassigned).
@@ -52,7 +52,7 @@ pub enum SendRight {
 
 /// Send in a room: a customer their own; staff unassigned (auto-assigns) or assigned to them;
 /// admins any (auto-assigning only when unassigned).
-pub fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
+pub(crate) fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
     match caller.role {
         Role::Customer if room.customer_id == caller.id => Ok(SendRight::Allowed),
         Role::Customer => Err(AppError::forbidden(
@@ -69,7 +69,7 @@ pub fn send(caller: &Caller, room: &RoomFacts) -> Result<SendRight, AppError> {
 }
 
 /// Open a session: only the room's customer.
-pub fn open_session(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
+pub(crate) fn open_session(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
     if caller.role == Role::Customer && room.customer_id == caller.id {
         Ok(())
     } else if caller.role == Role::Customer {
@@ -84,7 +84,7 @@ pub fn open_session(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
 }
 
 /// Claim a session: any staff member or admin.
-pub fn claim_session(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn claim_session(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {
         Ok(())
     } else {
@@ -95,7 +95,7 @@ pub fn claim_session(caller: &Caller) -> Result<(), AppError> {
 }
 
 /// End a session: the staff member who claimed it, any admin, or the room's customer.
-pub fn end_session(
+pub(crate) fn end_session(
     caller: &Caller,
     session_staff_id: Option<i64>,
     room_customer_id: i64,
@@ -115,7 +115,10 @@ pub fn end_session(
 }
 
 /// Announce leaving a session (`session_left`): the staff member who holds it, or an admin.
-pub fn leave_session(caller: &Caller, session_staff_id: Option<i64>) -> Result<(), AppError> {
+pub(crate) fn leave_session(
+    caller: &Caller,
+    session_staff_id: Option<i64>,
+) -> Result<(), AppError> {
     if caller.is_admin() || session_staff_id == Some(caller.id) {
         Ok(())
     } else {
@@ -126,7 +129,7 @@ pub fn leave_session(caller: &Caller, session_staff_id: Option<i64>) -> Result<(
 }
 
 /// The queues (unassigned, assigned) are for staff and admins.
-pub fn see_queues(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn see_queues(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {
         Ok(())
     } else {
@@ -137,7 +140,7 @@ pub fn see_queues(caller: &Caller) -> Result<(), AppError> {
 }
 
 /// User management is for admins.
-pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn manage_users(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
         Ok(())
     } else {
@@ -147,7 +150,7 @@ pub fn manage_users(caller: &Caller) -> Result<(), AppError> {
 
 /// Creating an account: an admin or the operator any role; a visitor only a customer (their
 /// own sign-up).
-pub fn create_account(actor: Actor<'_>, role: Role) -> Result<(), AppError> {
+pub(crate) fn create_account(actor: Actor<'_>, role: Role) -> Result<(), AppError> {
     match actor {
         Actor::Operator => Ok(()),
         Actor::User(caller) => manage_users(caller),
@@ -159,7 +162,7 @@ pub fn create_account(actor: Actor<'_>, role: Role) -> Result<(), AppError> {
 }
 
 /// The dashboard and the rooms and sessions of every staff member are for admins.
-pub fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
         Ok(())
     } else {
@@ -170,7 +173,7 @@ pub fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
 }
 
 /// Moving a room to another staff member is for admins.
-pub fn reassign_room(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn reassign_room(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
         Ok(())
     } else {

@@ -21,7 +21,7 @@ pub struct NewAccount {
 
 /// A signed-in user: the token to present and who it is.
 #[derive(Debug, Clone)]
-pub struct SignedIn {
+pub(crate) struct SignedIn {
     pub access_token: String,
     pub user: UserProfile,
 }
@@ -59,7 +59,7 @@ pub async fn create(
 }
 
 /// Customer self-sign-up: the account, its room, and a token.
-pub async fn register(
+pub(crate) async fn register(
     db: &Db,
     tokens: &Tokens,
     user_name: String,
@@ -80,9 +80,9 @@ pub async fn register(
 }
 
 /// The refusal for a wrong user name or password (the same for both).
-pub const WRONG_CREDENTIALS: &str = "Invalid username or password";
+pub(crate) const WRONG_CREDENTIALS: &str = "Invalid username or password";
 /// Sign-in. An unknown name and a wrong password get the same answer, after the same work.
-pub async fn login(
+pub(crate) async fn login(
     db: &Db,
     tokens: &Tokens,
     user_name: String,
@@ -110,7 +110,7 @@ pub async fn login(
 }
 
 /// The caller's own profile.
-pub async fn me(db: &Db, caller: &Caller) -> Result<UserProfile, AppError> {
+pub(crate) async fn me(db: &Db, caller: &Caller) -> Result<UserProfile, AppError> {
     get_profile(db, caller.id).await
 }
 
@@ -122,13 +122,13 @@ async fn get_profile(db: &Db, id: i64) -> Result<UserProfile, AppError> {
 }
 
 /// One user, for an admin.
-pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<UserProfile, AppError> {
+pub(crate) async fn get(db: &Db, caller: &Caller, id: i64) -> Result<UserProfile, AppError> {
     access::manage_users(caller)?;
     get_profile(db, id).await
 }
 
 /// A page of users for an admin, with the total that match.
-pub async fn list(
+pub(crate) async fn list(
     db: &Db,
     caller: &Caller,
     search: Option<String>,
@@ -148,7 +148,7 @@ pub async fn list(
 
 /// What an admin may change about a user; `None` leaves a field alone.
 #[derive(Debug, Clone, Default)]
-pub struct UserChanges {
+pub(crate) struct UserChanges {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// `Some(None)` clears the avatar.
@@ -159,7 +159,7 @@ pub struct UserChanges {
 
 /// Changes a user. Roles move between staff and admin only: a customer owns a room, and a staff
 /// account has none, so those are separate accounts. A new password ends the user's sessions.
-pub async fn update(
+pub(crate) async fn update(
     db: &Db,
     caller: &Caller,
     id: i64,
@@ -232,7 +232,7 @@ pub async fn update(
 
 /// Activates or deactivates a user; a deactivated user's tokens, sockets and console sessions
 /// end at once.
-pub async fn set_active(
+pub(crate) async fn set_active(
     db: &Db,
     caller: &Caller,
     id: i64,

@@ -14,7 +14,7 @@ use crate::time::Timestamp;
 /// room's `IN_PROGRESS` session, if any, is handed over too (`session_joined` tells the
 /// customer who now helps them); an `OPEN` one stays in the queue for anyone to claim.
 /// Everyone on the staff feed hears `room_updated` with reason `assigned`.
-pub async fn reassign(
+pub(crate) async fn reassign(
     db: &Db,
     caller: &Caller,
     room_id: i64,

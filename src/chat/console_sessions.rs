@@ -11,7 +11,7 @@ use crate::store::users::{self, UserRow};
 use crate::time::now_ms;
 
 /// 32 random bytes as 64 hex characters: session ids and CSRF tokens.
-pub fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -20,7 +20,11 @@ pub fn random_token() -> String {
 /// Opens a console session for `user_id`, an active staff member or admin, lasting `ttl`;
 /// returns the row (its id is the cookie value). Expired rows of anyone are swept in the same
 /// write. Customers have no console: 403.
-pub async fn open(db: &Db, user_id: i64, ttl: Duration) -> Result<ConsoleSessionRow, AppError> {
+pub(crate) async fn open(
+    db: &Db,
+    user_id: i64,
+    ttl: Duration,
+) -> Result<ConsoleSessionRow, AppError> {
     let now = now_ms();
     let row = ConsoleSessionRow {
         id: random_token(),
@@ -47,7 +51,7 @@ pub async fn open(db: &Db, user_id: i64, ttl: Duration) -> Result<ConsoleSession
 
 /// Signs a console session out on the server; its cookie and its pages' tokens stop working
 /// and the sockets its pages opened are closed.
-pub async fn close(db: &Db, id: String) -> Result<(), AppError> {
+pub(crate) async fn close(db: &Db, id: String) -> Result<(), AppError> {
     db.write(move |conn| {
         console_sessions::delete(conn, &id)?;
         Ok(Outcome::with(
@@ -60,7 +64,7 @@ pub async fn close(db: &Db, id: String) -> Result<(), AppError> {
 
 /// The live session named by cookie value `id`, with its user, if both still allow a console:
 /// the session has not expired and the user is an active staff member or admin.
-pub async fn signed_in(
+pub(crate) async fn signed_in(
     db: &Db,
     id: String,
 ) -> Result<Option<(ConsoleSessionRow, UserRow)>, AppError> {

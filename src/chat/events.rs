@@ -10,7 +10,7 @@ use crate::model::{Message, Session};
 
 /// A room's permission facts right after a committed change: who may read it now.
 #[derive(Debug, Clone)]
-pub struct Audience {
+pub(crate) struct Audience {
     pub room_id: i64,
     pub facts: RoomFacts,
 }
@@ -18,7 +18,7 @@ pub struct Audience {
 /// Why a socket was taken out of a room (`left_room {roomId, reason}`, contract §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum LeaveReason {
+pub(crate) enum LeaveReason {
     /// The room (or its session) went to another staff member.
     Assigned,
     /// The session that let the socket read the room ended.
@@ -28,7 +28,7 @@ pub enum LeaveReason {
 /// Why a room shows up on the staff feed (`room_updated.reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ActivityReason {
+pub(crate) enum ActivityReason {
     /// The room now has a staff member (claim, auto-assign, reassignment).
     Assigned,
     /// A message arrived while the room was unassigned.
@@ -37,7 +37,7 @@ pub enum ActivityReason {
 
 /// A committed change that connected clients should hear about.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     /// A change that may take a right to read a room away: every socket in the room is checked
     /// against the permission table, and those that may no longer read it leave it. Announced
     /// before anything else of the same change, so nobody hears what they may not read.
@@ -70,7 +70,7 @@ pub enum Event {
 /// The `room_updated` payload: enough for a console to move the room between lists.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RoomActivity {
+pub(crate) struct RoomActivity {
     pub room_id: i64,
     pub staff_id: Option<i64>,
     pub reason: ActivityReason,

@@ -14,7 +14,7 @@ use crate::time::{Timestamp, now_ms};
 
 /// A message a client asks to send.
 #[derive(Debug, Clone)]
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     pub room_id: i64,
     pub content: String,
     pub client_message_id: Option<String>,
@@ -25,7 +25,11 @@ pub struct Outgoing {
 /// `OPEN` session, in the same transaction: of several staff sending at once, one is assigned
 /// and the others are refused with nothing stored. A `clientMessageId` the sender already used
 /// returns the original message and stores and announces nothing.
-pub async fn send(db: &Db, caller: &Caller, outgoing: Outgoing) -> Result<Message, AppError> {
+pub(crate) async fn send(
+    db: &Db,
+    caller: &Caller,
+    outgoing: Outgoing,
+) -> Result<Message, AppError> {
     validate::id("roomId", outgoing.room_id)?;
     let content = validate::content(&outgoing.content)?.to_string();
     if let Some(id) = &outgoing.client_message_id {
@@ -164,7 +168,7 @@ pub async fn history(
 
 /// What a reconnecting client missed: messages after `after`, oldest first, up to `max`;
 /// `hasMore` says to ask again from the last one.
-pub async fn catch_up(
+pub(crate) async fn catch_up(
     db: &Db,
     caller: &Caller,
     room_id: i64,
@@ -190,7 +194,7 @@ pub async fn catch_up(
 }
 
 /// Moves the caller's read marker in a room forward to `message_id`.
-pub async fn mark_read(
+pub(crate) async fn mark_read(
     db: &Db,
     caller: &Caller,
     room_id: i64,

@@ -3,18 +3,18 @@
 //! thread and returns what changed plus the events that announce it; no door has to remember
 //! to notify anyone. Nothing here formats JSON or knows which door called.
 
-pub mod access;
+pub(crate) mod access;
 pub mod accounts;
-pub mod assign;
-pub mod console_sessions;
+pub(crate) mod assign;
+pub(crate) mod console_sessions;
 mod events;
 pub mod messages;
-pub mod reports;
-pub mod rooms;
-pub mod sessions;
-pub mod stats;
+pub(crate) mod reports;
+pub(crate) mod rooms;
+pub(crate) mod sessions;
+pub(crate) mod stats;
 mod tally;
-pub mod validate;
+pub(crate) mod validate;
 
-pub use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
-pub use tally::Tally;
+pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
+pub(crate) use tally::Tally;

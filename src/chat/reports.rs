@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::store::reports::{self, RoomLine, RoomQuery, SessionLine, SessionQuery};
 
 /// A page of sessions matching `query`, newest first, with the total that match.
-pub async fn sessions(
+pub(crate) async fn sessions(
     db: &Db,
     caller: &Caller,
     query: SessionQuery,
@@ -18,7 +18,7 @@ pub async fn sessions(
 }
 
 /// A page of rooms matching `query`, latest activity first, with the total that match.
-pub async fn rooms(
+pub(crate) async fn rooms(
     db: &Db,
     caller: &Caller,
     query: RoomQuery,

@@ -42,7 +42,7 @@ pub(crate) fn audience(conn: &Connection, room_id: i64) -> Result<Audience, AppE
 }
 
 /// `GET /chat/rooms`: a customer's own room; staff, the rooms assigned to them; admins, all.
-pub async fn list_mine(
+pub(crate) async fn list_mine(
     db: &Db,
     caller: &Caller,
     limit: u32,
@@ -59,7 +59,7 @@ pub async fn list_mine(
 }
 
 /// Rooms nobody is assigned to that have a message or an active session, latest activity first.
-pub async fn unassigned(
+pub(crate) async fn unassigned(
     db: &Db,
     caller: &Caller,
     limit: u32,
@@ -72,7 +72,7 @@ pub async fn unassigned(
 }
 
 /// Assigned rooms: every one for an admin, the caller's own for staff.
-pub async fn assigned(
+pub(crate) async fn assigned(
     db: &Db,
     caller: &Caller,
     limit: u32,
@@ -90,7 +90,7 @@ pub async fn assigned(
 }
 
 /// One room, if the caller may see it.
-pub async fn get(db: &Db, caller: &Caller, room_id: i64) -> Result<Room, AppError> {
+pub(crate) async fn get(db: &Db, caller: &Caller, room_id: i64) -> Result<Room, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
         visible(conn, &caller, room_id)?;
@@ -100,7 +100,7 @@ pub async fn get(db: &Db, caller: &Caller, room_id: i64) -> Result<Room, AppErro
 }
 
 /// A room's sessions, newest first (a customer's history of consultations).
-pub async fn sessions(
+pub(crate) async fn sessions(
     db: &Db,
     caller: &Caller,
     room_id: i64,
@@ -119,14 +119,14 @@ pub async fn sessions(
 /// re-derives a rule (`room_access`, after `joined_room` and after every change of who holds the
 /// room).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomRights {
+pub(crate) struct RoomRights {
     /// A message from the caller would be accepted (possibly assigning the room to them).
     pub can_send: bool,
 }
 
 impl RoomRights {
     /// The caller's rights in a room with these facts, from the permission table.
-    pub fn of(caller: &Caller, facts: &RoomFacts) -> RoomRights {
+    pub(crate) fn of(caller: &Caller, facts: &RoomFacts) -> RoomRights {
         RoomRights {
             can_send: access::send(caller, facts).is_ok(),
         }
@@ -135,7 +135,7 @@ impl RoomRights {
 
 /// Checks that the caller may see (and so join) a room, without building its view, and says
 /// what they may do there.
-pub async fn enter(db: &Db, caller: &Caller, room_id: i64) -> Result<RoomRights, AppError> {
+pub(crate) async fn enter(db: &Db, caller: &Caller, room_id: i64) -> Result<RoomRights, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
         let room = visible(conn, &caller, room_id)?;

@@ -11,7 +11,7 @@ use crate::store::{rooms, sessions, users};
 use crate::time::{Timestamp, now_ms};
 
 /// Opens a session in the caller's room (409 if one is already active).
-pub async fn open(
+pub(crate) async fn open(
     db: &Db,
     caller: &Caller,
     room_id: i64,
@@ -43,7 +43,7 @@ fn load(conn: &rusqlite::Connection, id: i64) -> Result<Session, AppError> {
 /// The claim, for REST `join` and socket `join_session` alike. It runs on the writer thread, so
 /// of any number of concurrent claimers exactly one finds the session `OPEN`; the others get a
 /// 409 naming who has it. Claiming a session you already hold returns it unchanged.
-pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+pub(crate) async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     access::claim_session(caller)?;
     let caller = caller.clone();
     let claimed = db
@@ -103,7 +103,7 @@ pub async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<Session,
 }
 
 /// Ends a session; the room stays open and keeps its staff member.
-pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let caller = caller.clone();
     db.write(move |conn| {
         let row = sessions::by_id(conn, session_id)?
@@ -135,7 +135,7 @@ pub async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
 
 /// One session, for whoever may read its room now: having claimed it once gives no lasting
 /// right (the room may since have gone to someone else).
-pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+pub(crate) async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let caller = caller.clone();
     db.read(move |conn| {
         let row = sessions::by_id(conn, session_id)?
@@ -148,14 +148,14 @@ pub async fn get(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, A
 
 /// Stepping away from a session without ending it (`leave_session`): the staff member who holds
 /// it, or an admin. Returns the session, so the door can tell its room.
-pub async fn leave(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
+pub(crate) async fn leave(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let session = get(db, caller, session_id).await?;
     access::leave_session(caller, session.staff_id)?;
     Ok(session)
 }
 
 /// The queue: `OPEN` sessions, oldest first.
-pub async fn unassigned(
+pub(crate) async fn unassigned(
     db: &Db,
     caller: &Caller,
     limit: u32,

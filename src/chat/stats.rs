@@ -9,11 +9,11 @@ use crate::store::stats::{self, StaffLoad};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// The chart's length, and the window of the medians and of "handled" in the load table.
-pub const WINDOW_DAYS: i64 = 14;
+pub(crate) const WINDOW_DAYS: i64 = 14;
 
 /// Sessions started on one day of the viewer's calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayCount {
+pub(crate) struct DayCount {
     /// Midnight of that day in the viewer's time zone, as UTC milliseconds.
     pub start_ms: i64,
     pub sessions: i64,
@@ -21,7 +21,7 @@ pub struct DayCount {
 
 /// Everything the dashboard shows, measured at one instant.
 #[derive(Debug, Clone)]
-pub struct Dashboard {
+pub(crate) struct Dashboard {
     pub waiting_now: i64,
     /// How long the oldest waiting session has waited, if one waits.
     pub longest_wait_ms: Option<i64>,
@@ -36,7 +36,7 @@ pub struct Dashboard {
 }
 
 /// The middle value (the mean of the two middle values for an even count); `None` when empty.
-pub fn median(mut values: Vec<i64>) -> Option<i64> {
+pub(crate) fn median(mut values: Vec<i64>) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
@@ -50,13 +50,13 @@ pub fn median(mut values: Vec<i64>) -> Option<i64> {
 }
 
 /// Midnight of the day holding `now_ms`, for a viewer `tz_minutes` east of UTC.
-pub fn local_day_start(now_ms: i64, tz_minutes: i32) -> i64 {
+pub(crate) fn local_day_start(now_ms: i64, tz_minutes: i32) -> i64 {
     let offset = i64::from(tz_minutes) * 60_000;
     (now_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset
 }
 
 /// The dashboard as of `now_ms`, with days as the viewer's calendar has them. Admins only.
-pub async fn dashboard(
+pub(crate) async fn dashboard(
     db: &Db,
     caller: &Caller,
     now_ms: i64,

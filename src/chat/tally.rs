@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::Event;
 
 #[derive(Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Messages committed (an idempotent resend stores and counts nothing).
     pub messages_stored: AtomicU64,
     /// Session claims committed, by a claim or by a staff member's first message.

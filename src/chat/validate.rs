@@ -3,7 +3,7 @@
 use crate::error::AppError;
 
 /// `userName`: 3 to 50 of letters, digits, `_`, `.` and `-`.
-pub fn user_name(s: &str) -> Result<&str, AppError> {
+pub(crate) fn user_name(s: &str) -> Result<&str, AppError> {
     let ok = (3..=50).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
@@ -17,7 +17,7 @@ pub fn user_name(s: &str) -> Result<&str, AppError> {
 }
 
 /// Passwords: at least 8 characters; at most 128 so hashing cost stays bounded.
-pub fn password(s: &str) -> Result<&str, AppError> {
+pub(crate) fn password(s: &str) -> Result<&str, AppError> {
     let n = s.chars().count();
     if (8..=128).contains(&n) {
         Ok(s)
@@ -29,7 +29,7 @@ pub fn password(s: &str) -> Result<&str, AppError> {
 }
 
 /// First and last names: trimmed, at most 50 characters, no control characters.
-pub fn person_name<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
+pub(crate) fn person_name<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
     let t = s.trim();
     if t.chars().count() <= 50 && !t.chars().any(char::is_control) {
         Ok(t)
@@ -41,7 +41,7 @@ pub fn person_name<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
 }
 
 /// Avatars are links: at most 500 characters, http(s) only.
-pub fn avatar(s: &str) -> Result<&str, AppError> {
+pub(crate) fn avatar(s: &str) -> Result<&str, AppError> {
     let t = s.trim();
     if t.len() <= 500 && (t.starts_with("https://") || t.starts_with("http://")) {
         Ok(t)
@@ -66,17 +66,17 @@ fn bounded_text<'a>(field: &str, s: &'a str, max: usize) -> Result<&'a str, AppE
 }
 
 /// A session topic.
-pub fn title(s: &str) -> Result<&str, AppError> {
+pub(crate) fn title(s: &str) -> Result<&str, AppError> {
     bounded_text("title", s, 200)
 }
 
 /// A message.
-pub fn content(s: &str) -> Result<&str, AppError> {
+pub(crate) fn content(s: &str) -> Result<&str, AppError> {
     bounded_text("content", s, 5000)
 }
 
 /// A client's idempotency key.
-pub fn client_message_id(s: &str) -> Result<&str, AppError> {
+pub(crate) fn client_message_id(s: &str) -> Result<&str, AppError> {
     let n = s.chars().count();
     if (1..=64).contains(&n) {
         Ok(s)
@@ -88,7 +88,7 @@ pub fn client_message_id(s: &str) -> Result<&str, AppError> {
 }
 
 /// Ids in paths and payloads are positive integers.
-pub fn id(field: &str, value: i64) -> Result<i64, AppError> {
+pub(crate) fn id(field: &str, value: i64) -> Result<i64, AppError> {
     if value > 0 {
         Ok(value)
     } else {

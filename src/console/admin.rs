@@ -15,7 +15,7 @@ use crate::chat::stats::{self, Dashboard, DayCount};
 use crate::time::{format_ms, now_ms};
 
 /// One bar of the chart, in the SVG's own units.
-pub struct Bar {
+pub(crate) struct Bar {
     pub x: i64,
     pub y: i64,
     pub width: i64,
@@ -32,7 +32,7 @@ const BASELINE: i64 = 200;
 const TALLEST: i64 = 160;
 
 /// Lays the days out as bars scaled to the busiest one.
-pub fn bars(days: &[DayCount], tz_minutes: i32) -> Vec<Bar> {
+pub(crate) fn bars(days: &[DayCount], tz_minutes: i32) -> Vec<Bar> {
     let n = days.len().max(1) as i64;
     let slot = WIDTH / n;
     let width = slot * 3 / 5;
@@ -61,7 +61,7 @@ pub fn bars(days: &[DayCount], tz_minutes: i32) -> Vec<Bar> {
 }
 
 /// The figures, as both the page and the live fragment show them.
-pub struct Figures {
+pub(crate) struct Figures {
     pub dash: Dashboard,
     pub bars: Vec<Bar>,
     /// When the oldest waiting session started (ISO), so the page can keep counting.
@@ -129,7 +129,7 @@ async fn figures_for(
 
 /// `/console/admin`.
 #[handler]
-pub async fn dashboard(
+pub(crate) async fn dashboard(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -140,7 +140,7 @@ pub async fn dashboard(
 
 /// `/console/admin/figures`: the figures alone, for the live refresh.
 #[handler]
-pub async fn figures_page(
+pub(crate) async fn figures_page(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,

@@ -20,7 +20,7 @@ use crate::store::reports::{Named, RoomLine, RoomQuery, SessionLine, SessionQuer
 const PAGE_SIZE: u32 = 50;
 
 /// A staff member or admin in a filter or an assignment menu.
-pub struct StaffOption {
+pub(crate) struct StaffOption {
     pub id: i64,
     pub name: String,
     pub active: bool,
@@ -51,7 +51,7 @@ fn person(first: &str, last: &str, user_name: &str) -> String {
 
 /// The filters as the address bar has them; anything unreadable means "any".
 #[derive(Debug, Default, Deserialize)]
-pub struct Filters {
+pub(crate) struct Filters {
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -140,7 +140,7 @@ impl SessionsPage {
 
 /// `/console/admin/sessions`: every session, filtered by status, staff, customer and date.
 #[handler]
-pub async fn sessions(
+pub(crate) async fn sessions(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -204,7 +204,7 @@ impl RoomsPage {
 /// `/console/admin/rooms`: every room, filtered by staff, customer and whether a session is
 /// active, each with a form to reassign it.
 #[handler]
-pub async fn rooms(
+pub(crate) async fn rooms(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -240,7 +240,7 @@ pub async fn rooms(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct AssignForm {
+pub(crate) struct AssignForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -249,7 +249,7 @@ pub struct AssignForm {
 
 /// Reassigns a room (CSRF-checked), then back to the rooms list.
 #[handler]
-pub async fn assign_room(
+pub(crate) async fn assign_room(
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
     Path(room_id): Path<i64>,

@@ -21,7 +21,7 @@ use crate::model::{Role, UserProfile};
 const PAGE_SIZE: u32 = 100;
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -32,7 +32,7 @@ pub struct ListQuery {
 
 /// What the create form had, to show it again after a refusal.
 #[derive(Debug, Default, Deserialize)]
-pub struct CreateForm {
+pub(crate) struct CreateForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -112,7 +112,7 @@ async fn users_page(
 
 /// `/console/admin/users`: the list, with a search and the create form.
 #[handler]
-pub async fn list(
+pub(crate) async fn list(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -126,7 +126,7 @@ pub async fn list(
 
 /// Creates a user; a refusal shows the form again with the reason.
 #[handler]
-pub async fn create(
+pub(crate) async fn create(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -186,7 +186,7 @@ impl EditPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct EditQuery {
+pub(crate) struct EditQuery {
     #[serde(default)]
     done: String,
 }
@@ -211,7 +211,7 @@ async fn edit_page(
 
 /// `/console/admin/users/:id`: one user's forms.
 #[handler]
-pub async fn edit(
+pub(crate) async fn edit(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -255,7 +255,7 @@ fn form_role(value: &str) -> Result<Role, AppError> {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct UpdateForm {
+pub(crate) struct UpdateForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -267,7 +267,7 @@ pub struct UpdateForm {
 
 /// Saves names and (between staff and admin) the role.
 #[handler]
-pub async fn update(
+pub(crate) async fn update(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -291,7 +291,7 @@ pub async fn update(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PasswordForm {
+pub(crate) struct PasswordForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -300,7 +300,7 @@ pub struct PasswordForm {
 
 /// Sets a new password; the user's tokens, sockets and console sessions end.
 #[handler]
-pub async fn password(
+pub(crate) async fn password(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,
@@ -317,7 +317,7 @@ pub async fn password(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ActiveForm {
+pub(crate) struct ActiveForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -326,7 +326,7 @@ pub struct ActiveForm {
 
 /// Deactivates (`active=0`: signed out everywhere at once) or reactivates (`active=1`).
 #[handler]
-pub async fn set_active(
+pub(crate) async fn set_active(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: AdminUser,

@@ -54,7 +54,7 @@ fn serve(req: &Request, path: &str, cache: &'static str) -> Response {
 
 /// `/static/*path`: revalidated on every use (cheap with the ETag), so a new build shows at once.
 #[handler]
-pub fn static_file(req: &Request) -> Response {
+pub(crate) fn static_file(req: &Request) -> Response {
     let path = req.uri().path().trim_start_matches('/');
     let path = path.strip_prefix("static/").unwrap_or(path);
     if path.split('/').any(|seg| seg == ".." || seg.is_empty()) {
@@ -66,7 +66,7 @@ pub fn static_file(req: &Request) -> Response {
 /// `/widget.js`: the one line a shop pastes loads this from our host, so it may be cached for a
 /// while and fetched by any site (`Cross-Origin-Resource-Policy: cross-origin`).
 #[handler]
-pub fn widget(req: &Request) -> Response {
+pub(crate) fn widget(req: &Request) -> Response {
     let mut resp = serve(req, "widget.js", "public, max-age=300");
     resp.headers_mut().insert(
         "cross-origin-resource-policy",

@@ -19,12 +19,12 @@ struct ChatPage {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ChatQuery {
+pub(crate) struct ChatQuery {
     embed: Option<String>,
 }
 
 #[handler]
-pub fn page(req: &Request, Query(q): Query<ChatQuery>) -> Response {
+pub(crate) fn page(req: &Request, Query(q): Query<ChatQuery>) -> Response {
     let lang = Lang::of(req);
     render(&ChatPage {
         page: PageCtx::public(req, lang, "chat"),

@@ -20,7 +20,7 @@ use crate::model::{History, Message, Role, Room, Session, SessionStatus, UserSum
 const LIST_MAX: u32 = 100;
 
 /// The room whose conversation is open.
-pub struct OpenRoom {
+pub(crate) struct OpenRoom {
     pub room: Room,
     pub history: History,
     /// The customer's sessions in this room, newest first.
@@ -170,7 +170,7 @@ async fn page(
 
 /// `/console`: the queue and the lists.
 #[handler]
-pub async fn index(
+pub(crate) async fn index(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: ConsoleUser,
@@ -183,7 +183,7 @@ pub async fn index(
 /// `/console/rooms/:id`: the desk with one conversation open (403 page if the room is not the
 /// viewer's to see).
 #[handler]
-pub async fn room_page(
+pub(crate) async fn room_page(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: ConsoleUser,

@@ -7,7 +7,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
 /// Who may put a page in a frame.
 #[derive(Debug, Clone)]
-pub enum Framing {
+pub(crate) enum Framing {
     /// Nobody (the staff and admin consoles): `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
     Deny,
     /// The customer page, which the widget shows in an iframe on the shop's own site: the given
@@ -17,20 +17,20 @@ pub enum Framing {
 
 /// Adds the headers to every response of the wrapped endpoint.
 #[derive(Debug, Clone)]
-pub struct SecurityHeaders {
+pub(crate) struct SecurityHeaders {
     pub framing: Framing,
 }
 
 impl SecurityHeaders {
     /// For the consoles.
-    pub fn console() -> SecurityHeaders {
+    pub(crate) fn console() -> SecurityHeaders {
         SecurityHeaders {
             framing: Framing::Deny,
         }
     }
 
     /// For the customer page, embeddable by `origins` (any site when empty).
-    pub fn embeddable(origins: &[String]) -> SecurityHeaders {
+    pub(crate) fn embeddable(origins: &[String]) -> SecurityHeaders {
         let sources = if origins.is_empty() {
             "*".to_string()
         } else {
@@ -68,7 +68,7 @@ impl<E: Endpoint> Middleware<E> for SecurityHeaders {
 }
 
 /// The wrapped endpoint; built by [`SecurityHeaders`].
-pub struct SecurityHeadersEndpoint<E> {
+pub(crate) struct SecurityHeadersEndpoint<E> {
     inner: E,
     csp: HeaderValue,
     deny_frames: bool,

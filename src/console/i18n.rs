@@ -8,17 +8,17 @@ use super::session::cookie;
 
 /// The languages the pages speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
+pub(crate) enum Lang {
     Vi,
     En,
 }
 
 /// Cookie that keeps the language a person picked with the switch.
-pub const LANG_COOKIE: &str = "lang";
+pub(crate) const LANG_COOKIE: &str = "lang";
 
 impl Lang {
     /// The BCP 47 code, for `<html lang>` and the cookie.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
@@ -26,7 +26,7 @@ impl Lang {
     }
 
     /// A language tag (`vi`, `en-US`, `vi_VN`) if it is one the pages speak.
-    pub fn parse(s: &str) -> Option<Lang> {
+    pub(crate) fn parse(s: &str) -> Option<Lang> {
         let primary = s.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         match primary.as_str() {
             "vi" => Some(Lang::Vi),
@@ -37,7 +37,7 @@ impl Lang {
 
     /// What this request should be answered in. Vietnamese is the default: the shops this is
     /// made for are Vietnamese, and a browser that asks for neither language gets it.
-    pub fn of(req: &Request) -> Lang {
+    pub(crate) fn of(req: &Request) -> Lang {
         let query = req.uri().query().unwrap_or("");
         let asked = query
             .split('&')
@@ -53,7 +53,7 @@ impl Lang {
     }
 
     /// The supported language with the highest `q` in an `Accept-Language` header.
-    pub fn from_accept_language(header: &str) -> Option<Lang> {
+    pub(crate) fn from_accept_language(header: &str) -> Option<Lang> {
         let mut best: Option<(Lang, f32)> = None;
         for part in header.split(',') {
             let mut pieces = part.split(';');
@@ -72,7 +72,7 @@ impl Lang {
     }
 
     /// The words of this language.
-    pub fn strings(self) -> &'static Strings {
+    pub(crate) fn strings(self) -> &'static Strings {
         match self {
             Lang::Vi => &VI,
             Lang::En => &EN,
@@ -87,7 +87,7 @@ macro_rules! phrases {
         /// Every phrase of the pages in one language. Templates read fields (`t.sign_in`);
         /// browser scripts get the same table as JSON in the `data-i18n` attribute.
         #[derive(Debug, Serialize)]
-        pub struct Strings {
+        pub(crate) struct Strings {
             $(pub $key: &'static str,)*
         }
         static VI: Strings = Strings { $($key: $vi,)* };

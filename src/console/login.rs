@@ -32,7 +32,7 @@ struct LoginPage {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LoginQuery {
+pub(crate) struct LoginQuery {
     next: Option<String>,
     out: Option<String>,
 }
@@ -62,7 +62,7 @@ fn login_page(req: &Request, app: &App, form: LoginPage, status: StatusCode) -> 
 
 /// The sign-in form.
 #[handler]
-pub async fn show(
+pub(crate) async fn show(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     Query(q): Query<LoginQuery>,
@@ -80,7 +80,7 @@ pub async fn show(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LoginForm {
+pub(crate) struct LoginForm {
     #[serde(default)]
     user_name: String,
     #[serde(default)]
@@ -94,7 +94,7 @@ pub struct LoginForm {
 /// Signs in: wrong credentials, a deactivated account and a customer account each get their
 /// own clear message; a staff member or admin gets a console session cookie.
 #[handler]
-pub async fn submit(
+pub(crate) async fn submit(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     Form(form): Form<LoginForm>,
@@ -172,14 +172,14 @@ pub async fn submit(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct CsrfForm {
+pub(crate) struct CsrfForm {
     #[serde(default)]
     csrf: String,
 }
 
 /// Signs out: the session row is deleted, so the cookie and the page tokens die with it.
 #[handler]
-pub async fn logout(
+pub(crate) async fn logout(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: ConsoleUser,
@@ -196,14 +196,14 @@ pub async fn logout(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LangQuery {
+pub(crate) struct LangQuery {
     to: Option<String>,
     next: Option<String>,
 }
 
 /// The language switch: remembers the choice for a year and goes back to the page.
 #[handler]
-pub fn switch_language(
+pub(crate) fn switch_language(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     Query(q): Query<LangQuery>,

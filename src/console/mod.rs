@@ -27,7 +27,7 @@ use crate::app::App;
 use headers::SecurityHeaders;
 
 /// `/console/...`: sign-in, the desk, the admin console. Mount with `nest("/console", ...)`.
-pub fn routes(_app: Arc<App>) -> impl Endpoint {
+pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
     Route::new()
         .at("/", get(desk::index))
         .at("/rooms/:id", get(desk::room_page))
@@ -67,7 +67,7 @@ async fn not_found_page<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<R
 }
 
 /// `/chat`: the customer page, embeddable by the configured shop origins (any when none).
-pub fn customer_page(app: Arc<App>) -> impl Endpoint {
+pub(crate) fn customer_page(app: Arc<App>) -> impl Endpoint {
     get(customer::page)
         .into_endpoint()
         .with(SecurityHeaders::embeddable(
@@ -76,11 +76,11 @@ pub fn customer_page(app: Arc<App>) -> impl Endpoint {
 }
 
 /// `/widget.js`: the script a shop pastes into its own site.
-pub fn widget() -> impl Endpoint {
+pub(crate) fn widget() -> impl Endpoint {
     get(assets::widget)
 }
 
 /// `/static/...`: our css and scripts and the vendored socket.io client, from the binary.
-pub fn static_files() -> impl Endpoint {
+pub(crate) fn static_files() -> impl Endpoint {
     get(assets::static_file)
 }

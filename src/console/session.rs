@@ -20,12 +20,12 @@ use crate::model::Role;
 use crate::store::console_sessions::ConsoleSessionRow;
 
 /// The cookie holding the console session id, and nothing else.
-pub const SESSION_COOKIE: &str = "fd_session";
+pub(crate) const SESSION_COOKIE: &str = "fd_session";
 /// Double-submit cookie protecting the sign-in form, which has no session yet.
-pub const LOGIN_CSRF_COOKIE: &str = "fd_login_csrf";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "fd_login_csrf";
 
 /// The value of cookie `name`, read from the `Cookie` headers.
-pub fn cookie(req: &Request, name: &str) -> Option<String> {
+pub(crate) fn cookie(req: &Request, name: &str) -> Option<String> {
     req.headers()
         .get_all(poem::http::header::COOKIE)
         .iter()
@@ -39,7 +39,7 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
 
 /// Whether the browser reached us over HTTPS (directly, through a proxy that says so, or as
 /// the operator declared), so cookies get `Secure`.
-pub fn is_https(req: &Request, app: &App) -> bool {
+pub(crate) fn is_https(req: &Request, app: &App) -> bool {
     app.config.console.secure_cookies
         || req.uri().scheme_str() == Some("https")
         || req
@@ -49,13 +49,13 @@ pub fn is_https(req: &Request, app: &App) -> bool {
 
 /// A `Set-Cookie` value: always `HttpOnly`, `SameSite=Strict` and `Path=/`; `Secure` on HTTPS.
 /// `max_age` 0 deletes the cookie.
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Max-Age={max_age_secs}; Path=/; HttpOnly; SameSite=Strict{secure}")
 }
 
 /// Compares tokens without stopping at the first difference.
-pub fn same_token(a: &str, b: &str) -> bool {
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -65,7 +65,7 @@ pub fn same_token(a: &str, b: &str) -> bool {
 
 /// A staff member or admin signed in to the console.
 #[derive(Debug, Clone)]
-pub struct ConsoleUser {
+pub(crate) struct ConsoleUser {
     pub caller: Caller,
     pub token_version: i64,
     pub session: ConsoleSessionRow,
@@ -74,7 +74,7 @@ pub struct ConsoleUser {
 
 impl ConsoleUser {
     /// Refuses a form post whose CSRF token is not this session's: a 403 page.
-    pub fn check_csrf(&self, sent: &str) -> poem::Result<()> {
+    pub(crate) fn check_csrf(&self, sent: &str) -> poem::Result<()> {
         if same_token(sent, &self.session.csrf_token) {
             Ok(())
         } else {
@@ -90,7 +90,7 @@ impl ConsoleUser {
     }
 
     /// A token for the page's script, valid only while this console session lives.
-    pub fn page_token(&self, app: &App) -> Result<String, AppError> {
+    pub(crate) fn page_token(&self, app: &App) -> Result<String, AppError> {
         app.tokens.issue_for_console(
             self.caller.id,
             self.caller.role,
@@ -122,7 +122,7 @@ fn to_login(req: &Request) -> poem::Error {
 }
 
 /// Percent-encodes everything but unreserved characters (for a `next=` parameter).
-pub fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
@@ -157,7 +157,7 @@ impl<'a> FromRequest<'a> for ConsoleUser {
 
 /// A signed-in admin: staff members get a 403 page instead.
 #[derive(Debug, Clone)]
-pub struct AdminUser(pub ConsoleUser);
+pub(crate) struct AdminUser(pub ConsoleUser);
 
 impl<'a> FromRequest<'a> for AdminUser {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
@@ -173,7 +173,7 @@ impl<'a> FromRequest<'a> for AdminUser {
 }
 
 /// Answers with a redirect that also sets cookies.
-pub fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
+pub(crate) fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
     let mut resp = Redirect::see_other(to).into_response();
     for c in cookies {
         if let Ok(v) = c.parse() {

@@ -15,14 +15,14 @@ use crate::error::AppError;
 use crate::model::{Role, SessionStatus};
 
 /// The signed-in person as the layout shows them.
-pub struct PageUser {
+pub(crate) struct PageUser {
     pub id: i64,
     pub name: String,
     pub role: Role,
 }
 
 /// Everything the layout needs; every page template has one as `page`.
-pub struct PageCtx {
+pub(crate) struct PageCtx {
     pub lang: Lang,
     pub t: &'static Strings,
     pub user: Option<PageUser>,
@@ -42,7 +42,7 @@ pub struct PageCtx {
 }
 
 /// Minutes east of UTC the viewer's browser reported (0 until its script has run once).
-pub fn tz_minutes(req: &Request) -> i32 {
+pub(crate) fn tz_minutes(req: &Request) -> i32 {
     cookie(req, "tz")
         .and_then(|v| v.parse::<i32>().ok())
         .map(|m| m.clamp(-14 * 60, 14 * 60))
@@ -51,7 +51,7 @@ pub fn tz_minutes(req: &Request) -> i32 {
 
 impl PageCtx {
     /// The context of a page nobody needs to be signed in for.
-    pub fn public(req: &Request, lang: Lang, section: &'static str) -> PageCtx {
+    pub(crate) fn public(req: &Request, lang: Lang, section: &'static str) -> PageCtx {
         let here = req
             .original_uri()
             .path_and_query()
@@ -85,7 +85,7 @@ impl PageCtx {
     }
 
     /// The context of a page for a signed-in staff member or admin.
-    pub fn signed_in(
+    pub(crate) fn signed_in(
         req: &Request,
         app: &App,
         user: &ConsoleUser,
@@ -103,29 +103,29 @@ impl PageCtx {
     }
 
     /// Whether the navigation shows the admin console.
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
     /// The viewer's id (0 when nobody is signed in), for `data-user-id`.
-    pub fn user_id(&self) -> i64 {
+    pub(crate) fn user_id(&self) -> i64 {
         self.user.as_ref().map(|u| u.id).unwrap_or(0)
     }
 
     /// The viewer's role as the API spells it, for `data-role`.
-    pub fn role_code(&self) -> &'static str {
+    pub(crate) fn role_code(&self) -> &'static str {
         self.user.as_ref().map(|u| u.role.as_str()).unwrap_or("")
     }
 
     /// An ISO time as the viewer's wall clock, until the page's script localizes it.
-    pub fn local(&self, iso: &str) -> String {
+    pub(crate) fn local(&self, iso: &str) -> String {
         DateTime::parse_from_rfc3339(iso)
             .map(|t| self.local_dt(t.with_timezone(&Utc)))
             .unwrap_or_default()
     }
 
     /// Stored milliseconds as the viewer's wall clock.
-    pub fn local_ms(&self, ms: &i64) -> String {
+    pub(crate) fn local_ms(&self, ms: &i64) -> String {
         DateTime::<Utc>::from_timestamp_millis(*ms)
             .map(|t| self.local_dt(t))
             .unwrap_or_default()
@@ -139,7 +139,7 @@ impl PageCtx {
     }
 
     /// A role in words.
-    pub fn role_name(&self, role: &Role) -> &'static str {
+    pub(crate) fn role_name(&self, role: &Role) -> &'static str {
         match role {
             Role::Customer => self.t.role_customer,
             Role::Staff => self.t.role_staff,
@@ -148,7 +148,7 @@ impl PageCtx {
     }
 
     /// A session status in words.
-    pub fn status_name(&self, status: &SessionStatus) -> &'static str {
+    pub(crate) fn status_name(&self, status: &SessionStatus) -> &'static str {
         match status {
             SessionStatus::Open => self.t.status_open,
             SessionStatus::InProgress => self.t.status_in_progress,
@@ -157,7 +157,7 @@ impl PageCtx {
     }
 
     /// A duration such as "3 min 20 s" or "1 giờ 5 phút".
-    pub fn duration(&self, ms: &i64) -> String {
+    pub(crate) fn duration(&self, ms: &i64) -> String {
         let secs = (*ms / 1000).max(0);
         let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
         let n = |tpl: &str, v: i64| tpl.replace("{n}", &v.to_string());
@@ -172,7 +172,7 @@ impl PageCtx {
 }
 
 /// How a person is named on the pages: first and last name, else the user name.
-pub fn display_name(u: &crate::model::UserSummary) -> String {
+pub(crate) fn display_name(u: &crate::model::UserSummary) -> String {
     let full = format!("{} {}", u.first_name, u.last_name);
     let full = full.trim();
     if full.is_empty() {
@@ -200,7 +200,7 @@ fn strip_lang_param(path_and_query: &str) -> String {
 }
 
 /// Renders a template as an HTML response with `status`.
-pub fn render_status(tpl: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render_status(tpl: &impl Template, status: StatusCode) -> Response {
     match tpl.render() {
         Ok(html) => Html(html).with_status(status).into_response(),
         Err(err) => {
@@ -211,14 +211,14 @@ pub fn render_status(tpl: &impl Template, status: StatusCode) -> Response {
 }
 
 /// Renders a template as a 200 HTML response.
-pub fn render(tpl: &impl Template) -> Response {
+pub(crate) fn render(tpl: &impl Template) -> Response {
     render_status(tpl, StatusCode::OK)
 }
 
 /// The page for a refused or failed request.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage {
+pub(crate) struct ErrorPage {
     pub page: PageCtx,
     pub title: &'static str,
     pub text: String,
@@ -241,7 +241,7 @@ fn bare_page(lang: Lang) -> PageCtx {
 }
 
 /// A 403 page (as an error, so extractors and handlers can `?` it).
-pub fn forbidden(lang: Lang, text: &str) -> poem::Error {
+pub(crate) fn forbidden(lang: Lang, text: &str) -> poem::Error {
     let page = ErrorPage {
         page: bare_page(lang),
         title: lang.strings().forbidden_title,
@@ -251,7 +251,7 @@ pub fn forbidden(lang: Lang, text: &str) -> poem::Error {
 }
 
 /// The page for a rule's refusal or a fault: 403 and 404 say what happened, the rest are generic.
-pub fn error_page(lang: Lang, err: &AppError) -> poem::Error {
+pub(crate) fn error_page(lang: Lang, err: &AppError) -> poem::Error {
     let t = lang.strings();
     let (status, title, text) = match err {
         AppError::Forbidden(m) => (StatusCode::FORBIDDEN, t.forbidden_title, m.clone()),

@@ -13,7 +13,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Refuses a non-empty file that is not a SQLite database, so a wrong `--db` never gets
 /// overwritten or "repaired". A missing or empty file is fine: it becomes a new database.
-pub fn check_is_sqlite(path: &Path) -> Result<(), String> {
+pub(crate) fn check_is_sqlite(path: &Path) -> Result<(), String> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };
@@ -53,7 +53,7 @@ fn apply_pragmas(conn: &Connection, busy_timeout_ms: u64) -> rusqlite::Result<()
 }
 
 /// The writer's connection: WAL is switched on here, once, for the file.
-pub fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
+pub(crate) fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     apply_pragmas(&conn, busy_timeout_ms)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -63,7 +63,7 @@ pub fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connec
 }
 
 /// A read-only connection outside the pool.
-pub fn open_reader(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
+pub(crate) fn open_reader(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -74,7 +74,7 @@ pub fn open_reader(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result<Connec
 }
 
 /// The pool of read-only connections that serves every read.
-pub fn reader_pool(
+pub(crate) fn reader_pool(
     path: &Path,
     size: u32,
     busy_timeout_ms: u64,

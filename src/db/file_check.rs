@@ -15,7 +15,7 @@ fn wal_path(path: &Path) -> PathBuf {
 /// Refuses a SQLite file shorter than its header says. When a WAL file with content is next
 /// to it, SQLite's own recovery applies and the header may be ahead of the file, so the check
 /// is skipped.
-pub fn check_not_truncated(path: &Path) -> Result<(), String> {
+pub(crate) fn check_not_truncated(path: &Path) -> Result<(), String> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use backup::backup;
 pub use schema::{FILL_POSITIONS, LATEST_VERSION};
-pub use writer::WriterStats;
+pub(crate) use writer::WriterStats;
 
 use crate::chat::Event;
 use crate::config::Config;
@@ -25,14 +25,14 @@ use crate::error::AppError;
 
 /// What a write rule returns: its value for the caller, and the events to announce once the
 /// transaction holding it has committed (never before, so nobody hears of a change that is lost).
-pub struct Outcome<T> {
+pub(crate) struct Outcome<T> {
     pub value: T,
     pub events: Vec<Event>,
 }
 
 impl<T> Outcome<T> {
     /// A change that nobody else needs to hear about.
-    pub fn quiet(value: T) -> Self {
+    pub(crate) fn quiet(value: T) -> Self {
         Outcome {
             value,
             events: Vec::new(),
@@ -40,7 +40,7 @@ impl<T> Outcome<T> {
     }
 
     /// A change with the events that announce it.
-    pub fn with(value: T, events: Vec<Event>) -> Self {
+    pub(crate) fn with(value: T, events: Vec<Event>) -> Self {
         Outcome { value, events }
     }
 }
@@ -56,7 +56,7 @@ impl Db {
     /// Opens (creating or upgrading) the database at `config.db_path`, starts the writer thread,
     /// and sends every committed event to `events`. A file that is not a usable SQLite database
     /// is refused with a message and left untouched.
-    pub fn open(config: &Config, events: UnboundedSender<Event>) -> Result<Db, String> {
+    pub(crate) fn open(config: &Config, events: UnboundedSender<Event>) -> Result<Db, String> {
         let path = config.db_path.as_path();
         connection::check_is_sqlite(path)?;
         file_check::check_not_truncated(path)?;
@@ -83,6 +83,13 @@ impl Db {
         Ok(Db { readers, writer })
     }
 
+    /// [`Db::open`] for a process that serves nobody (the `user` command, the load tool's
+    /// benchmarks, tests that prepare a database): committed changes are announced to no one.
+    pub fn open_unannounced(config: &Config) -> Result<Db, String> {
+        let (events, _) = tokio::sync::mpsc::unbounded_channel();
+        Db::open(config, events)
+    }
+
     /// Runs a read on a pooled read-only connection, off the async runtime.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -100,7 +107,7 @@ impl Db {
 
     /// Runs a write rule on the writer thread inside a `BEGIN IMMEDIATE` batch and returns its
     /// value once the batch has committed; its events are announced in commit order first.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
@@ -109,18 +116,18 @@ impl Db {
     }
 
     /// Counters of the writer, for metrics and the load tool.
-    pub fn writer_stats(&self) -> Arc<WriterStats> {
+    pub(crate) fn writer_stats(&self) -> Arc<WriterStats> {
         self.writer.stats()
     }
 
     /// What the rules count, for metrics.
-    pub fn tally(&self) -> &Arc<crate::chat::Tally> {
+    pub(crate) fn tally(&self) -> &Arc<crate::chat::Tally> {
         self.writer.tally()
     }
 }
 
 /// Opens the file without the writer, for commands that only read (`user list`).
-pub fn open_read_only(path: &Path) -> Result<Connection, String> {
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, String> {
     connection::check_is_sqlite(path)?;
     file_check::check_not_truncated(path)?;
     connection::open_reader(path, 5_000).map_err(|e| format!("cannot open {}: {e}", path.display()))

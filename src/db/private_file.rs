@@ -10,10 +10,10 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Owner read and write, nothing for anyone else.
-pub const PRIVATE_MODE: u32 = 0o600;
+pub(crate) const PRIVATE_MODE: u32 = 0o600;
 
 /// Creates `path` empty with mode 0600; fails if it already exists.
-pub fn create_new(path: &Path) -> io::Result<()> {
+pub(crate) fn create_new(path: &Path) -> io::Result<()> {
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -24,7 +24,7 @@ pub fn create_new(path: &Path) -> io::Result<()> {
 
 /// Makes sure a database file exists and is private: a missing one is created with mode 0600;
 /// an existing one (and its `-wal` / `-shm`) that group or others may read is warned about.
-pub fn ensure_private(path: &Path) -> Result<(), String> {
+pub(crate) fn ensure_private(path: &Path) -> Result<(), String> {
     match create_new(path) {
         Ok(()) => return Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}

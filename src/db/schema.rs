@@ -59,7 +59,7 @@ pub const FILL_POSITIONS: &str = "
                           ORDER BY m.id DESC LIMIT 1), 0);";
 
 /// Creates a new database or upgrades an older one to [`LATEST_VERSION`].
-pub fn apply(conn: &mut Connection) -> Result<(), String> {
+pub(crate) fn apply(conn: &mut Connection) -> Result<(), String> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| {

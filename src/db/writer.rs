@@ -39,7 +39,7 @@ const SYNC_DEPTH: usize = 64;
 
 /// Counters the writer keeps, read by metrics and the load tool.
 #[derive(Default, Debug)]
-pub struct WriterStats {
+pub(crate) struct WriterStats {
     pub batches: AtomicU64,
     pub jobs: AtomicU64,
     pub failed_commits: AtomicU64,
@@ -107,7 +107,7 @@ where
 
 /// The handle doors use to hand work to the writer thread.
 #[derive(Clone)]
-pub struct Writer {
+pub(crate) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
     stats: Arc<WriterStats>,
     tally: Arc<Tally>,
@@ -116,7 +116,7 @@ pub struct Writer {
 impl Writer {
     /// Starts the thread that owns `conn` for the rest of the process, and the syncer that
     /// makes each committed batch durable before it is answered and announced.
-    pub fn start(
+    pub(crate) fn start(
         conn: Connection,
         batch_max: usize,
         events: mpsc::UnboundedSender<Event>,
@@ -145,7 +145,7 @@ impl Writer {
     }
 
     /// Queues a rule and waits until its batch has committed (or failed).
-    pub async fn submit<T, F>(&self, rule: F) -> Result<T, AppError>
+    pub(crate) async fn submit<T, F>(&self, rule: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
@@ -165,11 +165,11 @@ impl Writer {
             .map_err(|_| AppError::Unavailable("The server is shutting down".into()))?
     }
 
-    pub fn stats(&self) -> Arc<WriterStats> {
+    pub(crate) fn stats(&self) -> Arc<WriterStats> {
         self.stats.clone()
     }
 
-    pub fn tally(&self) -> &Arc<Tally> {
+    pub(crate) fn tally(&self) -> &Arc<Tally> {
         &self.tally
     }
 }

@@ -17,7 +17,7 @@ use sign_in::{SignInGuard, SignInRules, Verdict};
 
 /// What a limit protects, to word the refusal.
 #[derive(Debug, Clone, Copy)]
-pub enum Action {
+pub(crate) enum Action {
     Login,
     Message,
     Typing,
@@ -29,7 +29,7 @@ pub enum Action {
 }
 
 /// The server's limiters.
-pub struct Limiters {
+pub(crate) struct Limiters {
     sign_in: SignInGuard,
     login_by_address: DefaultKeyedRateLimiter<String>,
     messages: DefaultKeyedRateLimiter<i64>,
@@ -64,7 +64,7 @@ fn check<K: Hash + Eq + Clone>(
 }
 
 impl Limiters {
-    pub fn new(rates: &RateLimits) -> Limiters {
+    pub(crate) fn new(rates: &RateLimits) -> Limiters {
         Limiters {
             sign_in: SignInGuard::new(SignInRules {
                 per_pair: rates.login_per_name_per_minute.max(1),
@@ -86,14 +86,14 @@ impl Limiters {
     }
 
     /// A sign-up (or other account-creating) attempt from `address`.
-    pub fn sign_up(&self, address: &str) -> Result<(), AppError> {
+    pub(crate) fn sign_up(&self, address: &str) -> Result<(), AppError> {
         check(&self.login_by_address, &address.to_string(), Action::Login)
     }
 
     /// Runs a sign-in `attempt` by `address` for `user_name` under the guessing rules of
     /// sign_in.rs: refused (429) or held back first as they say, and its outcome recorded: a
     /// 401 counts as a failure, a success forgives this address's failures for the name.
-    pub async fn sign_in<T>(
+    pub(crate) async fn sign_in<T>(
         &self,
         address: &str,
         user_name: &str,
@@ -120,7 +120,7 @@ impl Limiters {
     }
 
     /// A socket event of `user_id`.
-    pub fn socket_event(&self, user_id: i64, action: Action) -> Result<(), AppError> {
+    pub(crate) fn socket_event(&self, user_id: i64, action: Action) -> Result<(), AppError> {
         let limiter = match action {
             Action::Message => &self.messages,
             Action::Typing => &self.typing,
@@ -130,7 +130,7 @@ impl Limiters {
     }
 
     /// Forgets keys that are back to full allowance, so memory stays bounded.
-    pub fn forget_idle(&self) {
+    pub(crate) fn forget_idle(&self) {
         self.sign_in.forget_idle();
         self.login_by_address.retain_recent();
         self.messages.retain_recent();
@@ -140,4 +140,4 @@ impl Limiters {
 }
 
 /// How often idle keys are forgotten.
-pub const FORGET_EVERY: Duration = Duration::from_secs(60);
+pub(crate) const FORGET_EVERY: Duration = Duration::from_secs(60);

@@ -15,17 +15,17 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The span over which failures are remembered for delays and the per-name ceiling.
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The delay added per recent failure.
-pub const STEP: Duration = Duration::from_millis(100);
+pub(crate) const STEP: Duration = Duration::from_millis(100);
 /// The longest an attempt is held back.
-pub const MAX_DELAY: Duration = Duration::from_secs(5);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(5);
 /// The span of the per-address refusal.
 const PAIR_WINDOW: Duration = Duration::from_secs(60);
 
 /// The configured numbers.
 #[derive(Debug, Clone, Copy)]
-pub struct SignInRules {
+pub(crate) struct SignInRules {
     /// Failures one address may make for one name per minute before it is refused.
     pub per_pair: u32,
     /// Failures for one name, from all addresses, in [`WINDOW`] before everyone is slowed.
@@ -50,7 +50,7 @@ impl Failures {
 
 /// What an attempt must do before the password is checked.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Go ahead after waiting this long (zero for a clean address).
     Proceed(Duration),
     /// Refused; try again after this many seconds.
@@ -58,7 +58,7 @@ pub enum Verdict {
 }
 
 /// Failure counts per (name, address) and per name.
-pub struct SignInGuard {
+pub(crate) struct SignInGuard {
     rules: SignInRules,
     pairs: Mutex<HashMap<(String, String), Failures>>,
     names: Mutex<HashMap<String, Failures>>,
@@ -69,7 +69,7 @@ fn delay_for(failures: usize) -> Duration {
 }
 
 impl SignInGuard {
-    pub fn new(rules: SignInRules) -> SignInGuard {
+    pub(crate) fn new(rules: SignInRules) -> SignInGuard {
         SignInGuard {
             rules,
             pairs: Mutex::default(),
@@ -78,7 +78,7 @@ impl SignInGuard {
     }
 
     /// Decides an attempt by `address` for `name` (case-insensitive).
-    pub fn check(&self, address: &str, name: &str) -> Verdict {
+    pub(crate) fn check(&self, address: &str, name: &str) -> Verdict {
         let now = Instant::now();
         let key = (name.to_lowercase(), address.to_string());
         let mut pairs = self.pairs.lock().unwrap_or_else(|e| e.into_inner());
@@ -112,7 +112,7 @@ impl SignInGuard {
     }
 
     /// Records a failed attempt (wrong name or password).
-    pub fn failed(&self, address: &str, name: &str) {
+    pub(crate) fn failed(&self, address: &str, name: &str) {
         let now = Instant::now();
         let name = name.to_lowercase();
         let mut pairs = self.pairs.lock().unwrap_or_else(|e| e.into_inner());
@@ -136,7 +136,7 @@ impl SignInGuard {
     }
 
     /// Records a success: this address's failures for the name are forgiven.
-    pub fn succeeded(&self, address: &str, name: &str) {
+    pub(crate) fn succeeded(&self, address: &str, name: &str) {
         let key = (name.to_lowercase(), address.to_string());
         self.pairs
             .lock()
@@ -145,7 +145,7 @@ impl SignInGuard {
     }
 
     /// Forgets failures older than the window, so memory stays bounded.
-    pub fn forget_idle(&self) {
+    pub(crate) fn forget_idle(&self) {
         let now = Instant::now();
         self.pairs
             .lock()

@@ -21,7 +21,7 @@ use super::kill::KillSwitch;
 const DISCONNECT_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Serializes `payload` once for any number of recipients.
-pub fn prepare<T: Serialize + ?Sized>(payload: &T) -> Option<Box<RawValue>> {
+pub(crate) fn prepare<T: Serialize + ?Sized>(payload: &T) -> Option<Box<RawValue>> {
     match serde_json::value::to_raw_value(payload) {
         Ok(raw) => Some(raw),
         Err(err) => {
@@ -32,7 +32,7 @@ pub fn prepare<T: Serialize + ?Sized>(payload: &T) -> Option<Box<RawValue>> {
 }
 
 /// Sends `event` to each socket; returns how many could not take it (and are being closed).
-pub fn to_each(sockets: Vec<SocketRef>, event: &str, payload: &RawValue) -> usize {
+pub(crate) fn to_each(sockets: Vec<SocketRef>, event: &str, payload: &RawValue) -> usize {
     let mut missed = 0;
     for socket in sockets {
         if let Err(err) = socket.emit(event, payload)
@@ -52,7 +52,7 @@ fn is_full(err: &SendError) -> bool {
 /// Disconnects a socket that missed a packet because its queue was full: a WebSocket
 /// connection is cut at once (kill.rs); otherwise the disconnect packet needs room in the same
 /// queue, so this retries until it fits, the socket is gone, or the heartbeat closes it.
-pub fn close_overflowing(socket: SocketRef) {
+pub(crate) fn close_overflowing(socket: SocketRef) {
     tracing::warn!(sid = %socket.id, "socket queue full; disconnecting it so it catches up");
     if let Some(switch) = socket.req_parts().extensions.get::<Arc<KillSwitch>>() {
         switch.kill();
@@ -72,6 +72,6 @@ pub fn close_overflowing(socket: SocketRef) {
 }
 
 /// Whether a failed ack means the socket's queue was full.
-pub fn ack_overflowed(err: &SendError) -> bool {
+pub(crate) fn ack_overflowed(err: &SendError) -> bool {
     is_full(err)
 }

@@ -12,7 +12,7 @@ use crate::auth::authenticate as check_token;
 
 /// The only thing a refused client is told.
 #[derive(Debug)]
-pub struct Unauthorized;
+pub(crate) struct Unauthorized;
 
 impl fmt::Display for Unauthorized {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,7 +32,7 @@ fn query_token(socket: &SocketRef) -> Option<String> {
 
 /// Connect middleware: admits a socket whose token names an active user, and keeps that user
 /// on the socket for every handler.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     socket: SocketRef,
     State(app): State<Arc<App>>,
     TryData(auth): TryData<Value>,

@@ -15,19 +15,19 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Shared between the connection and whoever may need to cut it.
 #[derive(Default)]
-pub struct KillSwitch {
+pub(crate) struct KillSwitch {
     killed: AtomicBool,
     /// The tasks waiting on the connection, woken when it is killed.
     waiting: Mutex<[Option<Waker>; 2]>,
 }
 
 impl KillSwitch {
-    pub fn new() -> Arc<KillSwitch> {
+    pub(crate) fn new() -> Arc<KillSwitch> {
         Arc::new(KillSwitch::default())
     }
 
     /// Makes the connection fail at once; its pending read or write wakes up to find out.
-    pub fn kill(&self) {
+    pub(crate) fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
         if let Ok(mut waiting) = self.waiting.lock() {
             for waker in waiting.iter_mut().filter_map(Option::take) {
@@ -55,13 +55,13 @@ impl KillSwitch {
 }
 
 /// An upgraded connection that a [`KillSwitch`] can cut.
-pub struct Killable<T> {
+pub(crate) struct Killable<T> {
     io: T,
     switch: Arc<KillSwitch>,
 }
 
 impl<T> Killable<T> {
-    pub fn new(io: T, switch: Arc<KillSwitch>) -> Self {
+    pub(crate) fn new(io: T, switch: Arc<KillSwitch>) -> Self {
         Killable { io, switch }
     }
 }

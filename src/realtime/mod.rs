@@ -17,7 +17,7 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::{ParserConfig, SocketIo};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-pub use upgrade::{NoDelayAcceptor, SocketIoEndpoint};
+pub(crate) use upgrade::{NoDelayAcceptor, SocketIoEndpoint};
 
 use crate::app::App;
 use crate::chat::Event;
@@ -67,7 +67,10 @@ async fn close_expired(io: SocketIo) {
 
 /// Builds the Socket.IO service with the configured limits, registers `/chat`, and starts the
 /// task that announces committed events in commit order.
-pub fn build(app: Arc<App>, events: UnboundedReceiver<Event>) -> (SocketIoEndpoint, SocketIo) {
+pub(crate) fn build(
+    app: Arc<App>,
+    events: UnboundedReceiver<Event>,
+) -> (SocketIoEndpoint, SocketIo) {
     let limits = &app.config.socket;
     let (svc, io) = SocketIo::builder()
         .with_state(app.clone())

@@ -13,13 +13,13 @@ use socketioxide::socket::Socket;
 use tokio::sync::watch;
 
 /// Per socket: the next ticket to hand out and the ticket being served.
-pub struct SendOrder {
+pub(crate) struct SendOrder {
     next: AtomicU64,
     serving: watch::Sender<u64>,
 }
 
 impl SendOrder {
-    pub fn new() -> Arc<SendOrder> {
+    pub(crate) fn new() -> Arc<SendOrder> {
         Arc::new(SendOrder {
             next: AtomicU64::new(0),
             serving: watch::Sender::new(0),
@@ -32,7 +32,7 @@ impl SendOrder {
 }
 
 /// A place in the socket's queue, taken when the event was dispatched.
-pub struct Turn {
+pub(crate) struct Turn {
     gate: Option<Arc<SendOrder>>,
     ticket: u64,
 }
@@ -55,7 +55,7 @@ impl FromMessageParts<LocalAdapter> for Turn {
 
 impl Turn {
     /// Waits until every earlier send of this socket is done; the guard lets the next one go.
-    pub async fn wait(mut self) -> TurnGuard {
+    pub(crate) async fn wait(mut self) -> TurnGuard {
         let Some(gate) = self.gate.take() else {
             return TurnGuard { gate: None };
         };
@@ -80,7 +80,7 @@ impl Drop for Turn {
 }
 
 /// Held while a send runs; dropping it serves the next ticket.
-pub struct TurnGuard {
+pub(crate) struct TurnGuard {
     gate: Option<Arc<SendOrder>>,
 }
 

@@ -24,13 +24,13 @@ use super::kill::{KillSwitch, Killable};
 type Svc = SocketIoService<NotFoundService>;
 
 /// The `/socket.io/` endpoint: polling and WebSocket transports.
-pub struct SocketIoEndpoint {
+pub(crate) struct SocketIoEndpoint {
     websocket: Svc,
     polling: BoxEndpoint<'static, Response>,
 }
 
 impl SocketIoEndpoint {
-    pub fn new(svc: Svc) -> Self {
+    pub(crate) fn new(svc: Svc) -> Self {
         SocketIoEndpoint {
             websocket: svc.clone(),
             polling: svc.compat().map_to_response().boxed(),
@@ -108,12 +108,12 @@ impl Endpoint for SocketIoEndpoint {
 /// connection. Without it, Nagle's algorithm holds a second small write (an ack right after a
 /// `new_message` on the same socket) until the client's delayed ACK arrives, up to 40 ms on
 /// Linux, which caps a closed-loop sender at about 25 messages a second.
-pub struct NoDelayAcceptor {
+pub(crate) struct NoDelayAcceptor {
     inner: poem::listener::TcpAcceptor,
 }
 
 impl NoDelayAcceptor {
-    pub fn from_tokio(listener: tokio::net::TcpListener) -> std::io::Result<Self> {
+    pub(crate) fn from_tokio(listener: tokio::net::TcpListener) -> std::io::Result<Self> {
         Ok(NoDelayAcceptor {
             inner: poem::listener::TcpAcceptor::from_tokio(listener)?,
         })

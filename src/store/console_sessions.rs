@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 /// A signed-in console session.
 #[derive(Debug, Clone)]
-pub struct ConsoleSessionRow {
+pub(crate) struct ConsoleSessionRow {
     pub id: String,
     pub user_id: i64,
     pub csrf_token: String,
@@ -27,7 +27,7 @@ fn stored_key(id: &str) -> String {
 }
 
 /// Stores a new session.
-pub fn insert(conn: &Connection, row: &ConsoleSessionRow) -> Result<(), AppError> {
+pub(crate) fn insert(conn: &Connection, row: &ConsoleSessionRow) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO console_sessions (id, user_id, csrf_token, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -43,7 +43,7 @@ pub fn insert(conn: &Connection, row: &ConsoleSessionRow) -> Result<(), AppError
 }
 
 /// The session with this id if it exists and has not expired at `now`.
-pub fn live_by_id(
+pub(crate) fn live_by_id(
     conn: &Connection,
     id: &str,
     now: i64,
@@ -66,21 +66,21 @@ pub fn live_by_id(
 }
 
 /// Signs one session out.
-pub fn delete(conn: &Connection, id: &str) -> Result<(), AppError> {
+pub(crate) fn delete(conn: &Connection, id: &str) -> Result<(), AppError> {
     conn.prepare_cached("DELETE FROM console_sessions WHERE id = ?1")?
         .execute([stored_key(id)])?;
     Ok(())
 }
 
 /// Signs every session of a user out (password changed, role changed, deactivated).
-pub fn delete_for_user(conn: &Connection, user_id: i64) -> Result<usize, AppError> {
+pub(crate) fn delete_for_user(conn: &Connection, user_id: i64) -> Result<usize, AppError> {
     Ok(conn
         .prepare_cached("DELETE FROM console_sessions WHERE user_id = ?1")?
         .execute([user_id])?)
 }
 
 /// Forgets sessions that expired before `now`, so the table does not grow without bound.
-pub fn delete_expired(conn: &Connection, now: i64) -> Result<usize, AppError> {
+pub(crate) fn delete_expired(conn: &Connection, now: i64) -> Result<usize, AppError> {
     Ok(conn
         .prepare_cached("DELETE FROM console_sessions WHERE expires_at <= ?1")?
         .execute([now])?)

@@ -7,7 +7,11 @@ use crate::error::AppError;
 
 /// Gives an `IN_PROGRESS` session to `staff_id`, keeping when it was first claimed (so the
 /// dashboard's waiting and reply times stay true).
-pub fn move_session(conn: &Connection, session_id: i64, staff_id: i64) -> Result<(), AppError> {
+pub(crate) fn move_session(
+    conn: &Connection,
+    session_id: i64,
+    staff_id: i64,
+) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE sessions SET staff_id = ?2 WHERE id = ?1 AND status = 'IN_PROGRESS'",
     )?

@@ -41,7 +41,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 }
 
 /// The fields of a message about to be stored.
-pub struct NewMessage<'a> {
+pub(crate) struct NewMessage<'a> {
     pub room_id: i64,
     pub session_id: Option<i64>,
     pub sender_id: i64,
@@ -52,7 +52,7 @@ pub struct NewMessage<'a> {
 /// Stores a message with its positions; the caller counts it on the room
 /// ([`super::rooms::record_message`]) in the same transaction, which keeps `seq` equal to the
 /// room's `message_count` after it.
-pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
+pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
         "INSERT INTO messages
            (room_id, session_id, sender_id, content, client_message_id, created_at, seq, sender_seq)
@@ -72,7 +72,7 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, Ap
     Ok(conn.last_insert_rowid())
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
     Ok(conn
         .prepare_cached(select!("WHERE m.id = ?1"))?
         .query_row([id], from_row)
@@ -80,7 +80,7 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {
 }
 
 /// The message a sender already stored under this `clientMessageId`, if any.
-pub fn by_client_id(
+pub(crate) fn by_client_id(
     conn: &Connection,
     sender_id: i64,
     client_message_id: &str,
@@ -93,16 +93,9 @@ pub fn by_client_id(
         .optional()?)
 }
 
-pub fn latest(conn: &Connection, room_id: i64) -> Result<Option<Message>, AppError> {
-    Ok(conn
-        .prepare_cached(select!("WHERE m.room_id = ?1 ORDER BY m.id DESC LIMIT 1"))?
-        .query_row([room_id], from_row)
-        .optional()?)
-}
-
 /// Up to `limit` messages older than `before` (or the newest), oldest first, and whether
 /// older ones remain.
-pub fn page_before(
+pub(crate) fn page_before(
     conn: &Connection,
     room_id: i64,
     before: Option<i64>,
@@ -124,7 +117,7 @@ pub fn page_before(
 }
 
 /// Up to `limit` messages newer than `after`, oldest first, and whether newer ones remain.
-pub fn page_after(
+pub(crate) fn page_after(
     conn: &Connection,
     room_id: i64,
     after: i64,
@@ -141,7 +134,7 @@ pub fn page_after(
     Ok((rows, has_more))
 }
 
-pub fn exists_in_room(conn: &Connection, room_id: i64, id: i64) -> Result<bool, AppError> {
+pub(crate) fn exists_in_room(conn: &Connection, room_id: i64, id: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2")?
         .query_row(params![id, room_id], |_| Ok(()))
@@ -149,28 +142,8 @@ pub fn exists_in_room(conn: &Connection, room_id: i64, id: i64) -> Result<bool, 
         .is_some())
 }
 
-/// Messages from others after the user's read marker: those after the marker
-/// (`message_count - seq`) less the user's own among them (their `sender_seq` now less as of
-/// the marker). Two index seeks, however long the history.
-pub fn unread_count(conn: &Connection, room_id: i64, user_id: i64) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT r.message_count - coalesce(rm.seq, 0)
-                    - (coalesce((SELECT m.sender_seq FROM messages m
-                                 WHERE m.room_id = r.id AND m.sender_id = ?2
-                                 ORDER BY m.id DESC LIMIT 1), 0)
-                       - coalesce(rm.own_seq, 0))
-             FROM rooms r
-             LEFT JOIN read_markers rm ON rm.user_id = ?2 AND rm.room_id = r.id
-             WHERE r.id = ?1",
-        )?
-        .query_row(params![room_id, user_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
-}
-
 /// Moves the user's read marker forward (never back); returns the marker now stored.
-pub fn mark_read(
+pub(crate) fn mark_read(
     conn: &Connection,
     user_id: i64,
     room_id: i64,

@@ -2,19 +2,19 @@
 //! transaction, or a pooled reader) and return rows or the wire shapes of model.rs; they never
 //! decide who may do what, and never know about HTTP or sockets.
 
-pub mod console_sessions;
-pub mod handover;
-pub mod messages;
-pub mod reports;
-pub mod room_views;
-pub mod rooms;
-pub mod sessions;
-pub mod settings;
-pub mod stats;
-pub mod users;
+pub(crate) mod console_sessions;
+pub(crate) mod handover;
+pub(crate) mod messages;
+pub(crate) mod reports;
+pub(crate) mod room_views;
+pub(crate) mod rooms;
+pub(crate) mod sessions;
+pub(crate) mod settings;
+pub(crate) mod stats;
+pub(crate) mod users;
 
 /// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.
-pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
+pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(f, _)
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }

@@ -9,7 +9,7 @@ use crate::model::SessionStatus;
 
 /// Which staff member a list is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StaffFilter {
+pub(crate) enum StaffFilter {
     Any,
     /// Nobody (sessions never claimed, rooms never assigned).
     Nobody,
@@ -38,7 +38,7 @@ fn like_pattern(s: &str) -> String {
 
 /// A person as the lists show them.
 #[derive(Debug, Clone, Default)]
-pub struct Named {
+pub(crate) struct Named {
     pub id: i64,
     pub user_name: String,
     pub first_name: String,
@@ -60,7 +60,7 @@ fn named(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Named>> {
 
 /// The filters of the sessions list; `None` means any.
 #[derive(Debug, Clone)]
-pub struct SessionQuery {
+pub(crate) struct SessionQuery {
     pub status: Option<SessionStatus>,
     pub staff: StaffFilter,
     /// A fragment of the customer's user name, first or last name.
@@ -74,7 +74,7 @@ pub struct SessionQuery {
 
 /// One line of the sessions list.
 #[derive(Debug, Clone)]
-pub struct SessionLine {
+pub(crate) struct SessionLine {
     pub id: i64,
     pub room_id: i64,
     pub title: String,
@@ -94,7 +94,10 @@ const SESSION_WHERE: &str = "(?1 IS NULL OR s.status = ?1)
     AND (?5 IS NULL OR s.started_at >= ?5) AND (?6 IS NULL OR s.started_at < ?6)";
 
 /// A page of sessions matching `q`, newest first, and how many match in all.
-pub fn sessions(conn: &Connection, q: &SessionQuery) -> Result<(Vec<SessionLine>, i64), AppError> {
+pub(crate) fn sessions(
+    conn: &Connection,
+    q: &SessionQuery,
+) -> Result<(Vec<SessionLine>, i64), AppError> {
     let (mode, staff_id) = q.staff.params();
     let pattern = q.customer.as_deref().map(like_pattern);
     let status = q.status.map(|s| s.as_str());
@@ -141,7 +144,7 @@ pub fn sessions(conn: &Connection, q: &SessionQuery) -> Result<(Vec<SessionLine>
 
 /// The filters of the rooms list.
 #[derive(Debug, Clone)]
-pub struct RoomQuery {
+pub(crate) struct RoomQuery {
     pub staff: StaffFilter,
     pub customer: Option<String>,
     /// Only rooms with (true) or without (false) a session that is not ended.
@@ -152,7 +155,7 @@ pub struct RoomQuery {
 
 /// One line of the rooms list.
 #[derive(Debug, Clone)]
-pub struct RoomLine {
+pub(crate) struct RoomLine {
     pub id: i64,
     pub name: String,
     pub last_message_at: i64,
@@ -169,7 +172,7 @@ const ROOM_WHERE: &str = "(?1 = 0 OR (?1 = 1 AND r.staff_id IS NULL) OR (?1 = 2 
     AND (?4 IS NULL OR ?4 = EXISTS (SELECT 1 FROM sessions a WHERE a.room_id = r.id AND a.status <> 'ENDED'))";
 
 /// A page of rooms matching `q`, latest activity first, and how many match in all.
-pub fn rooms(conn: &Connection, q: &RoomQuery) -> Result<(Vec<RoomLine>, i64), AppError> {
+pub(crate) fn rooms(conn: &Connection, q: &RoomQuery) -> Result<(Vec<RoomLine>, i64), AppError> {
     let (mode, staff_id) = q.staff.params();
     let pattern = q.customer.as_deref().map(like_pattern);
     let from = "FROM rooms r JOIN users c ON c.id = r.customer_id

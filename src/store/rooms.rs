@@ -6,35 +6,32 @@ use crate::error::AppError;
 
 /// A stored room.
 #[derive(Debug, Clone)]
-pub struct RoomRow {
+pub(crate) struct RoomRow {
     pub id: i64,
-    pub name: String,
-    pub is_closed: bool,
     pub customer_id: i64,
     pub staff_id: Option<i64>,
-    pub created_at: i64,
     pub last_message_at: i64,
     pub message_count: i64,
 }
 
-const COLUMNS: &str =
-    "id, name, is_closed, customer_id, staff_id, created_at, last_message_at, message_count";
+const COLUMNS: &str = "id, customer_id, staff_id, last_message_at, message_count";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<RoomRow> {
     Ok(RoomRow {
         id: r.get(0)?,
-        name: r.get(1)?,
-        is_closed: r.get(2)?,
-        customer_id: r.get(3)?,
-        staff_id: r.get(4)?,
-        created_at: r.get(5)?,
-        last_message_at: r.get(6)?,
-        message_count: r.get(7)?,
+        customer_id: r.get(1)?,
+        staff_id: r.get(2)?,
+        last_message_at: r.get(3)?,
+        message_count: r.get(4)?,
     })
 }
 
 /// Creates the customer's one room, named after its id as the guide shows.
-pub fn insert_for_customer(conn: &Connection, customer_id: i64, now: i64) -> Result<i64, AppError> {
+pub(crate) fn insert_for_customer(
+    conn: &Connection,
+    customer_id: i64,
+    now: i64,
+) -> Result<i64, AppError> {
     conn.prepare_cached(
         "INSERT INTO rooms (name, customer_id, created_at, last_message_at, activity_at)
          VALUES ('', ?1, ?2, ?2, ?2)",
@@ -46,7 +43,7 @@ pub fn insert_for_customer(conn: &Connection, customer_id: i64, now: i64) -> Res
     Ok(id)
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppError> {
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM rooms WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -54,22 +51,14 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppError> {
         .optional()?)
 }
 
-pub fn by_customer(conn: &Connection, customer_id: i64) -> Result<Option<RoomRow>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM rooms WHERE customer_id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([customer_id], from_row)
-        .optional()?)
-}
-
-pub fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(), AppError> {
+pub(crate) fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE rooms SET staff_id = ?2 WHERE id = ?1")?
         .execute(params![id, staff_id])?;
     Ok(())
 }
 
 /// Counts a new message and moves the room's activity time.
-pub fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
+pub(crate) fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE rooms SET message_count = message_count + 1, last_message_at = ?2,
            activity_at = max(activity_at, ?2) WHERE id = ?1",
@@ -79,14 +68,14 @@ pub fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), AppErro
 }
 
 /// A session started in the room at `at`: the room's activity is at least that.
-pub fn record_session_start(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
+pub(crate) fn record_session_start(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE rooms SET activity_at = max(activity_at, ?2) WHERE id = ?1")?
         .execute(params![id, at])?;
     Ok(())
 }
 
 /// The room's active session ended: its activity is its last message again.
-pub fn record_session_end(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub(crate) fn record_session_end(conn: &Connection, id: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE rooms SET activity_at = last_message_at WHERE id = ?1")?
         .execute([id])?;
     Ok(())

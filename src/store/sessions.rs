@@ -8,7 +8,7 @@ use crate::time::Timestamp;
 
 /// A stored session.
 #[derive(Debug, Clone)]
-pub struct SessionRow {
+pub(crate) struct SessionRow {
     pub id: i64,
     pub room_id: i64,
     pub title: String,
@@ -36,7 +36,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
 }
 
 /// Opens a session; a room that already has one that is not ended is a 409.
-pub fn insert(conn: &Connection, room_id: i64, title: &str, now: i64) -> Result<i64, AppError> {
+pub(crate) fn insert(
+    conn: &Connection,
+    room_id: i64,
+    title: &str,
+    now: i64,
+) -> Result<i64, AppError> {
     let result = conn
         .prepare_cached(
             "INSERT INTO sessions (room_id, title, status, started_at) VALUES (?1, ?2, 'OPEN', ?3)",
@@ -52,7 +57,7 @@ pub fn insert(conn: &Connection, room_id: i64, title: &str, now: i64) -> Result<
     }
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<SessionRow>, AppError> {
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<SessionRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -61,7 +66,10 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<SessionRow>, AppError>
 }
 
 /// The room's session that is not ended, if any (there is at most one).
-pub fn active_for_room(conn: &Connection, room_id: i64) -> Result<Option<SessionRow>, AppError> {
+pub(crate) fn active_for_room(
+    conn: &Connection,
+    room_id: i64,
+) -> Result<Option<SessionRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM sessions WHERE room_id = ?1 AND status <> 'ENDED'");
     Ok(conn
         .prepare_cached(&sql)?
@@ -69,7 +77,7 @@ pub fn active_for_room(conn: &Connection, room_id: i64) -> Result<Option<Session
         .optional()?)
 }
 
-pub fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<(), AppError> {
+pub(crate) fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE sessions SET status = 'IN_PROGRESS', staff_id = ?2, claimed_at = ?3 WHERE id = ?1",
     )?
@@ -77,7 +85,7 @@ pub fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<(), 
     Ok(())
 }
 
-pub fn end(conn: &Connection, id: i64, now: i64) -> Result<(), AppError> {
+pub(crate) fn end(conn: &Connection, id: i64, now: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE sessions SET status = 'ENDED', ended_at = ?2 WHERE id = ?1")?
         .execute(params![id, now])?;
     Ok(())

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 
-pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
+pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
@@ -12,7 +12,7 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
 }
 
 /// Stores `value` unless the key already has one; returns the value that is now stored.
-pub fn get_or_insert(conn: &Connection, key: &str, value: &str) -> Result<String, AppError> {
+pub(crate) fn get_or_insert(conn: &Connection, key: &str, value: &str) -> Result<String, AppError> {
     conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
         .execute(params![key, value])?;
     get(conn, key)?.ok_or_else(|| AppError::Internal(format!("setting {key} vanished")))

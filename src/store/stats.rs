@@ -6,21 +6,21 @@ use rusqlite::{Connection, params};
 use crate::error::AppError;
 
 /// How many sessions wait for staff now, and since when the oldest has waited.
-pub fn waiting(conn: &Connection) -> Result<(i64, Option<i64>), AppError> {
+pub(crate) fn waiting(conn: &Connection) -> Result<(i64, Option<i64>), AppError> {
     Ok(conn
         .prepare_cached("SELECT count(*), min(started_at) FROM sessions WHERE status = 'OPEN'")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Sessions started in `[from, to)`.
-pub fn started_between(conn: &Connection, from: i64, to: i64) -> Result<i64, AppError> {
+pub(crate) fn started_between(conn: &Connection, from: i64, to: i64) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM sessions WHERE started_at >= ?1 AND started_at < ?2")?
         .query_row(params![from, to], |r| r.get(0))?)
 }
 
 /// Sessions started per day of `day_ms` length from `from`, as `(day index, count)`.
-pub fn started_per_day(
+pub(crate) fn started_per_day(
     conn: &Connection,
     from: i64,
     day_ms: i64,
@@ -37,7 +37,7 @@ pub fn started_per_day(
 
 /// For each session started since `since` that a staff member or admin answered: the time from
 /// its start to the first staff message in it, in milliseconds.
-pub fn first_reply_delays(conn: &Connection, since: i64) -> Result<Vec<i64>, AppError> {
+pub(crate) fn first_reply_delays(conn: &Connection, since: i64) -> Result<Vec<i64>, AppError> {
     let rows = conn
         .prepare_cached(
             "SELECT min(m.created_at) - s.started_at FROM sessions s
@@ -51,7 +51,7 @@ pub fn first_reply_delays(conn: &Connection, since: i64) -> Result<Vec<i64>, App
 }
 
 /// How long each session started since `since` and already ended lasted, in milliseconds.
-pub fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>, AppError> {
+pub(crate) fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>, AppError> {
     let rows = conn
         .prepare_cached(
             "SELECT ended_at - started_at FROM sessions
@@ -64,12 +64,10 @@ pub fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>, AppErr
 
 /// One active staff member's or admin's current work.
 #[derive(Debug, Clone)]
-pub struct StaffLoad {
-    pub user_id: i64,
+pub(crate) struct StaffLoad {
     pub user_name: String,
     pub first_name: String,
     pub last_name: String,
-    pub role: String,
     /// Sessions they hold now (`IN_PROGRESS`).
     pub in_progress: i64,
     /// Rooms assigned to them.
@@ -79,26 +77,24 @@ pub struct StaffLoad {
 }
 
 /// The load of every active staff member and admin, busiest first.
-pub fn staff_load(conn: &Connection, since: i64) -> Result<Vec<StaffLoad>, AppError> {
+pub(crate) fn staff_load(conn: &Connection, since: i64) -> Result<Vec<StaffLoad>, AppError> {
     let rows = conn
         .prepare_cached(
-            "SELECT u.id, u.user_name, u.first_name, u.last_name, u.role,
+            "SELECT u.user_name, u.first_name, u.last_name,
                (SELECT count(*) FROM sessions s WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS'),
                (SELECT count(*) FROM rooms r WHERE r.staff_id = u.id),
                (SELECT count(*) FROM sessions s WHERE s.staff_id = u.id AND s.started_at >= ?1)
              FROM users u WHERE u.role IN ('STAFF', 'ADMIN') AND u.is_active
-             ORDER BY 6 DESC, 8 DESC, u.id",
+             ORDER BY 4 DESC, 6 DESC, u.id",
         )?
         .query_map([since], |r| {
             Ok(StaffLoad {
-                user_id: r.get(0)?,
-                user_name: r.get(1)?,
-                first_name: r.get(2)?,
-                last_name: r.get(3)?,
-                role: r.get(4)?,
-                in_progress: r.get(5)?,
-                rooms: r.get(6)?,
-                handled: r.get(7)?,
+                user_name: r.get(0)?,
+                first_name: r.get(1)?,
+                last_name: r.get(2)?,
+                in_progress: r.get(3)?,
+                rooms: r.get(4)?,
+                handled: r.get(5)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -8,7 +8,7 @@ use crate::time::Timestamp;
 
 /// A stored user, secrets included; never sent to a client as it is.
 #[derive(Debug, Clone)]
-pub struct UserRow {
+pub(crate) struct UserRow {
     pub id: i64,
     pub user_name: String,
     pub password_hash: String,
@@ -22,7 +22,7 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    pub fn summary(&self) -> UserSummary {
+    pub(crate) fn summary(&self) -> UserSummary {
         UserSummary {
             id: self.id,
             user_name: self.user_name.clone(),
@@ -32,7 +32,7 @@ impl UserRow {
         }
     }
 
-    pub fn profile(&self) -> UserProfile {
+    pub(crate) fn profile(&self) -> UserProfile {
         UserProfile {
             id: self.id,
             user_name: self.user_name.clone(),
@@ -46,7 +46,7 @@ impl UserRow {
     }
 
     /// How staff and customers see this person named.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         crate::model::display_name(&self.first_name, &self.last_name, &self.user_name)
     }
 }
@@ -70,7 +70,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, AppError> {
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -78,7 +78,7 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, AppError> {
         .optional()?)
 }
 
-pub fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>, AppError> {
+pub(crate) fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE user_name = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -87,7 +87,7 @@ pub fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>, Ap
 }
 
 /// The fields of a user about to be created.
-pub struct NewUser<'a> {
+pub(crate) struct NewUser<'a> {
     pub user_name: &'a str,
     pub password_hash: &'a str,
     pub role: Role,
@@ -96,7 +96,7 @@ pub struct NewUser<'a> {
 }
 
 /// Inserts a user; a taken name (case-insensitive) is a 409.
-pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
+pub(crate) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
     let result = conn
         .prepare_cached(
             "INSERT INTO users (user_name, password_hash, role, first_name, last_name, created_at)
@@ -120,14 +120,8 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, Ap
     }
 }
 
-pub fn summary(conn: &Connection, id: i64) -> Result<UserSummary, AppError> {
-    by_id(conn, id)?
-        .map(|u| u.summary())
-        .ok_or_else(|| AppError::Internal(format!("user {id} is referenced but missing")))
-}
-
 /// A page of users, newest first, optionally filtered by a name fragment and a role.
-pub fn list(
+pub(crate) fn list(
     conn: &Connection,
     search: Option<&str>,
     role: Option<Role>,
@@ -157,7 +151,7 @@ pub fn list(
 }
 
 /// Changes names, avatar and role; `None` leaves a field as it is.
-pub fn update_profile(
+pub(crate) fn update_profile(
     conn: &Connection,
     id: i64,
     first_name: Option<&str>,
@@ -184,7 +178,11 @@ pub fn update_profile(
 }
 
 /// Sets a new password and ends every token issued before it.
-pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<(), AppError> {
+pub(crate) fn set_password(
+    conn: &Connection,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE users SET password_hash = ?2, token_version = token_version + 1 WHERE id = ?1",
     )?
@@ -193,7 +191,7 @@ pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<(
 }
 
 /// Activates or deactivates; deactivating also ends every token.
-pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
+pub(crate) fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE users SET is_active = ?2, token_version = token_version + (NOT ?2) WHERE id = ?1",
     )?
@@ -201,7 +199,7 @@ pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppErr
     Ok(())
 }
 
-pub fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
+pub(crate) fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM users WHERE role = ?1 AND is_active")?
         .query_row([role.as_str()], |r| r.get(0))?)

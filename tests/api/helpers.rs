@@ -147,8 +147,7 @@ impl TestApp {
     /// A staff member or admin, created the way the operator does (the `user` command's code
     /// path, on its own connection while the server runs), then signed in.
     pub async fn member(&self, role: Role, name: &str) -> User {
-        let (events, _) = tokio::sync::mpsc::unbounded_channel();
-        let db = Db::open(&self.config, events).expect("second handle on the database");
+        let db = Db::open_unannounced(&self.config).expect("second handle on the database");
         let account = NewAccount {
             user_name: name.into(),
             password: PASSWORD.into(),
