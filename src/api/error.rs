@@ -209,7 +209,7 @@ pub(crate) async fn contract_error(err: poem::Error) -> Response {
             "Internal server error".to_string()
         }
         // poem-openapi names path parameters by position (`param0`); say what a person can fix.
-        StatusCode::BAD_REQUEST if err.to_string().starts_with("failed to parse path") => {
+        StatusCode::BAD_REQUEST if err.is::<poem_openapi::error::ParsePathError>() => {
             "Path id must be a positive integer".to_string()
         }
         _ => err.to_string(),
