@@ -19,8 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build --locked
-cargo test --locked
+# --workspace: the load tool (tools/load) too, and its smoke test against the in-process server.
+cargo build --locked --workspace
+cargo test --locked --workspace
 
 export FRONTDESK_BIN="$PWD/target/debug/frontdesk"
 bash scripts/schemathesis.sh

@@ -23,4 +23,3 @@ pub mod time;
 
 pub use config::Config;
 pub use error::AppError;
-pub mod loadtest;

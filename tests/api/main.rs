@@ -8,7 +8,6 @@ mod errors;
 mod fuzz;
 mod helpers;
 mod limits;
-mod load_smoke;
 mod openapi;
 mod operations;
 mod permissions;

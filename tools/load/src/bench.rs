@@ -7,17 +7,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::wire::{Conn, Packet};
-use super::{Credentials, PASSWORD, measure};
-use crate::config::Config;
-use crate::db::Db;
-use crate::error::AppError;
-use crate::model::{History, Pagination};
-use crate::realtime::NAMESPACE;
-use crate::store::{messages, rooms};
+use frontdesk::Config;
+use frontdesk::auth::Caller;
+use frontdesk::chat::messages;
+use frontdesk::db::Db;
+use frontdesk::realtime::NAMESPACE;
+use frontdesk::store::users;
+
+use crate::wire::{Conn, Packet};
+use crate::{Credentials, PASSWORD, measure};
 
 /// Creates a new database at `path` holding `rooms` customers with a room each and `total`
 /// messages, `hot` of them in room 1 (spread through the table, as real traffic would leave
@@ -37,11 +38,11 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
         let (events, _) = tokio::sync::mpsc::unbounded_channel();
         Db::open(&Config::new(path), events)?;
     }
-    let hash = crate::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
+    let hash = frontdesk::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
-    let now = crate::time::now_ms();
+    let now = frontdesk::time::now_ms();
     // One message every 10 ms, ending now.
     let first_at = now - total as i64 * 10;
     let every = total.checked_div(hot).map_or(0, |n| n.max(1));
@@ -98,7 +99,7 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     // The positions the server keeps as it writes, filled for the bulk-inserted history.
     conn.execute_batch(&format!(
         "BEGIN; {} COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
-        crate::db::FILL_POSITIONS
+        frontdesk::db::FILL_POSITIONS
     ))
     .map_err(|e| e.to_string())?;
     let count = |sql: &str| -> Result<i64, String> {
@@ -125,9 +126,10 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     }))
 }
 
-/// Times the server's own code path for `join_room`'s history (a pooled read-only connection
-/// through `Db::read`, the room lookup, the latest page, and serializing the payload) on a
-/// room, `iterations` times; also the oldest page, reached with `before`.
+/// Times the server's own rule for `join_room`'s history (`frontdesk::chat::messages::history`,
+/// the call the socket handler makes: a pooled read-only connection through `Db::read`, the
+/// room's visibility check, the latest page) plus serializing the payload, on a room, as its
+/// customer, `iterations` times; also the oldest page, reached with `before`.
 pub async fn history_in_process(
     path: &Path,
     room_id: i64,
@@ -136,18 +138,35 @@ pub async fn history_in_process(
 ) -> Result<Value, String> {
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
     let db = Db::open(&Config::new(path), events)?;
-    let oldest = {
-        let db = db.clone();
-        db.read(move |conn| {
-            Ok(conn.query_row(
-                "SELECT id FROM messages WHERE room_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
-                params![room_id, limit],
-                |r| r.get::<_, i64>(0),
-            )?)
+    let (customer, oldest) = db
+        .read(move |conn| {
+            let customer_id: Option<i64> = conn
+                .query_row(
+                    "SELECT customer_id FROM rooms WHERE id = ?1",
+                    params![room_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let customer = match customer_id {
+                Some(id) => users::by_id(conn, id)?,
+                None => None,
+            };
+            let oldest = conn
+                .query_row(
+                    "SELECT id FROM messages WHERE room_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
+                    params![room_id, limit],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?;
+            Ok((customer, oldest))
         })
         .await
-        .map_err(|e| e.to_string())?
-    };
+        .map_err(|e| e.to_string())?;
+    let customer = customer.ok_or_else(|| format!("room {room_id} or its customer not found"))?;
+    let oldest =
+        oldest.ok_or_else(|| format!("room {room_id} has no more than {limit} messages"))?;
+    // The room's customer, signed in for as long as the benchmark runs.
+    let caller = Caller::new(&customer, None, i64::MAX);
     let mut latest = Vec::with_capacity(iterations);
     let mut deepest = Vec::with_capacity(iterations);
     let mut first_ms = 0.0;
@@ -155,26 +174,7 @@ pub async fn history_in_process(
     for i in 0..iterations {
         for (before, samples) in [(None, &mut latest), (Some(oldest), &mut deepest)] {
             let started = Instant::now();
-            let history = db
-                .read(move |conn| {
-                    let room = rooms::by_id(conn, room_id)?
-                        .ok_or_else(|| AppError::not_found("Room not found"))?;
-                    let (page, has_more) = messages::page_before(conn, room_id, before, limit)?;
-                    let next_before = if has_more {
-                        page.first().map(|m| m.id)
-                    } else {
-                        None
-                    };
-                    Ok(History {
-                        messages: page,
-                        pagination: Pagination {
-                            limit: limit as i64,
-                            has_more,
-                            next_before,
-                            total: room.message_count,
-                        },
-                    })
-                })
+            let history = messages::history(&db, &caller, room_id, limit, before)
                 .await
                 .map_err(|e| e.to_string())?;
             let body = serde_json::to_string(&history).map_err(|e| e.to_string())?;
@@ -221,7 +221,7 @@ pub async fn history_over_socket(
         .map_err(|e| e.to_string())?
         .next()
         .ok_or("cannot resolve the host")?;
-    let token = super::accounts::login(addr, host, who).await?;
+    let token = crate::accounts::login(addr, host, who).await?;
     let mut conn = Conn::open(addr, host, NAMESPACE, 64 * 1024)
         .await
         .map_err(|e| e.to_string())?;

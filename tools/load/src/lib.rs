@@ -42,7 +42,7 @@ use serde_json::json;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::realtime::NAMESPACE;
+use frontdesk::realtime::NAMESPACE;
 use wire::{Conn, Packet};
 
 /// Password of every account the tool creates.

@@ -1,5 +1,5 @@
 //! `frontdesk-load`: drives a running Frontdesk server and prints one JSON line (see
-//! `frontdesk::loadtest` and docs/PERFORMANCE.md). Exits 1 when a message was lost, doubled or
+//! the `frontdesk_load` library beside it and docs/PERFORMANCE.md). Exits 1 when a message was lost, doubled or
 //! reordered (or a socket dropped), 2 when the server could not be driven at all.
 
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use frontdesk::loadtest::{self, Credentials, Options, bench};
+use frontdesk_load::{Credentials, Options, bench};
 
 /// Load generator and benchmarks for Frontdesk.
 #[derive(Debug, Parser)]
@@ -89,7 +89,7 @@ enum Bench {
         #[arg(long, default_value_t = 100_000)]
         hot: u64,
     },
-    /// Time join_room's history read in-process, on the server's own code path.
+    /// Time join_room's history read in-process, through the server's own rule.
     HistoryDb {
         #[arg(long)]
         db: PathBuf,
@@ -189,7 +189,7 @@ async fn load(args: RunArgs) -> ExitCode {
     opts.content_bytes = args.content_bytes;
     opts.timeout = Duration::from_secs(args.timeout_s.max(1));
     opts.hold = Duration::from_secs(args.hold_s);
-    match loadtest::run(opts).await {
+    match frontdesk_load::run(opts).await {
         Ok(report) => {
             println!(
                 "{}",
