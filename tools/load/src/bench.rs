@@ -14,8 +14,8 @@ use frontdesk::Config;
 use frontdesk::auth::Caller;
 use frontdesk::chat::messages;
 use frontdesk::db::Db;
+use frontdesk::model::{Role, UserSummary};
 use frontdesk::realtime::NAMESPACE;
-use frontdesk::store::users;
 
 use crate::wire::{Conn, Packet};
 use crate::{Credentials, PASSWORD, measure};
@@ -35,8 +35,7 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     let started = Instant::now();
     {
         // Creates the schema exactly as the server does, then lets the writer thread go.
-        let (events, _) = tokio::sync::mpsc::unbounded_channel();
-        Db::open(&Config::new(path), events)?;
+        Db::open_unannounced(&Config::new(path))?;
     }
     let hash = frontdesk::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
@@ -136,21 +135,25 @@ pub async fn history_in_process(
     limit: u32,
     iterations: usize,
 ) -> Result<Value, String> {
-    let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let db = Db::open(&Config::new(path), events)?;
+    let db = Db::open_unannounced(&Config::new(path))?;
     let (customer, oldest) = db
         .read(move |conn| {
-            let customer_id: Option<i64> = conn
+            let customer = conn
                 .query_row(
-                    "SELECT customer_id FROM rooms WHERE id = ?1",
+                    "SELECT u.id, u.user_name, u.first_name, u.last_name, u.avatar
+                     FROM rooms r JOIN users u ON u.id = r.customer_id WHERE r.id = ?1",
                     params![room_id],
-                    |r| r.get(0),
+                    |r| {
+                        Ok(UserSummary {
+                            id: r.get(0)?,
+                            user_name: r.get(1)?,
+                            first_name: r.get(2)?,
+                            last_name: r.get(3)?,
+                            avatar: r.get(4)?,
+                        })
+                    },
                 )
                 .optional()?;
-            let customer = match customer_id {
-                Some(id) => users::by_id(conn, id)?,
-                None => None,
-            };
             let oldest = conn
                 .query_row(
                     "SELECT id FROM messages WHERE room_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
@@ -166,7 +169,14 @@ pub async fn history_in_process(
     let oldest =
         oldest.ok_or_else(|| format!("room {room_id} has no more than {limit} messages"))?;
     // The room's customer, signed in for as long as the benchmark runs.
-    let caller = Caller::new(&customer, None, i64::MAX);
+    let caller = Caller {
+        id: customer.id,
+        role: Role::Customer,
+        user_name: customer.user_name.clone(),
+        summary: customer,
+        console_session: None,
+        expires_at_ms: i64::MAX,
+    };
     let mut latest = Vec::with_capacity(iterations);
     let mut deepest = Vec::with_capacity(iterations);
     let mut first_ms = 0.0;
