@@ -31,18 +31,15 @@ pub(crate) fn prepare<T: Serialize + ?Sized>(payload: &T) -> Option<Box<RawValue
     }
 }
 
-/// Sends `event` to each socket; returns how many could not take it (and are being closed).
-pub(crate) fn to_each(sockets: Vec<SocketRef>, event: &str, payload: &RawValue) -> usize {
-    let mut missed = 0;
+/// Sends `event` to each socket; one that cannot take it is closed so it catches up.
+pub(crate) fn to_each(sockets: Vec<SocketRef>, event: &str, payload: &RawValue) {
     for socket in sockets {
         if let Err(err) = socket.emit(event, payload)
             && is_full(&err)
         {
-            missed += 1;
             close_overflowing(socket);
         }
     }
-    missed
 }
 
 fn is_full(err: &SendError) -> bool {
