@@ -234,3 +234,4 @@ pub struct History {
     pub messages: Vec<Message>,
     pub pagination: Pagination,
 }
+pub mod shop;

@@ -147,6 +147,12 @@ statuses! {
     ChangeWithBody = [400, 401, 403, 404, 409, 413, 415, 500, 503];
     /// Creating something from a JSON body that its state may refuse.
     Create = [400, 401, 403, 409, 413, 415, 500, 503];
+    /// What anyone may read, without a token.
+    PublicRead = [500, 503];
+    /// Something only admins read, without parameters.
+    AdminRead = [401, 403, 500, 503];
+    /// A change from a JSON body to something that always exists.
+    SettingsChange = [400, 401, 403, 413, 415, 500, 503];
 }
 
 /// [`ApiError`] narrowed in the spec to the statuses `S` of one operation. A rule that refuses

@@ -9,6 +9,7 @@ pub(crate) mod error;
 mod rooms;
 mod security;
 mod sessions;
+mod settings;
 mod text;
 mod users;
 
@@ -28,6 +29,8 @@ enum ApiTags {
     Sessions,
     /// User management for admins.
     Users,
+    /// The shop's texts, business hours and desk rules.
+    Settings,
 }
 
 /// The whole REST API, mounted at `/api`.
@@ -37,6 +40,7 @@ pub(crate) type Api = OpenApiService<
         rooms::RoomsApi,
         sessions::SessionsApi,
         users::UsersApi,
+        settings::SettingsApi,
     ),
     (),
 >;
@@ -48,7 +52,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             auth::AuthApi { app: app.clone() },
             rooms::RoomsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
-            users::UsersApi { app },
+            users::UsersApi { app: app.clone() },
+            settings::SettingsApi { app },
         ),
         "Frontdesk",
         env!("CARGO_PKG_VERSION"),

@@ -161,6 +161,17 @@ pub(crate) fn create_account(actor: Actor<'_>, role: Role) -> Result<(), AppErro
     }
 }
 
+/// The shop's settings are for admins (their public part is for anyone).
+pub(crate) fn manage_settings(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only admins can change the shop's settings",
+        ))
+    }
+}
+
 /// The dashboard and the rooms and sessions of every staff member are for admins.
 pub(crate) fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {

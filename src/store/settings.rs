@@ -1,4 +1,5 @@
-//! SQL for server-wide settings the operator did not give (such as a generated JWT secret).
+//! SQL for server-wide settings: the ones the operator did not give (such as a generated JWT
+//! secret) and the shop's own (one JSON document, `shop`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -16,4 +17,14 @@ pub(crate) fn get_or_insert(conn: &Connection, key: &str, value: &str) -> Result
     conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
         .execute(params![key, value])?;
     get(conn, key)?.ok_or_else(|| AppError::Internal(format!("setting {key} vanished")))
+}
+
+/// Stores `value` under `key`, replacing what was there.
+pub(crate) fn put(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
 }

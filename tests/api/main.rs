@@ -19,6 +19,7 @@ mod rooms;
 mod schema;
 mod security;
 mod sessions;
+mod settings;
 mod sock;
 mod socket_limits;
 mod storage;

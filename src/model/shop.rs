@@ -1,0 +1,186 @@
+//! The shop's own settings (contract §8): what the customer page says, when the shop is open,
+//! and the desk's routing and capacity. Stored as one JSON document, so a save is all or nothing.
+
+use poem_openapi::{Enum, Object};
+use serde::{Deserialize, Serialize};
+
+/// Whether the pre-chat form asks for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum, Default)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum FieldRule {
+    #[default]
+    Hidden,
+    Optional,
+    Required,
+}
+
+/// How a new session finds its staff member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum, Default)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Routing {
+    /// Staff claim from the queue.
+    #[default]
+    Manual,
+    /// Handed to the least busy staff member with room under the cap.
+    Auto,
+}
+
+/// The guest form's optional fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object, Default)]
+pub struct Prechat {
+    pub email: FieldRule,
+    pub phone: FieldRule,
+}
+
+/// Opening intervals per weekday, each `["HH:MM", "HH:MM"]` in the shop's time zone (the end
+/// may be `24:00`); an empty list is a closed day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+pub struct WeeklyHours {
+    pub mon: Vec<Vec<String>>,
+    pub tue: Vec<Vec<String>>,
+    pub wed: Vec<Vec<String>>,
+    pub thu: Vec<Vec<String>>,
+    pub fri: Vec<Vec<String>>,
+    pub sat: Vec<Vec<String>>,
+    pub sun: Vec<Vec<String>>,
+}
+
+impl WeeklyHours {
+    /// Open around the clock, every day: a new shop is never shown as closed.
+    pub fn always() -> WeeklyHours {
+        let day = || vec![vec!["00:00".to_string(), "24:00".to_string()]];
+        WeeklyHours {
+            mon: day(),
+            tue: day(),
+            wed: day(),
+            thu: day(),
+            fri: day(),
+            sat: day(),
+            sun: day(),
+        }
+    }
+
+    /// The days in order from Monday, with their names as the API spells them.
+    pub fn days(&self) -> [(&'static str, &Vec<Vec<String>>); 7] {
+        [
+            ("mon", &self.mon),
+            ("tue", &self.tue),
+            ("wed", &self.wed),
+            ("thu", &self.thu),
+            ("fri", &self.fri),
+            ("sat", &self.sat),
+            ("sun", &self.sun),
+        ]
+    }
+}
+
+/// Everything an admin sets (`GET`/`PUT /api/admin/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShopSettings {
+    /// Shown as the customer page's title; empty: the page's own.
+    pub shop_name: String,
+    /// The greeting above the topics; empty: the page's own.
+    pub welcome: String,
+    /// The topic chips a customer starts from; empty: the page's own.
+    pub topics: Vec<String>,
+    pub prechat: Prechat,
+    /// IANA time zone of the hours, e.g. `Asia/Ho_Chi_Minh`.
+    pub timezone: String,
+    pub hours: WeeklyHours,
+    /// Shown outside the hours; empty: the page's own.
+    pub offline_message: String,
+    /// Chats one staff member may hold at once; 0 = no cap.
+    pub max_chats_per_staff: u32,
+    pub routing: Routing,
+    /// End a session after this many minutes without a message; 0 = never.
+    pub auto_end_idle_minutes: u32,
+    /// The first-reply time the dashboard measures against.
+    pub first_reply_target_seconds: u32,
+    /// Whether customers are asked to rate a session that ended.
+    pub ratings_enabled: bool,
+}
+
+impl Default for ShopSettings {
+    fn default() -> ShopSettings {
+        ShopSettings {
+            shop_name: String::new(),
+            welcome: String::new(),
+            topics: Vec::new(),
+            prechat: Prechat::default(),
+            timezone: "UTC".into(),
+            hours: WeeklyHours::always(),
+            offline_message: String::new(),
+            max_chats_per_staff: 0,
+            routing: Routing::Manual,
+            auto_end_idle_minutes: 0,
+            first_reply_target_seconds: 120,
+            ratings_enabled: true,
+        }
+    }
+}
+
+/// A partial update: each field given replaces the stored one; the result is checked whole.
+#[derive(Debug, Clone, Default, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SettingsPatch {
+    pub shop_name: Option<String>,
+    pub welcome: Option<String>,
+    pub topics: Option<Vec<String>>,
+    pub prechat: Option<Prechat>,
+    pub timezone: Option<String>,
+    pub hours: Option<WeeklyHours>,
+    pub offline_message: Option<String>,
+    pub max_chats_per_staff: Option<u32>,
+    pub routing: Option<Routing>,
+    pub auto_end_idle_minutes: Option<u32>,
+    pub first_reply_target_seconds: Option<u32>,
+    pub ratings_enabled: Option<bool>,
+}
+
+impl SettingsPatch {
+    /// `current` with this patch's fields put in.
+    pub fn apply(self, current: ShopSettings) -> ShopSettings {
+        ShopSettings {
+            shop_name: self.shop_name.unwrap_or(current.shop_name),
+            welcome: self.welcome.unwrap_or(current.welcome),
+            topics: self.topics.unwrap_or(current.topics),
+            prechat: self.prechat.unwrap_or(current.prechat),
+            timezone: self.timezone.unwrap_or(current.timezone),
+            hours: self.hours.unwrap_or(current.hours),
+            offline_message: self.offline_message.unwrap_or(current.offline_message),
+            max_chats_per_staff: self
+                .max_chats_per_staff
+                .unwrap_or(current.max_chats_per_staff),
+            routing: self.routing.unwrap_or(current.routing),
+            auto_end_idle_minutes: self
+                .auto_end_idle_minutes
+                .unwrap_or(current.auto_end_idle_minutes),
+            first_reply_target_seconds: self
+                .first_reply_target_seconds
+                .unwrap_or(current.first_reply_target_seconds),
+            ratings_enabled: self.ratings_enabled.unwrap_or(current.ratings_enabled),
+        }
+    }
+}
+
+/// What anyone may read (`GET /api/settings/public`): the customer page's texts and whether
+/// the shop is open now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct PublicSettings {
+    pub shop_name: String,
+    pub welcome: String,
+    pub topics: Vec<String>,
+    pub prechat: Prechat,
+    /// False outside the business hours; a session still opens and waits.
+    pub open: bool,
+    /// When closed: the next opening.
+    #[oai(nullable)]
+    pub next_open_at: Option<crate::time::Timestamp>,
+    pub offline_message: String,
+}
