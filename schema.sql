@@ -1,5 +1,5 @@
 -- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
--- PRAGMA user_version = 4; an older database is brought here by the steps in src/db/schema.rs.
+-- PRAGMA user_version = 5; an older database is brought here by the steps in src/db/schema.rs.
 -- Times are UTC milliseconds since the Unix epoch.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -13,7 +13,11 @@ CREATE TABLE IF NOT EXISTS users (
     is_active     INTEGER NOT NULL DEFAULT 1,
     -- Bumped when a password changes or an account is deactivated: older tokens stop working.
     token_version INTEGER NOT NULL DEFAULT 0,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    -- A guest's contact details from the pre-chat form (a guest has no password: an empty
+    -- password_hash never verifies).
+    email         TEXT,
+    phone         TEXT
 );
 
 -- One permanent room per customer.
@@ -43,7 +47,11 @@ CREATE TABLE IF NOT EXISTS sessions (
     staff_id   INTEGER REFERENCES users (id),
     started_at INTEGER NOT NULL,
     claimed_at INTEGER,
-    ended_at   INTEGER
+    ended_at   INTEGER,
+    -- The customer's rating once the session ended (1..5, at most once).
+    rating_score   INTEGER CHECK (rating_score BETWEEN 1 AND 5),
+    rating_comment TEXT,
+    rated_at       INTEGER
 );
 -- At most one session that is not ENDED per room.
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_active ON sessions (room_id) WHERE status <> 'ENDED';

@@ -235,3 +235,4 @@ pub struct History {
     pub pagination: Pagination,
 }
 pub mod shop;
+pub mod text;

@@ -7,12 +7,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::{ApiResult, Own, SignIn, SignUp};
+use super::error::{ApiResult, Guest, Own, SignIn, SignUp};
 use super::security::BearerAuth;
-use super::text::Text;
 use crate::app::App;
 use crate::chat::accounts::{self, SignedIn};
 use crate::model::UserProfile;
+use crate::model::text::Text;
 
 pub(crate) struct AuthApi {
     pub app: Arc<App>,
@@ -30,6 +30,19 @@ pub(crate) struct RegisterBody {
     pub first_name: Text,
     #[oai(default)]
     pub last_name: Text,
+}
+
+/// A visitor starting a chat as a guest (contract §8); which of `email` and `phone` are asked
+/// for (hidden, optional, required) is the shop's pre-chat setting.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct GuestBody {
+    /// 1 to 50 characters, trimmed.
+    #[oai(default)]
+    pub first_name: Text,
+    pub last_name: Option<Text>,
+    pub email: Option<Text>,
+    pub phone: Option<Text>,
 }
 
 /// Credentials.
@@ -94,6 +107,26 @@ impl AuthApi {
             b.last_name.into_string(),
         )
         .await?;
+        Ok(Registered::Created(
+            Json(signed_in.into()),
+            "/api/auth/me".to_string(),
+        ))
+    }
+
+    /// Guest chat: a customer with a generated user name and no password, their room at once,
+    /// and a token that lasts at least 30 days (kept on the visitor's device). Limited per
+    /// client address like sign-up.
+    #[oai(path = "/auth/guest", method = "post", operation_id = "startAsGuest")]
+    async fn guest(&self, req: &Request, body: Json<GuestBody>) -> ApiResult<Registered, Guest> {
+        let b = body.0;
+        self.app.limits.sign_up(&client_address(req))?;
+        let form = accounts::GuestForm {
+            first_name: b.first_name.into_string(),
+            last_name: b.last_name.map(Text::into_string),
+            email: b.email.map(Text::into_string),
+            phone: b.phone.map(Text::into_string),
+        };
+        let signed_in = accounts::guest(&self.app.db, &self.app.tokens, form).await?;
         Ok(Registered::Created(
             Json(signed_in.into()),
             "/api/auth/me".to_string(),

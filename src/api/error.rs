@@ -131,6 +131,8 @@ macro_rules! statuses {
 statuses! {
     /// Sign-up: a taken name, a bad body, too many sign-ups from one address.
     SignUp = [400, 409, 413, 415, 429, 500, 503];
+    /// Guest chat: a bad or missing form field, too many guests from one address.
+    Guest = [400, 413, 415, 429, 500, 503];
     /// Sign-in: wrong credentials, a bad body, too many failures.
     SignIn = [400, 401, 413, 415, 429, 500, 503];
     /// The caller's own account: only the token can be wrong.

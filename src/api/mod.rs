@@ -10,7 +10,6 @@ mod rooms;
 mod security;
 mod sessions;
 mod settings;
-mod text;
 mod users;
 
 use std::sync::Arc;

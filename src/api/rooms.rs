@@ -9,9 +9,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiResult, ChangeWithBody, OwnList, Read, StaffList};
 use super::security::BearerAuth;
-use super::text::Text;
 use crate::app::App;
 use crate::chat::{messages, rooms, sessions};
+use crate::model::text::Text;
 use crate::model::{History, Room, Session};
 
 pub(crate) struct RoomsApi {

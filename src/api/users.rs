@@ -10,10 +10,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiResult, Change, ChangeWithBody, Create, Read, StaffList};
 use super::security::BearerAuth;
-use super::text::Text;
 use crate::app::App;
 use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
+use crate::model::text::Text;
 use crate::model::{Role, UserProfile};
 
 pub(crate) struct UsersApi {

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::model::Role;
 
+/// The shortest life of a guest's token.
+const GUEST_TOKEN_MIN: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// What a token carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Claims {
@@ -70,6 +73,13 @@ impl Tokens {
         self.sign(user_id, role, token_version, None)
     }
 
+    /// A guest's token: it lives on the visitor's device and is the only way back to their
+    /// conversation, so it lasts at least [`GUEST_TOKEN_MIN`] (contract §8).
+    pub(crate) fn issue_for_guest(&self, user_id: i64, role: Role) -> Result<String, AppError> {
+        let ttl = self.ttl.max(GUEST_TOKEN_MIN);
+        self.sign_for(user_id, role, 0, None, ttl)
+    }
+
     /// A token for the browser script of a console page, tied to the console session `sid`:
     /// it stops working the moment that session is signed out or expires, whatever its `exp`.
     pub(crate) fn issue_for_console(
@@ -89,13 +99,24 @@ impl Tokens {
         token_version: i64,
         sid: Option<String>,
     ) -> Result<String, AppError> {
+        self.sign_for(user_id, role, token_version, sid, self.ttl)
+    }
+
+    fn sign_for(
+        &self,
+        user_id: i64,
+        role: Role,
+        token_version: i64,
+        sid: Option<String>,
+        ttl: Duration,
+    ) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             role: role.as_str().to_string(),
             ver: token_version,
             iat: now,
-            exp: now + self.ttl.as_secs() as i64,
+            exp: now + ttl.as_secs() as i64,
             sid,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

@@ -5,6 +5,7 @@ use super::{Event, access, validate};
 use crate::auth::{Actor, Caller, Tokens, password};
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
+use crate::model::shop::FieldRule;
 use crate::model::{Role, UserProfile};
 use crate::store::{console_sessions, rooms, users};
 use crate::time::now_ms;
@@ -47,15 +48,94 @@ pub async fn create(
             role: account.role,
             first_name: &first,
             last_name: &last,
+            email: None,
+            phone: None,
         };
-        let id = users::insert(conn, &new, now)?;
-        if account.role == Role::Customer {
-            rooms::insert_for_customer(conn, id, now)?;
-        }
-        let user = users::by_id(conn, id)?.ok_or_else(|| AppError::Internal("lost user".into()))?;
-        Ok(Outcome::quiet(user.profile()))
+        insert_with_room(conn, &new, now).map(Outcome::quiet)
     })
     .await
+}
+
+/// Inserts a user, and a customer's room in the same transaction.
+fn insert_with_room(
+    conn: &rusqlite::Connection,
+    new: &users::NewUser<'_>,
+    now: i64,
+) -> Result<UserProfile, AppError> {
+    let id = users::insert(conn, new, now)?;
+    if new.role == Role::Customer {
+        rooms::insert_for_customer(conn, id, now)?;
+    }
+    let user = users::by_id(conn, id)?.ok_or_else(|| AppError::Internal("lost user".into()))?;
+    Ok(user.profile())
+}
+
+/// What a visitor gives to chat as a guest (contract §8).
+#[derive(Debug, Clone)]
+pub(crate) struct GuestForm {
+    pub(crate) first_name: String,
+    pub(crate) last_name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+}
+
+/// A field of the pre-chat form as the shop's settings ask for it: required and missing is a
+/// 400; hidden drops what was sent; otherwise it is checked.
+fn prechat_field(
+    field: &str,
+    rule: FieldRule,
+    value: Option<String>,
+    check: fn(&str) -> Result<&str, AppError>,
+) -> Result<Option<String>, AppError> {
+    let value = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match (rule, value) {
+        (FieldRule::Hidden, _) => Ok(None),
+        (FieldRule::Required, None) => Err(AppError::bad_request(format!(
+            "{field} is required by this shop"
+        ))),
+        (_, None) => Ok(None),
+        (_, Some(v)) => check(&v).map(|v| Some(v.to_string())),
+    }
+}
+
+/// Guest chat (`POST /api/auth/guest`): a customer with a generated user name and no password,
+/// their room, and a token that lasts as long as a guest may come back on the same device.
+pub(crate) async fn guest(db: &Db, tokens: &Tokens, form: GuestForm) -> Result<SignedIn, AppError> {
+    let first = validate::person_name("firstName", &form.first_name)?.to_string();
+    if first.is_empty() {
+        return Err(AppError::bad_request(
+            "firstName must be 1 to 50 characters",
+        ));
+    }
+    let last = match &form.last_name {
+        Some(l) => validate::person_name("lastName", l)?.to_string(),
+        None => String::new(),
+    };
+    let user = db
+        .write(move |conn| {
+            let prechat = super::settings::load(conn)?.prechat;
+            let email = prechat_field("email", prechat.email, form.email, validate::email)?;
+            let phone = prechat_field("phone", prechat.phone, form.phone, validate::phone)?;
+            let mut bytes = [0u8; 6];
+            rand::fill(&mut bytes);
+            let tag: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let user_name = format!("guest-{tag}");
+            let new = users::NewUser {
+                user_name: &user_name,
+                password_hash: "",
+                role: Role::Customer,
+                first_name: &first,
+                last_name: &last,
+                email: email.as_deref(),
+                phone: phone.as_deref(),
+            };
+            insert_with_room(conn, &new, now_ms()).map(Outcome::quiet)
+        })
+        .await?;
+    let access_token = tokens.issue_for_guest(user.id, user.role)?;
+    Ok(SignedIn { access_token, user })
 }
 
 /// Customer self-sign-up: the account, its room, and a token.

@@ -40,6 +40,42 @@ pub(crate) fn person_name<'a>(field: &str, s: &'a str) -> Result<&'a str, AppErr
     }
 }
 
+/// An e-mail address as a person types it: one `@` with text on both sides and a dot in the
+/// domain, at most 254 characters. (Deliverability is the shop's mail server's business.)
+pub(crate) fn email(s: &str) -> Result<&str, AppError> {
+    let ok = s.len() <= 254
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
+    if ok {
+        Ok(s)
+    } else {
+        Err(AppError::bad_request("email must be an e-mail address"))
+    }
+}
+
+/// A phone number as a person types it: 6 to 20 digits, with spaces, `+`, `-`, `.` or
+/// parentheses between.
+pub(crate) fn phone(s: &str) -> Result<&str, AppError> {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let ok = (6..=20).contains(&digits)
+        && s.len() <= 32
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+    if ok {
+        Ok(s)
+    } else {
+        Err(AppError::bad_request(
+            "phone must be a phone number of 6 to 20 digits",
+        ))
+    }
+}
+
 /// Avatars are links: at most 500 characters, http(s) only.
 pub(crate) fn avatar(s: &str) -> Result<&str, AppError> {
     let t = s.trim();

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -33,6 +33,12 @@ const STEPS: &[&str] = &[
      ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE rooms ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;",
+    // 4 -> 5: guests' contact details and customers' ratings of their sessions.
+    "ALTER TABLE users ADD COLUMN email TEXT;
+     ALTER TABLE users ADD COLUMN phone TEXT;
+     ALTER TABLE sessions ADD COLUMN rating_score INTEGER;
+     ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
+     ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
 ];
 
 /// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count`, `rooms.activity_at` and the read markers'

@@ -4,6 +4,8 @@
 use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 
+use super::text::Text;
+
 /// Whether the pre-chat form asks for a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum, Default)]
 #[oai(rename_all = "lowercase")]
@@ -123,17 +125,52 @@ impl Default for ShopSettings {
     }
 }
 
+fn text_or(given: Option<Text>, current: String) -> String {
+    given.map_or(current, Text::into_string)
+}
+
+/// [`WeeklyHours`] as a request gives them: every time must be a JSON string.
+#[derive(Debug, Clone, Object)]
+pub struct HoursInput {
+    pub mon: Vec<Vec<Text>>,
+    pub tue: Vec<Vec<Text>>,
+    pub wed: Vec<Vec<Text>>,
+    pub thu: Vec<Vec<Text>>,
+    pub fri: Vec<Vec<Text>>,
+    pub sat: Vec<Vec<Text>>,
+    pub sun: Vec<Vec<Text>>,
+}
+
+impl HoursInput {
+    fn into_hours(self) -> WeeklyHours {
+        let day = |d: Vec<Vec<Text>>| -> Vec<Vec<String>> {
+            d.into_iter()
+                .map(|i| i.into_iter().map(Text::into_string).collect())
+                .collect()
+        };
+        WeeklyHours {
+            mon: day(self.mon),
+            tue: day(self.tue),
+            wed: day(self.wed),
+            thu: day(self.thu),
+            fri: day(self.fri),
+            sat: day(self.sat),
+            sun: day(self.sun),
+        }
+    }
+}
+
 /// A partial update: each field given replaces the stored one; the result is checked whole.
 #[derive(Debug, Clone, Default, Object)]
 #[oai(rename_all = "camelCase")]
 pub struct SettingsPatch {
-    pub shop_name: Option<String>,
-    pub welcome: Option<String>,
-    pub topics: Option<Vec<String>>,
+    pub shop_name: Option<Text>,
+    pub welcome: Option<Text>,
+    pub topics: Option<Vec<Text>>,
     pub prechat: Option<Prechat>,
-    pub timezone: Option<String>,
-    pub hours: Option<WeeklyHours>,
-    pub offline_message: Option<String>,
+    pub timezone: Option<Text>,
+    pub hours: Option<HoursInput>,
+    pub offline_message: Option<Text>,
     pub max_chats_per_staff: Option<u32>,
     pub routing: Option<Routing>,
     pub auto_end_idle_minutes: Option<u32>,
@@ -145,13 +182,15 @@ impl SettingsPatch {
     /// `current` with this patch's fields put in.
     pub fn apply(self, current: ShopSettings) -> ShopSettings {
         ShopSettings {
-            shop_name: self.shop_name.unwrap_or(current.shop_name),
-            welcome: self.welcome.unwrap_or(current.welcome),
-            topics: self.topics.unwrap_or(current.topics),
+            shop_name: text_or(self.shop_name, current.shop_name),
+            welcome: text_or(self.welcome, current.welcome),
+            topics: self.topics.map_or(current.topics, |t| {
+                t.into_iter().map(Text::into_string).collect()
+            }),
             prechat: self.prechat.unwrap_or(current.prechat),
-            timezone: self.timezone.unwrap_or(current.timezone),
-            hours: self.hours.unwrap_or(current.hours),
-            offline_message: self.offline_message.unwrap_or(current.offline_message),
+            timezone: text_or(self.timezone, current.timezone),
+            hours: self.hours.map_or(current.hours, HoursInput::into_hours),
+            offline_message: text_or(self.offline_message, current.offline_message),
             max_chats_per_staff: self
                 .max_chats_per_staff
                 .unwrap_or(current.max_chats_per_staff),

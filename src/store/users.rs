@@ -93,14 +93,18 @@ pub(crate) struct NewUser<'a> {
     pub role: Role,
     pub first_name: &'a str,
     pub last_name: &'a str,
+    /// A guest's contact details from the pre-chat form.
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
 }
 
 /// Inserts a user; a taken name (case-insensitive) is a 409.
 pub(crate) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
     let result = conn
         .prepare_cached(
-            "INSERT INTO users (user_name, password_hash, role, first_name, last_name, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO users
+               (user_name, password_hash, role, first_name, last_name, created_at, email, phone)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             user.user_name,
@@ -108,7 +112,9 @@ pub(crate) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<
             user.role.as_str(),
             user.first_name,
             user.last_name,
-            now
+            now,
+            user.email,
+            user.phone
         ]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),

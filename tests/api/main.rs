@@ -6,6 +6,7 @@ mod console_pages;
 mod error_codes;
 mod errors;
 mod fuzz;
+mod guest;
 mod helpers;
 mod limits;
 mod openapi;

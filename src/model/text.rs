@@ -11,10 +11,10 @@ use serde_json::Value;
 
 /// A request field that must be a JSON string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Text(pub String);
+pub struct Text(pub String);
 
 impl Text {
-    pub(crate) fn into_string(self) -> String {
+    pub fn into_string(self) -> String {
         self.0
     }
 }
