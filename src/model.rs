@@ -177,6 +177,21 @@ pub struct Session {
     pub customer: UserSummary,
     #[oai(nullable)]
     pub staff: Option<UserSummary>,
+    /// The customer's rating, once the session ended and they gave one.
+    #[oai(nullable)]
+    pub rating: Option<Rating>,
+}
+
+/// How a customer rated a session that ended (contract §8).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Rating {
+    /// 1 (bad) to 5 (very good).
+    pub score: i64,
+    #[oai(nullable)]
+    pub comment: Option<String>,
+    pub created_at: Timestamp,
 }
 
 /// Prisma's `_count` as the guide's clients read it.

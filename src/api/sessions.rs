@@ -2,16 +2,34 @@
 
 use std::sync::Arc;
 
-use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::{ApiResult, Change, Read, StaffList};
+use super::error::{ApiResult, Change, ChangeWithBody, Read, StaffList};
 use super::security::BearerAuth;
 use crate::app::App;
-use crate::chat::sessions;
-use crate::model::Session;
+use crate::chat::{ratings, sessions};
+use crate::model::text::Text;
+use crate::model::{Rating, Session};
+
+/// A customer's rating of a session that ended.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct RatingBody {
+    /// 1 (bad) to 5 (very good).
+    pub score: i64,
+    /// At most 1,000 characters.
+    pub comment: Option<Text>,
+}
+
+#[derive(ApiResponse)]
+pub(crate) enum Rated {
+    /// The rating is stored; `Location` is the session, which now shows it.
+    #[oai(status = 201)]
+    Created(Json<Rating>, #[oai(header = "Location")] String),
+}
 
 pub(crate) struct SessionsApi {
     pub app: Arc<App>,
@@ -71,5 +89,24 @@ impl SessionsApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Session>, Change> {
         Ok(Json(sessions::end(&self.app.db, &auth.0, id.0).await?))
+    }
+
+    /// Rate a session that ended, once: only its customer (contract §8). Staff hear of it as
+    /// `session_updated`.
+    #[oai(path = "/:id/rating", method = "post", operation_id = "rateSession")]
+    async fn rate(
+        &self,
+        auth: BearerAuth,
+        /// The session id.
+        id: Path<i64>,
+        body: Json<RatingBody>,
+    ) -> ApiResult<Rated, ChangeWithBody> {
+        let b = body.0;
+        let comment = b.comment.map(Text::into_string);
+        let rating = ratings::rate(&self.app.db, &auth.0, id.0, b.score, comment).await?;
+        Ok(Rated::Created(
+            Json(rating),
+            format!("/api/chat/sessions/{}", id.0),
+        ))
     }
 }

@@ -114,6 +114,17 @@ pub(crate) fn end_session(
     }
 }
 
+/// Rate a session: only the customer of its room.
+pub(crate) fn rate_session(caller: &Caller, room_customer_id: i64) -> Result<(), AppError> {
+    if caller.role == Role::Customer && caller.id == room_customer_id {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only the session's customer can rate it",
+        ))
+    }
+}
+
 /// Announce leaving a session (`session_left`): the staff member who holds it, or an admin.
 pub(crate) fn leave_session(
     caller: &Caller,

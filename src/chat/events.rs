@@ -53,6 +53,8 @@ pub(crate) enum Event {
     SessionClaimed(Session, Audience),
     /// A session ended: `session_updated` to staff and the room.
     SessionEnded(Session, Audience),
+    /// The customer rated an ended session: `session_updated` to staff and the room.
+    SessionRated(Session, Audience),
     /// A room was assigned or had activity while unassigned: `room_updated` to staff.
     RoomUpdated(RoomActivity, Audience),
     /// A read marker moved: `messages_read` to the room.

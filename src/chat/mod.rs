@@ -10,6 +10,7 @@ pub(crate) mod console_sessions;
 mod events;
 pub(crate) mod hours;
 pub mod messages;
+pub(crate) mod ratings;
 pub(crate) mod reports;
 pub(crate) mod rooms;
 pub(crate) mod sessions;

@@ -148,6 +148,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
                 },
                 customer: customer.clone(),
                 staff: maybe_summary(r, session_staff, 34)?,
+                // Only an ended session is rated, and this one is active.
+                rating: None,
             })
         }
     };

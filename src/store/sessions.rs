@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, ErrorCode};
-use crate::model::{RoomRef, Session, SessionStatus};
+use crate::model::{Rating, RoomRef, Session, SessionStatus};
 use crate::time::Timestamp;
 
 /// A stored session.
@@ -99,7 +99,8 @@ macro_rules! session_views {
             "SELECT s.id, s.room_id, s.title, s.status, s.staff_id, s.started_at, s.claimed_at,
                 s.ended_at, r.name, r.customer_id,
                 cu.user_name, cu.first_name, cu.last_name, cu.avatar,
-                su.user_name, su.first_name, su.last_name, su.avatar
+                su.user_name, su.first_name, su.last_name, su.avatar,
+                s.rating_score, s.rating_comment, s.rated_at
              FROM sessions s JOIN rooms r ON r.id = s.room_id
              JOIN users cu ON cu.id = r.customer_id
              LEFT JOIN users su ON su.id = s.staff_id ",
@@ -129,7 +130,32 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         },
         customer,
         staff: super::maybe_summary(r, row.staff_id, 14)?,
+        rating: match r.get::<_, Option<i64>>(18)? {
+            Some(score) => Some(Rating {
+                score,
+                comment: r.get(19)?,
+                created_at: Timestamp::from_ms(r.get(20)?),
+            }),
+            None => None,
+        },
     })
+}
+
+/// Stores the rating of an ended session that has none; false when it already had one.
+pub(crate) fn rate(
+    conn: &Connection,
+    id: i64,
+    score: i64,
+    comment: Option<&str>,
+    now: i64,
+) -> Result<bool, AppError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE sessions SET rating_score = ?2, rating_comment = ?3, rated_at = ?4
+             WHERE id = ?1 AND rating_score IS NULL",
+        )?
+        .execute(params![id, score, comment, now])?;
+    Ok(changed == 1)
 }
 
 /// One session's view.

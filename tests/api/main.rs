@@ -13,6 +13,7 @@ mod openapi;
 mod operations;
 mod permissions;
 mod process;
+mod ratings;
 mod realtime;
 mod realtime_lifecycle;
 mod realtime_races;
