@@ -31,6 +31,9 @@ pub(crate) struct Dashboard {
     pub median_first_reply_ms: Option<i64>,
     pub median_session_ms: Option<i64>,
     pub load: Vec<StaffLoad>,
+    /// Sessions of the window that their customers rated, and the mean score (1 to 5).
+    pub ratings: i64,
+    pub mean_rating: Option<f64>,
     /// The last [`WINDOW_DAYS`] days, oldest first, today last.
     pub days: Vec<DayCount>,
 }
@@ -74,7 +77,10 @@ pub(crate) async fn dashboard(
                 sessions: per_day.iter().find(|(d, _)| *d == i).map_or(0, |(_, n)| *n),
             })
             .collect();
+        let (ratings, mean_rating) = stats::ratings_since(conn, from)?;
         Ok(Dashboard {
+            ratings,
+            mean_rating,
             waiting_now,
             longest_wait_ms: oldest.map(|t| (now_ms - t).max(0)),
             oldest_waiting_since: oldest,

@@ -62,6 +62,16 @@ pub(crate) fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>,
     Ok(rows)
 }
 
+/// How many sessions started since `since` were rated, and their mean score.
+pub(crate) fn ratings_since(conn: &Connection, since: i64) -> Result<(i64, Option<f64>), AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(rating_score), avg(rating_score) FROM sessions
+             WHERE started_at >= ?1 AND rating_score IS NOT NULL",
+        )?
+        .query_row([since], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
 /// One active staff member's or admin's current work.
 #[derive(Debug, Clone)]
 pub(crate) struct StaffLoad {

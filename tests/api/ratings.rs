@@ -107,3 +107,36 @@ async fn a_shop_that_does_not_ask_for_ratings_refuses_them() {
         .await;
     assert_eq!(seen["rating"], serde_json::Value::Null);
 }
+
+/// The dashboard shows the mean and the count of the window's ratings.
+#[tokio::test]
+async fn the_dashboard_shows_the_ratings_of_the_last_14_days() {
+    let app = spawn_app().await;
+    let admin = app.admin("boss").await;
+    let console = app.console("boss").await;
+    let page = app.page("/console/admin", &console.cookie).await;
+    assert!(page.body.contains("id=\"fig-rating\""), "{}", page.body);
+    for (name, score) in [("rater1", 5), ("rater2", 4), ("rater3", 2)] {
+        let customer = app.customer(name).await;
+        let session = app.open_session(&customer, "Order").await;
+        app.end(&admin, session).await;
+        let (status, _) = app
+            .post(
+                &format!("/api/chat/sessions/{session}/rating"),
+                &customer,
+                json!({"score": score}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let page = app.page("/console/admin", &console.cookie).await;
+    let tile = page
+        .body
+        .split("id=\"fig-rating\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        tile.starts_with(">3.7 / 5 <small>(3)</small>"),
+        "{tile:.80}"
+    );
+}
