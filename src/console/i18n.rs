@@ -245,6 +245,46 @@ phrases! {
     sending: "Đang gửi…", "Sending…";
     connected: "Đã kết nối", "Connected";
     you: "Bạn", "You";
+    nav_settings: "Cài đặt", "Settings";
+    settings_title: "Cài đặt cửa hàng", "Shop settings";
+    set_section_page: "Trang chat của khách", "The customer page";
+    set_section_hours: "Giờ làm việc", "Business hours";
+    set_section_desk: "Bàn trực", "The desk";
+    set_shop_name: "Tên cửa hàng", "Shop name";
+    set_welcome: "Lời chào", "Welcome text";
+    set_topics: "Chủ đề (mỗi dòng một chủ đề)", "Topics (one per line)";
+    set_default_hint: "Để trống để dùng nội dung mặc định của trang.", "Leave empty for the page's own text.";
+    set_prechat: "Thông tin hỏi trước khi chat", "Pre-chat form";
+    set_email: "Email", "Email";
+    set_phone: "Số điện thoại", "Phone";
+    rule_hidden: "Không hỏi", "Hidden";
+    rule_optional: "Không bắt buộc", "Optional";
+    rule_required: "Bắt buộc", "Required";
+    set_timezone: "Múi giờ (IANA)", "Time zone (IANA)";
+    set_hours_hint: "Mỗi ngày một hoặc nhiều khoảng, ví dụ 09:00-12:00, 13:30-17:30. Để trống là nghỉ; 00:00-24:00 là cả ngày.", "One or more intervals a day, e.g. 09:00-12:00, 13:30-17:30. Empty means closed; 00:00-24:00 is all day.";
+    set_closed: "Nghỉ", "Closed";
+    set_offline_message: "Thông báo ngoài giờ làm việc", "Offline message";
+    set_max_chats: "Số phiên tối đa mỗi nhân viên (0 = không giới hạn)", "Max chats per staff member (0 = no cap)";
+    set_routing: "Phân phiên", "Routing";
+    routing_manual: "Nhân viên tự nhận", "Manual: staff claim from the queue";
+    routing_auto: "Tự động giao cho người ít việc nhất", "Auto: to the least busy staff member";
+    set_auto_end: "Tự kết thúc phiên sau số phút không có tin nhắn (0 = không bao giờ)", "End a session after this many idle minutes (0 = never)";
+    set_first_reply: "Mục tiêu phản hồi đầu tiên (giây)", "First-reply target (seconds)";
+    set_ratings: "Mời khách đánh giá phiên đã kết thúc", "Ask customers to rate a session that ended";
+    nothing_saved: "Chưa có gì được lưu.", "Nothing was saved.";
+    err_whole_number: "phải là một số nguyên không âm", "must be a whole number";
+    err_choice: "phải là một trong các lựa chọn của biểu mẫu", "must be one of the form's choices";
+    err_hours_entry: "“{entry}” không phải khoảng giờ dạng 09:00-17:00", "“{entry}” is not an interval such as 09:00-17:00";
+    day_mon: "Thứ Hai", "Monday";
+    day_tue: "Thứ Ba", "Tuesday";
+    day_wed: "Thứ Tư", "Wednesday";
+    day_thu: "Thứ Năm", "Thursday";
+    day_fri: "Thứ Sáu", "Friday";
+    day_sat: "Thứ Bảy", "Saturday";
+    day_sun: "Chủ Nhật", "Sunday";
+    offline_default: "Hiện chúng tôi đang ngoài giờ làm việc.", "We're closed right now.";
+    offline_next: "Mở cửa lại: {when}", "We open again: {when}";
+    offline_queue: "Bạn vẫn có thể bắt đầu trò chuyện: chúng tôi sẽ trả lời khi mở cửa.", "You can still start a chat: we'll answer when we open.";
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 mod admin;
 mod admin_lists;
+mod admin_settings;
 mod admin_users;
 mod assets;
 mod customer;
@@ -46,6 +47,10 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
         .at(
             "/admin/users/:id",
             get(admin_users::edit).post(admin_users::update),
+        )
+        .at(
+            "/admin/settings",
+            get(admin_settings::show).post(admin_settings::save),
         )
         .at("/admin/users/:id/password", post(admin_users::password))
         .at("/admin/users/:id/active", post(admin_users::set_active))

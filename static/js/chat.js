@@ -158,5 +158,51 @@
     connect();
   }
 
+  // ---------- the shop's own texts and hours ----------
+  /**
+   * What the shop set (`GET /api/settings/public`): its name, welcome text and topics in
+   * place of the page's own, and outside the hours a banner with the next opening. Without an
+   * answer the page keeps its own texts: the settings never stop a customer from chatting.
+   */
+  function showShop(s) {
+    if (s.shopName) {
+      $('chat-title').textContent = s.shopName;
+      document.title = s.shopName;
+    }
+    if (s.welcome) {
+      $('welcome-lead').textContent = s.welcome;
+      $('picker-welcome').textContent = s.welcome;
+      $('picker-welcome').hidden = false;
+    }
+    const topics = Array.isArray(s.topics) ? s.topics.filter((x) => typeof x === 'string' && x.trim()) : [];
+    if (topics.length) {
+      $('chips').replaceChildren(...topics.map((topic) => {
+        const chip = FD.el('button', 'chip', topic);
+        chip.type = 'button';
+        chip.dataset.topic = topic;
+        return chip;
+      }));
+    }
+    const closed = s.open === false;
+    $('offline-banner').hidden = !closed;
+    card.dataset.open = closed ? 'closed' : 'open';
+    if (!closed) return;
+    $('offline-text').textContent = s.offlineMessage || t.offline_default;
+    const next = s.nextOpenAt ? new Date(s.nextOpenAt) : null;
+    const known = next && !isNaN(next);
+    $('offline-next').hidden = !known;
+    if (known) $('offline-next').textContent = fmt('offline_next', { when: FD.weekdayTime(next) });
+  }
+  async function loadShop() {
+    try {
+      const res = await fetch('/api/settings/public', { headers: { Accept: 'application/json' } });
+      if (!res.ok) throw new Error(res.statusText);
+      showShop(await res.json());
+    } catch (err) {
+      card.dataset.open = 'unknown'; // the page's own texts stay
+    }
+  }
+  loadShop();
+
   if (auth && auth.token) start();
 })();

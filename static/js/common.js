@@ -26,6 +26,17 @@
     return d.toDateString() === new Date().toDateString() ? timeOnly.format(d) : dateTime.format(d);
   }
 
+  const weekdayAndTime = new Intl.DateTimeFormat(lang, { weekday: 'long', hour: 'numeric', minute: '2-digit' });
+  const weekdayDateTime = new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' });
+
+  /**
+   * A coming time as the viewer's wall clock with its weekday ("Monday 09:00"): the date too
+   * when it is a week or more away, where the weekday alone would be ambiguous.
+   */
+  function weekdayTime(d) {
+    return d.getTime() - Date.now() < 6 * 86400000 ? weekdayAndTime.format(d) : weekdayDateTime.format(d);
+  }
+
   /** Rewrites every <time> under root in the viewer's zone and language. */
   function localize(root) {
     root.querySelectorAll('time[datetime], time[data-ms]').forEach((el) => {
@@ -174,6 +185,7 @@
 
   window.FD = {
     t, fmt, lang, el, toast, api, refusal, connect, joinRoom, localize, tickAgo, displayName, randomId, duration,
+    localTime, weekdayTime,
     token: body.dataset.token || '',
     userId: Number(body.dataset.userId || 0),
     role: body.dataset.role || '',

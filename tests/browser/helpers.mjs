@@ -85,12 +85,16 @@ export async function launch() {
   });
 }
 
-/** A separate browser profile (cookies, storage) in English, with a phone or desktop screen. */
-export async function newPage(browser, { phone = false, locale = 'en-US' } = {}) {
+/**
+ * A separate browser profile (cookies, storage) in English, with a phone or desktop screen (or
+ * the `viewport` given), in the machine's time zone or `timezoneId`.
+ */
+export async function newPage(browser, { phone = false, locale = 'en-US', viewport, timezoneId } = {}) {
   const context = await browser.newContext({
     locale,
-    viewport: phone ? { width: 390, height: 780 } : { width: 1360, height: 820 },
+    viewport: viewport || (phone ? { width: 390, height: 780 } : { width: 1360, height: 820 }),
     deviceScaleFactor: 1,
+    ...(timezoneId ? { timezoneId } : {}),
   });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
