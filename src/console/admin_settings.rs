@@ -18,6 +18,7 @@ use crate::app::App;
 use crate::chat::settings;
 use crate::error::AppError;
 use crate::model::shop::{FieldRule, Prechat, Routing, SettingsPatch, ShopSettings, WeeklyHours};
+use crate::model::text::Text;
 
 /// Time zones offered in the form's list; any other IANA name may be typed.
 const ZONES: [&str; 20] = [
@@ -222,31 +223,34 @@ impl SettingsForm {
             .try_into()
             .unwrap_or_else(|_| unreachable!("seven days"));
         Ok(SettingsPatch {
-            shop_name: Some(self.shop_name.clone()),
-            welcome: Some(self.welcome.clone()),
+            shop_name: Some(Text(self.shop_name.clone())),
+            welcome: Some(Text(self.welcome.clone())),
             topics: Some(
                 self.topics
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
-                    .map(String::from)
+                    .map(|l| Text(l.to_string()))
                     .collect(),
             ),
             prechat: Some(Prechat {
                 email: rule("prechat", &self.prechat_email)?,
                 phone: rule("prechat", &self.prechat_phone)?,
             }),
-            timezone: Some(self.timezone.trim().to_string()),
-            hours: Some(WeeklyHours {
-                mon,
-                tue,
-                wed,
-                thu,
-                fri,
-                sat,
-                sun,
-            }),
-            offline_message: Some(self.offline_message.clone()),
+            timezone: Some(Text(self.timezone.trim().to_string())),
+            hours: Some(
+                WeeklyHours {
+                    mon,
+                    tue,
+                    wed,
+                    thu,
+                    fri,
+                    sat,
+                    sun,
+                }
+                .into(),
+            ),
+            offline_message: Some(Text(self.offline_message.clone())),
             max_chats_per_staff: Some(number("maxChatsPerStaff", &self.max_chats_per_staff)?),
             routing: Some(match self.routing.as_str() {
                 "manual" => Routing::Manual,

@@ -141,6 +141,26 @@ pub struct HoursInput {
     pub sun: Vec<Vec<Text>>,
 }
 
+/// The console's form builds hours as text already checked to be text.
+impl From<WeeklyHours> for HoursInput {
+    fn from(h: WeeklyHours) -> HoursInput {
+        let day = |d: Vec<Vec<String>>| -> Vec<Vec<Text>> {
+            d.into_iter()
+                .map(|i| i.into_iter().map(Text).collect())
+                .collect()
+        };
+        HoursInput {
+            mon: day(h.mon),
+            tue: day(h.tue),
+            wed: day(h.wed),
+            thu: day(h.thu),
+            fri: day(h.fri),
+            sat: day(h.sat),
+            sun: day(h.sun),
+        }
+    }
+}
+
 impl HoursInput {
     fn into_hours(self) -> WeeklyHours {
         let day = |d: Vec<Vec<Text>>| -> Vec<Vec<String>> {

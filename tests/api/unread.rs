@@ -201,7 +201,8 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
         }
     }
     // Version 1 had no read markers: open once to reach them, mark, and go back to before
-    // the positions existed, as a version-3 build left the file.
+    // the positions existed, as a version-3 build left the file (without what later
+    // versions added too).
     {
         let app = spawn_app_in(dir.clone(), |_| {}).await;
         app.stop().await;
@@ -215,6 +216,11 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE read_markers DROP COLUMN own_seq;
              DROP INDEX rooms_unassigned_by_activity;
              ALTER TABLE rooms DROP COLUMN activity_at;
+             ALTER TABLE users DROP COLUMN email;
+             ALTER TABLE users DROP COLUMN phone;
+             ALTER TABLE sessions DROP COLUMN rating_score;
+             ALTER TABLE sessions DROP COLUMN rating_comment;
+             ALTER TABLE sessions DROP COLUMN rated_at;
              PRAGMA user_version = 3;",
         )
         .unwrap();
