@@ -17,8 +17,11 @@ CREATE TABLE IF NOT EXISTS users (
     -- A guest's contact details from the pre-chat form (a guest has no password: an empty
     -- password_hash never verifies).
     email         TEXT,
-    phone         TEXT
+    phone         TEXT,
+    -- The shop's own id of a customer who came through the shop's sign-in (`sub`).
+    site_id       TEXT
 );
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_site_id ON users (site_id) WHERE site_id IS NOT NULL;
 
 -- One permanent room per customer.
 CREATE TABLE IF NOT EXISTS rooms (

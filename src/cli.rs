@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Secret that signs access tokens (at least 32 bytes). Unset: generated and kept in the database.
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Secret the shop's own site signs identity tokens with (HS256, at least 32 bytes); unset:
+    /// the shop's sign-in (`POST /api/auth/site`) is off.
+    #[arg(long, env = "FRONTDESK_SITE_SECRET", hide_env_values = true)]
+    pub site_secret: Option<String>,
     /// Hours an access token stays valid.
     #[arg(long, env = "FRONTDESK_TOKEN_TTL_HOURS", default_value_t = 168)]
     pub token_ttl_hours: u64,
@@ -194,6 +198,7 @@ fn init_logging() {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = Config::new(args.db.db);
     config.jwt_secret = args.jwt_secret;
+    config.site_secret = args.site_secret;
     config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);
     config.cors_origins = args
         .cors_origins

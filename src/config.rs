@@ -11,6 +11,9 @@ pub struct Config {
     pub db_path: PathBuf,
     /// Signing secret for tokens. `None`: generated on first run and kept in the database.
     pub jwt_secret: Option<String>,
+    /// The secret the shop's own site signs its customers' identity tokens with (HS256, at least
+    /// 32 bytes; contract §8). `None`: the shop's sign-in is off (`POST /api/auth/site` is 404).
+    pub site_secret: Option<String>,
     /// How long an access token is valid.
     pub token_ttl: Duration,
     /// How long a write waits for another process's lock before answering 503.
@@ -82,6 +85,7 @@ impl Config {
         Config {
             db_path: db_path.into(),
             jwt_secret: None,
+            site_secret: None,
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             busy_timeout_ms: 5_000,
             max_db_bytes: None,
@@ -121,6 +125,15 @@ impl Config {
             return Err(format!(
                 "FRONTDESK_JWT_SECRET is {} bytes; it must be at least 32. Generate one with \
                  `openssl rand -hex 32`, or unset it to let Frontdesk generate and keep one.",
+                secret.len()
+            ));
+        }
+        if let Some(secret) = &self.site_secret
+            && secret.len() < 32
+        {
+            return Err(format!(
+                "FRONTDESK_SITE_SECRET is {} bytes; it must be at least 32. Generate one with \
+                 `openssl rand -hex 32` and give the same value to the shop's site.",
                 secret.len()
             ));
         }

@@ -7,10 +7,11 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::{ApiResult, Guest, Own, SignIn, SignUp};
+use super::error::{ApiResult, Guest, Own, SignIn, SignUp, SiteSignIn};
 use super::security::BearerAuth;
 use crate::app::App;
 use crate::chat::accounts::{self, SignedIn};
+use crate::chat::site_sign_in;
 use crate::model::UserProfile;
 use crate::model::text::Text;
 
@@ -43,6 +44,14 @@ pub(crate) struct GuestBody {
     pub last_name: Option<Text>,
     pub email: Option<Text>,
     pub phone: Option<Text>,
+}
+
+/// The identity token the shop's own site signed for its signed-in customer.
+#[derive(Debug, Object)]
+pub(crate) struct SiteBody {
+    /// A JWT (HS256, the site secret): `sub` (the shop's id for the customer), `exp` (at most
+    /// 24 h ahead), optional `name` and `email`.
+    pub token: Text,
 }
 
 /// Credentials.
@@ -131,6 +140,22 @@ impl AuthApi {
             Json(signed_in.into()),
             "/api/auth/me".to_string(),
         ))
+    }
+
+    /// The shop's own sign-in: the site vouches for its signed-in customer with a token it
+    /// signed; the same `sub` always opens the same customer and room. 404 when the server has
+    /// no site secret.
+    #[oai(path = "/auth/site", method = "post", operation_id = "signInFromSite")]
+    async fn site(
+        &self,
+        req: &Request,
+        body: Json<SiteBody>,
+    ) -> ApiResult<Json<AuthResponse>, SiteSignIn> {
+        self.app.limits.sign_up(&client_address(req))?;
+        let secret = self.app.config.site_secret.as_deref();
+        let signed_in =
+            site_sign_in::sign_in(&self.app.db, &self.app.tokens, secret, &body.0.token.0).await?;
+        Ok(Json(signed_in.into()))
     }
 
     /// Sign-in for every role. A wrong name and a wrong password get the same 401; too many

@@ -133,6 +133,8 @@ statuses! {
     SignUp = [400, 409, 413, 415, 429, 500, 503];
     /// Guest chat: a bad or missing form field, too many guests from one address.
     Guest = [400, 413, 415, 429, 500, 503];
+    /// The shop's sign-in: a bad token, the feature off (404), too many from one address.
+    SiteSignIn = [400, 401, 404, 413, 415, 429, 500, 503];
     /// Sign-in: wrong credentials, a bad body, too many failures.
     SignIn = [400, 401, 413, 415, 429, 500, 503];
     /// The caller's own account: only the token can be wrong.

@@ -57,7 +57,7 @@ pub async fn create(
 }
 
 /// Inserts a user, and a customer's room in the same transaction.
-fn insert_with_room(
+pub(super) fn insert_with_room(
     conn: &rusqlite::Connection,
     new: &users::NewUser<'_>,
     now: i64,

@@ -15,6 +15,7 @@ pub(crate) mod reports;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
 pub(crate) mod settings;
+pub(crate) mod site_sign_in;
 pub(crate) mod stats;
 mod tally;
 pub(crate) mod validate;

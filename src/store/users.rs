@@ -86,6 +86,37 @@ pub(crate) fn by_name(conn: &Connection, user_name: &str) -> Result<Option<UserR
         .optional()?)
 }
 
+/// The customer the shop's own site knows as `site_id`, if they came before.
+pub(crate) fn by_site_id(conn: &Connection, site_id: &str) -> Result<Option<UserRow>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE site_id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([site_id], from_row)
+        .optional()?)
+}
+
+/// Ties a new customer to the shop's id for them.
+pub(crate) fn set_site_id(conn: &Connection, id: i64, site_id: &str) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE users SET site_id = ?2 WHERE id = ?1")?
+        .execute(params![id, site_id])?;
+    Ok(())
+}
+
+/// What the shop's site says of its customer now: their name and e-mail, when given.
+pub(crate) fn refresh_from_site(
+    conn: &Connection,
+    id: i64,
+    first_name: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE users SET first_name = coalesce(?2, first_name), email = coalesce(?3, email)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, first_name, email])?;
+    Ok(())
+}
+
 /// The fields of a user about to be created.
 pub(crate) struct NewUser<'a> {
     pub user_name: &'a str,

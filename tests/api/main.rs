@@ -22,6 +22,7 @@ mod schema;
 mod security;
 mod sessions;
 mod settings;
+mod site;
 mod sock;
 mod socket_limits;
 mod storage;

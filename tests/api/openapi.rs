@@ -181,6 +181,7 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("createUser", "201 400 401 403 409 413 415 500 503"),
         ("getPublicSettings", "200 500 503"),
         ("startAsGuest", "201 400 413 415 429 500 503"),
+        ("signInFromSite", "200 400 401 404 413 415 429 500 503"),
         ("rateSession", "201 400 401 403 404 409 413 415 500 503"),
         ("getSettings", "200 401 403 500 503"),
         ("updateSettings", "200 400 401 403 413 415 500 503"),

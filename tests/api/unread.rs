@@ -216,6 +216,8 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE read_markers DROP COLUMN own_seq;
              DROP INDEX rooms_unassigned_by_activity;
              ALTER TABLE rooms DROP COLUMN activity_at;
+             DROP INDEX users_by_site_id;
+             ALTER TABLE users DROP COLUMN site_id;
              ALTER TABLE users DROP COLUMN email;
              ALTER TABLE users DROP COLUMN phone;
              ALTER TABLE sessions DROP COLUMN rating_score;
