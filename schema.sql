@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     started_at INTEGER NOT NULL,
     claimed_at INTEGER,
     ended_at   INTEGER,
+    -- Opened outside the shop's business hours (it waited for the shop to open).
+    after_hours INTEGER NOT NULL DEFAULT 0,
     -- The customer's rating once the session ended (1..5, at most once).
     rating_score   INTEGER CHECK (rating_score BETWEEN 1 AND 5),
     rating_comment TEXT,

@@ -177,6 +177,8 @@ pub struct Session {
     pub customer: UserSummary,
     #[oai(nullable)]
     pub staff: Option<UserSummary>,
+    /// Opened outside the shop's business hours: it waited for the shop to open.
+    pub opened_after_hours: bool,
     /// The customer's rating, once the session ended and they gave one.
     #[oai(nullable)]
     pub rating: Option<Rating>,

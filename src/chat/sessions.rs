@@ -10,7 +10,8 @@ use crate::model::{Session, SessionStatus};
 use crate::store::{rooms, sessions, users};
 use crate::time::{Timestamp, now_ms};
 
-/// Opens a session in the caller's room (409 if one is already active).
+/// Opens a session in the caller's room (409 if one is already active); outside business
+/// hours it still opens, marked as opened after hours, and waits in the queue.
 pub(crate) async fn open(
     db: &Db,
     caller: &Caller,
@@ -24,7 +25,8 @@ pub(crate) async fn open(
             rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
         access::open_session(&caller, &RoomFacts::of(&room, false))?;
         let now = now_ms();
-        let id = sessions::insert(conn, room_id, &title, now)?;
+        let after_hours = !super::settings::is_open(conn, now)?;
+        let id = sessions::insert(conn, room_id, &title, now, after_hours)?;
         rooms::record_session_start(conn, room_id, now)?;
         let session = load(conn, id)?;
         let audience = audience(conn, room_id)?;

@@ -79,6 +79,12 @@ fn checked(s: ShopSettings) -> Result<ShopSettings, AppError> {
     })
 }
 
+/// Whether the shop is inside its business hours at `now_ms`, inside a write or read.
+pub(crate) fn is_open(conn: &rusqlite::Connection, now_ms: i64) -> Result<bool, AppError> {
+    let s = load(conn)?;
+    Ok(hours::openness(hours::zone(&s.timezone)?, &s.hours, now_ms).open)
+}
+
 /// `GET /api/admin/settings`.
 pub(crate) async fn get(db: &Db, caller: &Caller) -> Result<ShopSettings, AppError> {
     access::manage_settings(caller)?;

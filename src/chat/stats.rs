@@ -34,6 +34,8 @@ pub(crate) struct Dashboard {
     /// Sessions of the window that their customers rated, and the mean score (1 to 5).
     pub ratings: i64,
     pub mean_rating: Option<f64>,
+    /// Sessions of the window opened outside business hours.
+    pub after_hours: i64,
     /// The last [`WINDOW_DAYS`] days, oldest first, today last.
     pub days: Vec<DayCount>,
 }
@@ -79,6 +81,7 @@ pub(crate) async fn dashboard(
             .collect();
         let (ratings, mean_rating) = stats::ratings_since(conn, from)?;
         Ok(Dashboard {
+            after_hours: stats::after_hours_since(conn, from)?,
             ratings,
             mean_rating,
             waiting_now,

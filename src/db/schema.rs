@@ -33,11 +33,12 @@ const STEPS: &[&str] = &[
      ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE rooms ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;",
-    // 4 -> 5: guests' contact details, the shop's own ids of its signed-in customers, and
-    // customers' ratings of their sessions.
+    // 4 -> 5: guests' contact details, the shop's own ids of its signed-in customers,
+    // sessions opened outside business hours, and customers' ratings of their sessions.
     "ALTER TABLE users ADD COLUMN email TEXT;
      ALTER TABLE users ADD COLUMN phone TEXT;
      ALTER TABLE users ADD COLUMN site_id TEXT;
+     ALTER TABLE sessions ADD COLUMN after_hours INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE sessions ADD COLUMN rating_score INTEGER;
      ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
      ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",

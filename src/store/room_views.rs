@@ -44,7 +44,8 @@ macro_rules! room_views {
                   - (coalesce((SELECT o.sender_seq FROM messages o
                                WHERE o.room_id = r.id AND o.sender_id = ?4
                                ORDER BY o.id DESC LIMIT 1), 0)
-                     - coalesce(rm.own_seq, 0))
+                     - coalesce(rm.own_seq, 0)),
+                s.after_hours
              FROM (SELECT * FROM rooms WHERE ",
             $condition,
             " ORDER BY activity_at DESC, id DESC LIMIT ?1 OFFSET ?2) r
@@ -148,6 +149,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
                 },
                 customer: customer.clone(),
                 staff: maybe_summary(r, session_staff, 34)?,
+                opened_after_hours: r.get(39)?,
                 // Only an ended session is rated, and this one is active.
                 rating: None,
             })

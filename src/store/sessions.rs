@@ -41,12 +41,14 @@ pub(crate) fn insert(
     room_id: i64,
     title: &str,
     now: i64,
+    after_hours: bool,
 ) -> Result<i64, AppError> {
     let result = conn
         .prepare_cached(
-            "INSERT INTO sessions (room_id, title, status, started_at) VALUES (?1, ?2, 'OPEN', ?3)",
+            "INSERT INTO sessions (room_id, title, status, started_at, after_hours)
+             VALUES (?1, ?2, 'OPEN', ?3, ?4)",
         )?
-        .execute(params![room_id, title, now]);
+        .execute(params![room_id, title, now, after_hours]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
         Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
@@ -100,7 +102,7 @@ macro_rules! session_views {
                 s.ended_at, r.name, r.customer_id,
                 cu.user_name, cu.first_name, cu.last_name, cu.avatar,
                 su.user_name, su.first_name, su.last_name, su.avatar,
-                s.rating_score, s.rating_comment, s.rated_at
+                s.rating_score, s.rating_comment, s.rated_at, s.after_hours
              FROM sessions s JOIN rooms r ON r.id = s.room_id
              JOIN users cu ON cu.id = r.customer_id
              LEFT JOIN users su ON su.id = s.staff_id ",
@@ -130,6 +132,7 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         },
         customer,
         staff: super::maybe_summary(r, row.staff_id, 14)?,
+        opened_after_hours: r.get(21)?,
         rating: match r.get::<_, Option<i64>>(18)? {
             Some(score) => Some(Rating {
                 score,

@@ -62,6 +62,13 @@ pub(crate) fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>,
     Ok(rows)
 }
 
+/// How many sessions started since `since` were opened outside business hours.
+pub(crate) fn after_hours_since(conn: &Connection, since: i64) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM sessions WHERE started_at >= ?1 AND after_hours")?
+        .query_row([since], |r| r.get(0))?)
+}
+
 /// How many sessions started since `since` were rated, and their mean score.
 pub(crate) fn ratings_since(conn: &Connection, since: i64) -> Result<(i64, Option<f64>), AppError> {
     Ok(conn

@@ -184,3 +184,31 @@ fn chrono_hour_utc() -> u32 {
         .as_secs();
     ((secs / 3600) % 24) as u32
 }
+
+/// A session opened outside the hours is marked so, and the dashboard counts it.
+#[tokio::test]
+async fn a_session_opened_after_hours_is_marked_and_counted() {
+    let app = spawn_app().await;
+    let admin = app.admin("boss").await;
+    let console = app.console("boss").await;
+    let early = app.customer("early").await;
+    let open_now = app.open_session(&early, "In hours").await;
+    let closed =
+        json!({"mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []});
+    put(&app, &admin, json!({"hours": closed})).await;
+    let late = app.customer("late").await;
+    let after = app.open_session(&late, "After hours").await;
+    for (id, want) in [(open_now, false), (after, true)] {
+        let (_, session) = app.get(&format!("/api/chat/sessions/{id}"), &admin).await;
+        assert_eq!(session["openedAfterHours"], want, "{session}");
+    }
+    let (_, queue) = app.get("/api/chat/sessions/unassigned", &admin).await;
+    assert_eq!(queue.as_array().unwrap().len(), 2, "both wait in the queue");
+    let page = app.page("/console/admin", &console.cookie).await;
+    let tile = page
+        .body
+        .split("id=\"fig-after-hours\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(tile.starts_with(">1<"), "{tile:.40}");
+}

@@ -220,6 +220,7 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE users DROP COLUMN site_id;
              ALTER TABLE users DROP COLUMN email;
              ALTER TABLE users DROP COLUMN phone;
+             ALTER TABLE sessions DROP COLUMN after_hours;
              ALTER TABLE sessions DROP COLUMN rating_score;
              ALTER TABLE sessions DROP COLUMN rating_comment;
              ALTER TABLE sessions DROP COLUMN rated_at;
