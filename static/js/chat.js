@@ -1,16 +1,28 @@
-// The customer page (/chat), also shown in the widget's iframe. Signs in or up through the REST
-// API and keeps the token in sessionStorage: it lives as long as the tab, is never sent as a
-// cookie (so no CSRF), and a shared shop computer forgets it when the tab closes. Chats over
-// the /chat namespace through the shared conversation (conversation.js: messages, paging,
-// typing, sending, catch-up and resend after a reconnect); this page adds signing in, asking
-// for help on a topic, and the session's state, read again after a reconnect.
+// The customer page (/chat), also shown in the widget's iframe. Chats over the /chat namespace
+// through the shared conversation (conversation.js: messages, paging, typing, sending, catch-up
+// and resend after a reconnect); this page adds starting (as a guest, or signing in), asking for
+// help on a topic, the session's state (read again after a reconnect) and rating a session that
+// ended.
+//
+// Where the token is kept, and why (issue 12):
+// - A guest (POST /api/auth/guest: a first name, and e-mail/phone as the shop's pre-chat form
+//   asks) keeps the token and user in localStorage (`fd.guest`): a guest has no password, so a
+//   token that died with the tab would cut them off their own conversation. It survives closing
+//   the tab, for the token's life (30 days or more); on load the page asks /api/auth/me whether
+//   it still holds and goes straight to the chat. "Not me" (and signing out) forgets it: that is
+//   the way out on a shared device.
+// - A customer with an account (sign-in / sign-up, "I have an account") keeps it in
+//   sessionStorage (`fd.customer`) as before: it lives as long as the tab, and a shared shop
+//   computer forgets it when the tab closes; they can sign in again.
+// Neither is ever sent as a cookie (so no CSRF). Text goes into the page as textContent only.
 (function () {
   'use strict';
   const { t, fmt, toast, api, displayName } = FD;
   const $ = (id) => document.getElementById(id);
   const card = $('customer'), statusLine = $('status-line');
-  const KEY = 'fd.customer';
-  let auth = JSON.parse(sessionStorage.getItem(KEY) || 'null');
+  const KEY = 'fd.customer', GUEST_KEY = 'fd.guest', SKIPPED_KEY = 'fd.rating.skipped';
+  const stored = (store, key) => { try { return JSON.parse(store.getItem(key) || 'null'); } catch (e) { return null; } };
+  let auth = stored(sessionStorage, KEY);
   let socket = null, room = null, session = null, convo = null;
   /** Counts session news heard live, so an older REST answer does not undo it. */
   let sessionNews = 0;
@@ -23,6 +35,17 @@
     $('sign-up-form').hidden = !signUp;
     $('auth-error').hidden = true;
   }
+  $('have-account').addEventListener('click', () => {
+    const open = $('account').hidden;
+    $('account').hidden = !open;
+    $('have-account').setAttribute('aria-expanded', String(open));
+    $('have-account').textContent = open ? t.chat_as_guest : t.have_account;
+    $('guest-form').hidden = open;
+    $('auth').classList.toggle('account-open', open);
+    $('welcome-lead').hidden = open && !$('welcome-lead').dataset.shop;
+    if (open) $('sign-in-form').querySelector('input').focus();
+    else $('guest-form').querySelector('input').focus();
+  });
   $('tab-sign-in').addEventListener('click', () => showTab(false));
   $('tab-sign-up').addEventListener('click', () => showTab(true));
 
@@ -50,8 +73,65 @@
   $('sign-in-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate('login', e.target); });
   $('sign-up-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate('register', e.target); });
 
+  // ---------- starting as a guest ----------
+  $('guest-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.target, button = form.querySelector('button[type=submit]'), error = $('guest-error');
+    const body = {};
+    for (const input of form.querySelectorAll('input:not([disabled])')) {
+      const value = input.value.trim();
+      if (value) body[input.name] = value;
+    }
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      const res = await fetch('/api/auth/guest', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.message || res.statusText || t.error_generic);
+      auth = { token: data.accessToken, user: data.user, guest: true };
+      localStorage.setItem(GUEST_KEY, JSON.stringify({ token: auth.token, user: auth.user }));
+      form.reset();
+      start(true);
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  /** A guest back on this device: straight to the chat while /auth/me still takes the token. */
+  async function resumeGuest(g) {
+    card.dataset.state = 'resuming';
+    $('auth').hidden = true;
+    try {
+      const user = await api('GET', '/auth/me', undefined, g.token);
+      auth = { token: g.token, user: Object.assign({}, g.user, user), guest: true };
+      localStorage.setItem(GUEST_KEY, JSON.stringify({ token: auth.token, user: auth.user }));
+      start();
+    } catch (err) {
+      if (err.status === 401 || err.status === 403) localStorage.removeItem(GUEST_KEY);
+      else toast(err.message, 'error'); // kept: the next load tries again
+      leave();
+    }
+  }
+
+  /** "Not me": forgets the guest on this device and offers the start form again. */
+  $('not-me').addEventListener('click', () => {
+    signOut();
+    $('guest-form').querySelector('input').focus();
+  });
+
+  /** Signing out, and "Not me" for a guest: the token is forgotten on this device. */
   function signOut() {
     sessionStorage.removeItem(KEY);
+    if (!auth || auth.guest) localStorage.removeItem(GUEST_KEY);
+    leave();
+  }
+  /** Back to the start form. */
+  function leave() {
     auth = null;
     if (convo) convo.destroy();
     if (socket) socket.disconnect();
@@ -61,6 +141,13 @@
     $('auth').hidden = false;
     $('room').hidden = true;
     $('customer-sign-out').hidden = true;
+    $('not-me').hidden = true;
+    $('guest-as').hidden = true;
+    closeRating();
+    $('rating-thanks').hidden = true;
+    $('topic-picker').hidden = true;
+    room = null;
+    session = null;
     statusLine.textContent = '';
   }
   $('customer-sign-out').addEventListener('click', signOut);
@@ -69,14 +156,78 @@
   function showSession(s) {
     session = s && s.status !== 'ENDED' ? s : null;
     if (convo && session) convo.know(session.staff);
-    $('help-bar').hidden = Boolean(session);
-    if (session) $('topic-picker').hidden = true;
+    $('help-bar').hidden = Boolean(session) || !$('topic-picker').hidden;
+    if (session) { $('topic-picker').hidden = true; closeRating(); $('rating-thanks').hidden = true; }
     if (!session) statusLine.textContent = s ? t.ended_help_again : '';
     else if (session.status === 'OPEN') statusLine.textContent = t.waiting_staff + ' · ' + session.title;
     else statusLine.textContent = fmt('with_staff', { name: displayName(session.staff) }) + ' · ' + session.title;
     card.dataset.session = session ? session.status : 'NONE';
   }
-  $('get-help').addEventListener('click', () => { $('topic-picker').hidden = false; $('help-bar').hidden = true; $('topic-input').focus(); });
+  // ---------- rating a session that ended ----------
+  /** Sessions this page already asked about (a reload asks again, unless "Not now" was said). */
+  const asked = new Set();
+  let ratingFor = 0;
+  const skipped = () => { const x = stored(localStorage, SKIPPED_KEY); return Array.isArray(x) ? x : []; };
+  function askRating(s) {
+    if (!s || s.status !== 'ENDED' || s.rating || asked.has(s.id) || skipped().includes(s.id)) return;
+    asked.add(s.id);
+    ratingFor = s.id;
+    const form = $('rating-form');
+    form.reset();
+    paintStars(0);
+    $('rating-error').hidden = true;
+    $('rating-thanks').hidden = true;
+    form.hidden = false;
+    form.scrollIntoView({ block: 'nearest' });
+  }
+  function closeRating(thanks) {
+    $('rating-form').hidden = true;
+    ratingFor = 0;
+    if (thanks) $('rating-thanks').hidden = false;
+  }
+  function paintStars(score) {
+    $('rating-form').querySelectorAll('.stars label').forEach((label, i) => label.classList.toggle('on', i < score));
+  }
+  $('rating-form').addEventListener('change', (e) => {
+    if (e.target.name === 'score') { paintStars(Number(e.target.value)); $('rating-error').hidden = true; }
+  });
+  $('rating-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.target, checked = form.querySelector('input[name=score]:checked');
+    if (!checked) {
+      $('rating-error').textContent = t.rate_pick;
+      $('rating-error').hidden = false;
+      form.querySelector('input[name=score]').focus();
+      return;
+    }
+    const id = ratingFor, comment = $('rating-comment').value.trim();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await api('POST', '/chat/sessions/' + id + '/rating', comment ? { score: Number(checked.value), comment } : { score: Number(checked.value) }, auth.token);
+      if (ratingFor === id) closeRating(true);
+    } catch (err) {
+      if (ratingFor !== id) return;
+      if (err.code === 'ALREADY_RATED') closeRating(true);
+      else if (err.status === 403 || err.code === 'SESSION_NOT_ENDED') closeRating(); // ratings off: quietly
+      else { $('rating-error').textContent = err.message || t.error_generic; $('rating-error').hidden = false; }
+    } finally {
+      button.disabled = false;
+    }
+  });
+  $('rating-skip').addEventListener('click', () => {
+    localStorage.setItem(SKIPPED_KEY, JSON.stringify(skipped().concat(ratingFor).slice(-50)));
+    closeRating();
+  });
+  /** On load with no active session: the latest one, if it ended unrated. */
+  async function askAboutLatest() {
+    const token = auth.token, roomId = room.id;
+    const [latest] = await api('GET', '/chat/rooms/' + roomId + '/sessions?limit=1', undefined, token).catch(() => []);
+    if (!auth || auth.token !== token || !room || room.id !== roomId || session) return;
+    if (latest && latest.status === 'ENDED') askRating(latest);
+  }
+
+  $('get-help').addEventListener('click', () => { closeRating(); $('rating-thanks').hidden = true; $('topic-picker').hidden = false; $('help-bar').hidden = true; $('topic-input').focus(); });
   $('topic-cancel').addEventListener('click', () => { $('topic-picker').hidden = true; $('help-bar').hidden = false; });
   async function openSession(title) {
     try {
@@ -110,7 +261,9 @@
     if (fresh.activeSession) return showSession(fresh.activeSession);
     if (!session) return;
     convo.system(t.session_ended);
-    showSession(Object.assign({}, session, { status: 'ENDED' }));
+    const ended = Object.assign({}, session, { status: 'ENDED', rating: null });
+    showSession(ended);
+    askRating(ended);
   }
 
   // ---------- connecting ----------
@@ -137,12 +290,16 @@
     socket.on('session_updated', (s) => {
       if (s.roomId !== room.id) return;
       sessionNews += 1;
-      if (s.status === 'ENDED') convo.system(t.session_ended);
-      showSession(s);
+      const current = session && session.id === s.id;
+      if (s.status === 'ENDED' && current) convo.system(t.session_ended);
+      if (current || !session) showSession(s);
+      if (s.status === 'ENDED' && s.rating && ratingFor === s.id) closeRating(true);
+      else askRating(s);
     });
   }
 
-  async function start() {
+  /** Into the chat; `fresh`: a guest who just started goes on to the topics. */
+  async function start(fresh) {
     try {
       const rooms = await api('GET', '/chat/rooms', undefined, auth.token);
       room = rooms[0];
@@ -153,9 +310,14 @@
     card.dataset.state = 'chatting';
     $('auth').hidden = true;
     $('room').hidden = false;
-    $('customer-sign-out').hidden = false;
+    $('customer-sign-out').hidden = Boolean(auth.guest);
+    $('not-me').hidden = !auth.guest;
+    $('guest-as').hidden = !auth.guest;
+    if (auth.guest) $('guest-as').textContent = fmt('guest_as', { name: displayName(auth.user) });
     showSession(room.activeSession);
+    if (!room.activeSession && fresh) { $('topic-picker').hidden = false; $('help-bar').hidden = true; }
     connect();
+    if (!room.activeSession && !fresh) askAboutLatest();
   }
 
   // ---------- the shop's own texts and hours ----------
@@ -169,8 +331,10 @@
       $('chat-title').textContent = s.shopName;
       document.title = s.shopName;
     }
+    showPrechat(s.prechat || {});
     if (s.welcome) {
       $('welcome-lead').textContent = s.welcome;
+      $('welcome-lead').dataset.shop = 'yes';
       $('picker-welcome').textContent = s.welcome;
       $('picker-welcome').hidden = false;
     }
@@ -193,6 +357,18 @@
     $('offline-next').hidden = !known;
     if (known) $('offline-next').textContent = fmt('offline_next', { when: FD.weekdayTime(next) });
   }
+  /** The pre-chat form's e-mail and phone: hidden, optional or required, as the shop says. */
+  function showPrechat(prechat) {
+    for (const [name, field] of [['email', $('guest-email-field')], ['phone', $('guest-phone-field')]]) {
+      const rule = prechat[name];
+      const shown = rule === 'optional' || rule === 'required';
+      const input = field.querySelector('input'), mark = field.querySelector('.mark');
+      field.hidden = !shown;
+      input.disabled = !shown;
+      input.required = rule === 'required';
+      mark.textContent = rule === 'required' ? mark.dataset.required : mark.dataset.optional;
+    }
+  }
   async function loadShop() {
     try {
       const res = await fetch('/api/settings/public', { headers: { Accept: 'application/json' } });
@@ -205,4 +381,9 @@
   loadShop();
 
   if (auth && auth.token) start();
+  else {
+    auth = null;
+    const guest = stored(localStorage, GUEST_KEY);
+    if (guest && guest.token) resumeGuest(guest);
+  }
 })();

@@ -26,16 +26,21 @@ window.FDRoom = function (socket, roomId) {
 
   // ---------- the session ----------
   const statusWord = { OPEN: t.status_open, IN_PROGRESS: t.status_in_progress, ENDED: t.status_ended };
-  function showSession(s) {
-    const line = $('chat-session');
-    line.textContent = '';
-    const topic = el('span', 'topic', s.title);
-    topic.id = 'chat-topic';
-    const status = el('span', 'status status-' + s.status, statusWord[s.status]);
-    status.id = 'chat-status';
-    line.append(topic, ' ', status, staffLine);
-    endBtn.hidden = !live || s.status === 'ENDED' || !(FD.role === 'ADMIN' || s.staffId === me);
-    claimBtn.hidden = !live || s.status !== 'OPEN';
+  /** The session in the header and in the history list (`historyOnly`: the list alone). */
+  function showSession(s, historyOnly) {
+    if (!historyOnly) {
+      const line = $('chat-session');
+      line.textContent = '';
+      const topic = el('span', 'topic', s.title);
+      topic.id = 'chat-topic';
+      const status = el('span', 'status status-' + s.status, statusWord[s.status]);
+      status.id = 'chat-status';
+      line.append(topic, ' ', status);
+      if (s.rating) line.append(' ', ratingEl(s.rating, true));
+      line.append(staffLine);
+      endBtn.hidden = !live || s.status === 'ENDED' || !(FD.role === 'ADMIN' || s.staffId === me);
+      claimBtn.hidden = !live || s.status !== 'OPEN';
+    }
     const history = $('session-history');
     let li = history.querySelector('[data-session-id="' + s.id + '"]');
     if (!li) { li = el('li'); li.dataset.sessionId = s.id; history.prepend(li); }
@@ -43,9 +48,21 @@ window.FDRoom = function (socket, roomId) {
     const time = el('time');
     time.setAttribute('datetime', s.startedAt);
     li.append(el('span', 'topic', s.title), el('span', 'status status-' + s.status, statusWord[s.status]), time);
+    if (s.staff) li.append(el('span', 'muted', displayName(s.staff)));
+    if (s.rating) li.append(ratingEl(s.rating));
     FD.localize(li);
   }
+  /** "★ 4/5 — comment", the customer's rating of a session that ended. */
+  function ratingEl(r, labelled) {
+    const box = el('span', 'rating');
+    box.dataset.score = r.score;
+    box.append(el('span', labelled ? '' : 'sr-only', t.rating_label + ': '),
+      el('span', 'rating-text', '★ ' + r.score + '/5' + (r.comment ? ' — ' + r.comment : '')));
+    return box;
+  }
   function applySession(s) {
+    // An older session rated while a newer one is active: its history line alone.
+    if (s.status === 'ENDED' && sessionId && s.id !== sessionId) return showSession(s, true);
     if (s.status === 'ENDED' && s.id === sessionId) system(t.session_ended);
     sessionId = s.status === 'ENDED' ? 0 : s.id;
     showSession(s);

@@ -171,6 +171,9 @@ test('the one-line widget opens the chat page in a panel', async () => {
   const bubbleButton = shop.locator('button[aria-label="Chat with us"]');
   await bubbleButton.click();
   const frame = shop.frameLocator(`iframe[src^="${server.url}/chat"]`);
+  await frame.locator('#guest-form input[name=firstName]').waitFor();
+  await screenshot(shop, 'widget-guest-form');
+  await frame.locator('#have-account').click();
   await frame.locator('#tab-sign-up').waitFor();
   assert.equal((await frame.locator('h1').textContent()).trim(), 'Customer support');
   await screenshot(shop, 'widget');
@@ -189,6 +192,7 @@ test('the customer page in Vietnamese and English: sign-in, sign-up, a refused s
   for (const locale of ['vi-VN', 'en-US']) {
     const page = await newPage(browser, { phone: locale === 'vi-VN', locale });
     await page.goto(`${server.url}/chat`);
+    await page.click('#have-account');
     await page.waitForSelector('#sign-in-form:not([hidden])');
     await expectAccessible(page, `the customer sign-in form (${locale})`);
     await page.click('#tab-sign-up');

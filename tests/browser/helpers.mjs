@@ -174,6 +174,8 @@ export async function connected(page) {
 /** Signs a new customer up on /chat and waits for the room. */
 export async function signUpCustomer(page, server, username, firstName = 'Khách', lastName = username) {
   await page.goto(`${server.url}/chat`);
+  // The page opens on the guest form; an account is behind "I have an account".
+  await page.click('#have-account');
   await page.click('#tab-sign-up');
   await page.fill('#sign-up-form input[name=firstName]', firstName);
   await page.fill('#sign-up-form input[name=lastName]', lastName);
