@@ -1,7 +1,9 @@
 /* Frontdesk chat widget. Paste one line into your site:
      <script src="https://YOUR-FRONTDESK-HOST/widget.js" async></script>
    Optional attributes on that tag: data-lang="vi|en", data-position="left|right",
-   data-color="#4f46e5", data-label="Chat with us".
+   data-color="#4f46e5", data-label="Chat with us", and data-identity-token="..." (a token the
+   shop's server signed for its signed-in customer, README "The shop's own sign-in"); a
+   single-page site that signs in later calls Frontdesk.identify(token).
    It adds a round button; pressing it opens the Frontdesk chat page in a small panel (an
    iframe of our /chat page), so the shop's page never handles the customer's messages. */
 (function () {
@@ -48,6 +50,23 @@
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-label', label);
   var frame = null;
+  var identity = script.getAttribute('data-identity-token') || null;
+  var ready = false;
+
+  /** Hands the shop's identity token to our frame, once it listens (postMessage, never the URL). */
+  function sendIdentity() {
+    if (identity && frame && ready) {
+      frame.contentWindow.postMessage({ type: 'frontdesk:identify', token: identity }, base);
+    }
+  }
+  window.addEventListener('message', function (e) {
+    if (!frame || e.source !== frame.contentWindow || e.origin !== base) return;
+    if (e.data && e.data.type === 'frontdesk:ready') { ready = true; sendIdentity(); }
+  });
+  window.Frontdesk = {
+    /** Tells the chat who the shop's signed-in customer is (a token the shop's server signed). */
+    identify: function (token) { identity = token; sendIdentity(); },
+  };
 
   function open() {
     if (!frame) {

@@ -380,6 +380,16 @@
   }
   loadShop();
 
+  // The shop's own sign-in, from the widget (site-identity.js): the customer the shop's site
+  // vouches for, kept for the tab like an account.
+  document.addEventListener('fd:signed-in', (e) => {
+    if (auth && auth.user && auth.user.id === e.detail.user.id) return;
+    if (auth) leave();
+    auth = { token: e.detail.token, user: e.detail.user };
+    sessionStorage.setItem(KEY, JSON.stringify(auth));
+    start();
+  });
+
   if (auth && auth.token) start();
   else {
     auth = null;

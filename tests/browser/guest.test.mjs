@@ -7,13 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 import {
   startServer, createUser, launch, newPage, signIn, send, bubble, bubbles, screenshot, tempDir,
   cleanup, rest, login, expectAccessible,
 } from './helpers.mjs';
 
 let server, browser, dir;
-const ENV = { FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE: '1000' };
+const SITE_SECRET = 'the-shops-own-site-secret-of-32-bytes!';
+const ENV = { FRONTDESK_LOGINS_PER_ADDRESS_PER_MINUTE: '1000', FRONTDESK_SITE_SECRET: SITE_SECRET };
 const PHONE = { viewport: { width: 390, height: 844 } };
 
 before(async () => {
@@ -215,5 +217,53 @@ test('a guest starts from the widget on another origin', async () => {
   } finally {
     await shop.context().close();
     await new Promise((resolve) => site.close(resolve));
+  }
+});
+
+/** A token as the shop's server signs it (HS256 with the site secret), valid 10 minutes. */
+function siteToken(claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 600, ...claims })}`;
+  return `${body}.${createHmac('sha256', SITE_SECRET).update(body).digest('base64url')}`;
+}
+
+test('the shop\'s signed-in customer opens the same room from the widget on two visits', async () => {
+  const visit = async (token) => {
+    const shop = await newPage(browser, PHONE);
+    const html = `<!doctype html><title>Shop</title><h1>Cửa hàng</h1>` +
+      `<script src="${server.url}/widget.js" data-lang="en" data-identity-token="${token}" async></script>`;
+    const site = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html));
+    await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+    await shop.goto(`http://127.0.0.1:${site.address().port}/`);
+    await shop.locator('button[aria-label="Chat with us"]').click();
+    const frame = shop.frameLocator(`iframe[src^="${server.url}/chat"]`);
+    await frame.locator('#room:not([hidden])').waitFor();
+    await frame.locator('#customer[data-conn="up"]').waitFor();
+    return { shop, site, frame };
+  };
+  const first = await visit(siteToken({ sub: 'shop-customer-7', name: 'Hoa Pham' }));
+  try {
+    // No start form: the shop said who this is.
+    assert.equal(await first.frame.locator('#guest-form').isVisible(), false);
+    await first.frame.locator('#get-help').click();
+    await first.frame.locator('#topic-picker .chip >> nth=0').click();
+    await first.frame.locator('#customer[data-session="OPEN"]').waitFor();
+    await first.frame.locator('#composer-text').fill('Đơn hàng #88 của tôi');
+    await first.frame.locator('#composer button[type=submit]').click();
+    await first.frame.locator('.msg', { hasText: 'Đơn hàng #88 của tôi' }).waitFor();
+    await expectAccessible(first.shop.frames().find((f) => f.url().startsWith(`${server.url}/chat`)),
+      'the shop\'s customer chatting in the widget');
+    await screenshot(first.shop, 'widget-site-identity');
+  } finally {
+    await first.shop.context().close();
+    await new Promise((resolve) => first.site.close(resolve));
+  }
+  // Another day, another browser, a new token for the same customer: the same conversation.
+  const second = await visit(siteToken({ sub: 'shop-customer-7' }));
+  try {
+    await second.frame.locator('.msg', { hasText: 'Đơn hàng #88 của tôi' }).waitFor();
+  } finally {
+    await second.shop.context().close();
+    await new Promise((resolve) => second.site.close(resolve));
   }
 });
