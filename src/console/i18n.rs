@@ -178,6 +178,7 @@ phrases! {
     fig_length: "Thời lượng phiên (trung vị, 14 ngày)", "Session length (median, 14 days)";
     fig_rating: "Đánh giá (14 ngày)", "Rating (14 days)";
     fig_after_hours: "Mở ngoài giờ (14 ngày)", "Opened after hours (14 days)";
+    after_hours: "Ngoài giờ", "After hours";
     load_title: "Khối lượng theo nhân viên", "Load per staff member";
     col_active: "Đang tư vấn", "In progress";
     col_rooms: "Phòng phụ trách", "Rooms";

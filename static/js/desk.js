@@ -46,6 +46,7 @@
     const since = el('span', 'ago');
     since.dataset.since = s.startedAt;
     sub.append(el('span', 'who', displayName(s.customer)), ' · ', since);
+    if (s.openedAfterHours) sub.after(el('span', 'tag after-hours', t.after_hours));
     const claim = el('button', 'btn small primary claim', t.claim);
     claim.type = 'button';
     claim.dataset.sessionId = s.id;

@@ -152,6 +152,11 @@ test('outside the hours the customer page shows the shop, its topics and the nex
   await expectAccessible(page, 'the customer page signed in, shop closed (phone)');
   await screenshot(page, 'customer-closed');
 
+  // A staff desk open meanwhile hears of the session live, marked as opened after hours.
+  await createUser(server, 'staff', 'minhdesk', 'Minh', 'Vo');
+  const desk = await newPage(browser);
+  await signIn(desk, server, 'minhdesk');
+
   // The shop's own topics as the chips, and a session still opens: it waits in the queue.
   await page.click('#get-help');
   assert.deepEqual(await page.$$eval('#chips .chip', (els) => els.map((e) => e.textContent)), TOPICS);
@@ -163,6 +168,14 @@ test('outside the hours the customer page shows the shop, its topics and the nex
   assert.equal(await banner.isVisible(), true);
   const [room] = await rest(server, 'GET', '/chat/rooms', undefined, c.accessToken);
   assert.equal(room.activeSession.title, 'Trả góp');
+  assert.equal(room.activeSession.openedAfterHours, true);
+  const queued = desk.locator(`#queue li[data-session-id="${room.activeSession.id}"]`);
+  await queued.locator('.tag.after-hours', { hasText: 'After hours' }).waitFor();
+  await desk.reload();
+  await queued.locator('.tag.after-hours', { hasText: 'After hours' }).waitFor();
+  await expectAccessible(desk, 'the desk with a session opened after hours');
+  await screenshot(desk, 'desk-after-hours');
+  await desk.context().close();
   await expectAccessible(page, 'the customer page waiting, shop closed');
   await screenshot(page, 'customer-closed-waiting');
   assert.deepEqual(page.errors, []);
