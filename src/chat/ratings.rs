@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Rating, SessionStatus};
-use crate::store::{rooms, sessions};
+use crate::store::sessions;
 use crate::time::now_ms;
 
 /// The longest comment kept.
@@ -37,10 +37,7 @@ pub(crate) async fn rate(
     }
     let caller = caller.clone();
     db.write(move |conn| {
-        let row = sessions::by_id(conn, session_id)?
-            .ok_or_else(|| AppError::not_found("Session not found"))?;
-        let room = rooms::by_id(conn, row.room_id)?
-            .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
+        let (row, room) = super::sessions::with_room(conn, session_id)?;
         access::rate_session(&caller, room.customer_id)?;
         if !settings::load(conn)?.ratings_enabled {
             return Err(AppError::forbidden("This shop does not ask for ratings"));

@@ -104,14 +104,23 @@ pub(crate) async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<S
     claimed
 }
 
+/// A session and its room, for a rule that checks the room's customer (404 if no session).
+pub(super) fn with_room(
+    conn: &rusqlite::Connection,
+    session_id: i64,
+) -> Result<(sessions::SessionRow, rooms::RoomRow), AppError> {
+    let row = sessions::by_id(conn, session_id)?
+        .ok_or_else(|| AppError::not_found("Session not found"))?;
+    let room = rooms::by_id(conn, row.room_id)?
+        .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
+    Ok((row, room))
+}
+
 /// Ends a session; the room stays open and keeps its staff member.
 pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let caller = caller.clone();
     db.write(move |conn| {
-        let row = sessions::by_id(conn, session_id)?
-            .ok_or_else(|| AppError::not_found("Session not found"))?;
-        let room = rooms::by_id(conn, row.room_id)?
-            .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
+        let (row, room) = with_room(conn, session_id)?;
         access::end_session(&caller, row.staff_id, room.customer_id)?;
         if row.status == SessionStatus::Ended {
             return Err(AppError::conflict(

@@ -15,6 +15,7 @@ mod headers;
 mod i18n;
 mod login;
 mod session;
+mod settings_form;
 mod view;
 
 use std::sync::Arc;
