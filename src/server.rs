@@ -150,7 +150,7 @@ async fn first_run_guidance(app: &App) {
         let db = app.config.db_path.display();
         println!(
             "No admin account yet. Create one (it works while the server runs):\n  \
-             frontdesk user create --role admin --username admin --password '<at least 8 chars>' --db {db}"
+             frontdesk user create --role admin --username admin --db {db}"
         );
     }
 }

@@ -138,7 +138,7 @@ impl UsersApi {
             password: b.password.map(Text::into_string),
         };
         Ok(Json(
-            accounts::update(&self.app.db, &auth.0, id.0, changes).await?,
+            accounts::update(&self.app.db, Actor::User(&auth.0), id.0, changes).await?,
         ))
     }
 
@@ -155,7 +155,7 @@ impl UsersApi {
         id: Path<i64>,
     ) -> ApiResult<Json<UserProfile>, Change> {
         Ok(Json(
-            accounts::set_active(&self.app.db, &auth.0, id.0, false).await?,
+            accounts::set_active(&self.app.db, Actor::User(&auth.0), id.0, false).await?,
         ))
     }
 
@@ -168,7 +168,7 @@ impl UsersApi {
         id: Path<i64>,
     ) -> ApiResult<Json<UserProfile>, Change> {
         Ok(Json(
-            accounts::set_active(&self.app.db, &auth.0, id.0, true).await?,
+            accounts::set_active(&self.app.db, Actor::User(&auth.0), id.0, true).await?,
         ))
     }
 }

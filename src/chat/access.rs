@@ -183,6 +183,16 @@ pub(crate) fn manage_settings(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// Changing accounts: an admin, or the operator; returns the acting user's id (none for the
+/// operator), for the rules that keep an admin from locking themselves out.
+pub(crate) fn manage_accounts(actor: Actor<'_>) -> Result<Option<i64>, AppError> {
+    match actor {
+        Actor::Operator => Ok(None),
+        Actor::User(caller) => manage_users(caller).map(|()| Some(caller.id)),
+        Actor::Visitor => Err(AppError::forbidden("Only admins can manage users")),
+    }
+}
+
 /// The dashboard and the rooms and sessions of every staff member are for admins.
 pub(crate) fn see_dashboard(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {

@@ -70,6 +70,15 @@ pub(super) fn insert_with_room(
     Ok(user.profile())
 }
 
+/// The id of the user named `user_name`, for the operator's `user` commands (404 if none).
+pub(crate) async fn id_of(db: &Db, user_name: &str) -> Result<i64, AppError> {
+    let name = user_name.to_string();
+    db.read(move |conn| users::by_name(conn, &name))
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| AppError::not_found(format!("No user named {user_name}")))
+}
+
 /// What a visitor gives to chat as a guest (contract §8).
 #[derive(Debug, Clone)]
 pub(crate) struct GuestForm {
@@ -241,11 +250,11 @@ pub(crate) struct UserChanges {
 /// account has none, so those are separate accounts. A new password ends the user's sessions.
 pub(crate) async fn update(
     db: &Db,
-    caller: &Caller,
+    actor: Actor<'_>,
     id: i64,
     changes: UserChanges,
 ) -> Result<UserProfile, AppError> {
-    access::manage_users(caller)?;
+    let acting = access::manage_accounts(actor)?;
     let first = changes
         .first_name
         .as_deref()
@@ -266,7 +275,6 @@ pub(crate) async fn update(
         None => None,
     };
     let role = changes.role;
-    let caller_id = caller.id;
     db.write(move |conn| {
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
         if let Some(role) = role
@@ -277,7 +285,7 @@ pub(crate) async fn update(
                     "A customer cannot become staff or admin (or back); create a separate account",
                 ));
             }
-            if user.id == caller_id {
+            if Some(user.id) == acting {
                 return Err(AppError::conflict(
                     ErrorCode::OwnAccountChange,
                     "You cannot change your own role",
@@ -314,12 +322,12 @@ pub(crate) async fn update(
 /// end at once.
 pub(crate) async fn set_active(
     db: &Db,
-    caller: &Caller,
+    actor: Actor<'_>,
     id: i64,
     active: bool,
 ) -> Result<UserProfile, AppError> {
-    access::manage_users(caller)?;
-    if !active && id == caller.id {
+    let acting = access::manage_accounts(actor)?;
+    if !active && Some(id) == acting {
         return Err(AppError::conflict(
             ErrorCode::OwnAccountChange,
             "You cannot deactivate your own account",

@@ -283,7 +283,7 @@ pub(crate) async fn update(
                 role,
                 ..UserChanges::default()
             };
-            accounts::update(&app.db, &user.0.caller, id, changes).await
+            accounts::update(&app.db, Actor::User(&user.0.caller), id, changes).await
         }
         Err(e) => Err(e),
     };
@@ -312,7 +312,7 @@ pub(crate) async fn password(
         password: Some(form.password),
         ..UserChanges::default()
     };
-    let change = accounts::update(&app.db, &user.0.caller, id, changes).await;
+    let change = accounts::update(&app.db, Actor::User(&user.0.caller), id, changes).await;
     apply(req, app, &user, id, "password", change).await
 }
 
@@ -335,7 +335,7 @@ pub(crate) async fn set_active(
 ) -> poem::Result<Response> {
     user.0.check_csrf(&form.csrf)?;
     let active = form.active == "1";
-    let change = accounts::set_active(&app.db, &user.0.caller, id, active).await;
+    let change = accounts::set_active(&app.db, Actor::User(&user.0.caller), id, active).await;
     let done = if active { "activated" } else { "deactivated" };
     apply(req, app, &user, id, done, change).await
 }

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on a random port with a temporary database.
 
 mod auth;
+mod cli;
 mod console;
 mod console_pages;
 mod error_codes;
