@@ -85,6 +85,7 @@ pub async fn run(
             console::customer_page(app.clone()).with(BodyLimit { max: max_body }),
         )
         .at("/widget.js", console::widget())
+        .at("/", console::home_page())
         .nest("/static", console::static_files())
         .data(app.clone())
         .with(AccessLog { metrics })
@@ -93,6 +94,9 @@ pub async fn run(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let acceptor = realtime::NoDelayAcceptor::from_tokio(listener).map_err(|e| e.to_string())?;
     println!("Frontdesk listening on http://{addr}");
+    println!(
+        "  customers: http://{addr}/chat   staff: http://{addr}/console   API: http://{addr}/api/docs"
+    );
     tracing::info!(%addr, db = %app.config.db_path.display(), "listening");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let io_for_close = io.clone();

@@ -230,6 +230,10 @@ phrases! {
     could_not_save: "Không lưu được:", "Could not save:";
     created_at: "Ngày tạo", "Created";
     chat_title: "Hỗ trợ khách hàng", "Customer support";
+    home_text: "Cần giúp đỡ? Trò chuyện trực tiếp với cửa hàng.", "Need help? Chat with the shop live.";
+    home_chat: "Trò chuyện với chúng tôi", "Chat with us";
+    home_staff: "Nhân viên đăng nhập", "Staff sign-in";
+    home_api: "Tài liệu API cho nhà phát triển", "API documentation for developers";
     chat_welcome: "Xin chào! Cho chúng tôi biết tên của bạn để bắt đầu trò chuyện.", "Hello! Tell us your name to start chatting with us.";
     guest_start: "Bắt đầu trò chuyện", "Start chatting";
     guest_email: "Email", "E-mail";

@@ -72,6 +72,13 @@ async fn not_found_page<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<R
     }
 }
 
+/// `/`: the front door, with the console's headers (it is never framed).
+pub(crate) fn home_page() -> impl Endpoint {
+    get(customer::home)
+        .into_endpoint()
+        .with(SecurityHeaders::console())
+}
+
 /// `/chat`: the customer page, embeddable by the configured shop origins (any when none).
 pub(crate) fn customer_page(app: Arc<App>) -> impl Endpoint {
     get(customer::page)

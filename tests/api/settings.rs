@@ -212,3 +212,36 @@ async fn a_session_opened_after_hours_is_marked_and_counted() {
         .unwrap_or_default();
     assert!(tile.starts_with(">1<"), "{tile:.40}");
 }
+
+/// `GET /` is the shop's front door: the way in for customers and staff, in the shop's name.
+#[tokio::test]
+async fn the_front_door_leads_to_the_chat_and_the_console_in_the_shops_name() {
+    let app = spawn_app().await;
+    let res = app.http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    for link in ["href=\"/chat\"", "href=\"/console\""] {
+        assert!(html.contains(link), "{link}: {html}");
+    }
+    let admin = app.admin("boss").await;
+    put(&app, &admin, json!({"shopName": "Tiệm Hoa <Mai>"})).await;
+    let html = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<h1>Tiệm Hoa &#60;Mai&#62;</h1>"),
+        "escaped: {html}"
+    );
+}

@@ -124,6 +124,16 @@ test('outside the hours the customer page shows the shop, its topics and the nex
   assert.equal(next.getUTCHours(), closedNow().hour);
   assert.equal(next.getUTCMinutes(), 0);
 
+  // The front door, in the shop's name.
+  const door = await newPage(browser, PHONE);
+  await door.goto(`${server.url}/`);
+  assert.equal(await door.textContent('h1'), SHOP);
+  await expectAccessible(door, 'the front door (phone)');
+  await screenshot(door, 'home');
+  await door.click('a[href="/chat"]');
+  await door.waitForURL(/\/chat$/);
+  await door.context().close();
+
   // Signed out: the banner is there before anything else.
   const visitor = await newPage(browser, PHONE);
   await visitor.goto(`${server.url}/chat`);
