@@ -7,12 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::Actor;
-use crate::chat::accounts::{self, NewAccount};
+mod users;
+
 use crate::config::Config;
 use crate::db;
-use crate::model::Role;
-use crate::store::users;
+pub use users::UserCommand;
 
 /// Frontdesk: live customer-support chat in one binary.
 #[derive(Debug, Parser)]
@@ -94,103 +93,6 @@ pub struct ServeArgs {
     pub widget_origins: Vec<String>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a user; a customer also gets their room.
-    Create {
-        /// customer, staff or admin.
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        #[arg(long)]
-        username: String,
-        #[command(flatten)]
-        password: PasswordArgs,
-        #[arg(long, default_value = "")]
-        first_name: String,
-        #[arg(long, default_value = "")]
-        last_name: String,
-        #[command(flatten)]
-        db: DbArg,
-    },
-    /// Set a user's password; their tokens, sockets and console sessions end.
-    SetPassword {
-        #[arg(long)]
-        username: String,
-        #[command(flatten)]
-        password: PasswordArgs,
-        #[command(flatten)]
-        db: DbArg,
-    },
-    /// Deactivate a user: they are signed out everywhere and cannot sign in.
-    Deactivate {
-        #[arg(long)]
-        username: String,
-        #[command(flatten)]
-        db: DbArg,
-    },
-    /// Activate a deactivated user again.
-    Activate {
-        #[arg(long)]
-        username: String,
-        #[command(flatten)]
-        db: DbArg,
-    },
-    /// List users, newest first.
-    List {
-        #[command(flatten)]
-        db: DbArg,
-    },
-}
-
-/// Where a new password comes from. Without a flag it is asked for (twice, not echoed) when
-/// the command runs in a terminal; a script pipes it with `--password-stdin`. `--password`
-/// stays for old scripts, with a warning: it lands in shell history and `ps`.
-#[derive(Debug, Args)]
-pub struct PasswordArgs {
-    /// The password itself (visible in shell history and `ps`; prefer the prompt or stdin).
-    #[arg(long, env = "FRONTDESK_NEW_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// Read the password from the first line of standard input.
-    #[arg(long, conflicts_with = "password")]
-    password_stdin: bool,
-}
-
-impl PasswordArgs {
-    fn read(self) -> Result<String, String> {
-        use std::io::{BufRead, IsTerminal};
-        if let Some(p) = self.password {
-            eprintln!(
-                "frontdesk: warning: a password on the command line is visible in shell \
-                 history and to other users (ps); use the prompt or --password-stdin"
-            );
-            return Ok(p);
-        }
-        if self.password_stdin {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
-            return Ok(line.trim_end_matches(['\r', '\n']).to_string());
-        }
-        if !std::io::stdin().is_terminal() {
-            return Err("no password given: run in a terminal to be asked, or pass \
-                        --password-stdin and pipe it"
-                .into());
-        }
-        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
-        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
-        if first != again {
-            return Err("the two passwords differ; nothing was changed".into());
-        }
-        Ok(first)
-    }
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| "expected customer, staff or admin".to_string())
-}
-
 /// Runs a parsed command line; the exit code says whether it worked.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging();
@@ -204,54 +106,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::User(UserCommand::Create {
-            role,
-            username,
-            password,
-            first_name,
-            last_name,
-            db,
-        }) => password.read().and_then(|password| {
-            let account = NewAccount {
-                user_name: username,
-                password,
-                role,
-                first_name,
-                last_name,
-            };
-            runtime.block_on(create_user(db.db, account))
-        }),
-        Command::User(UserCommand::SetPassword {
-            username,
-            password,
-            db,
-        }) => password.read().and_then(|password| {
-            let changes = accounts::UserChanges {
-                password: Some(password),
-                ..accounts::UserChanges::default()
-            };
-            runtime.block_on(change_user(
-                db.db,
-                username,
-                "password set for",
-                move |db, id| {
-                    Box::pin(
-                        async move { accounts::update(db, Actor::Operator, id, changes).await },
-                    )
-                },
-            ))
-        }),
-        Command::User(UserCommand::Deactivate { username, db }) => {
-            runtime.block_on(change_user(db.db, username, "deactivated", |db, id| {
-                Box::pin(async move { accounts::set_active(db, Actor::Operator, id, false).await })
-            }))
-        }
-        Command::User(UserCommand::Activate { username, db }) => {
-            runtime.block_on(change_user(db.db, username, "activated", |db, id| {
-                Box::pin(async move { accounts::set_active(db, Actor::Operator, id, true).await })
-            }))
-        }
-        Command::User(UserCommand::List { db }) => list_users(&db.db),
+        Command::User(command) => users::run(&runtime, command),
         Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
             println!(
                 "backed up {} to {} ({messages} messages)",
@@ -355,77 +210,4 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     }
-}
-
-/// A change to one existing user by name, through the rules as the operator.
-async fn change_user<F>(
-    db_path: PathBuf,
-    user_name: String,
-    done: &str,
-    change: F,
-) -> Result<(), String>
-where
-    F: for<'a> FnOnce(
-        &'a crate::db::Db,
-        i64,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<crate::model::UserProfile, crate::AppError>>
-                + 'a,
-        >,
-    >,
-{
-    let config = Config::new(db_path);
-    let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let db = crate::server::open_db(&config, events).await?;
-    let id = accounts::id_of(&db, &user_name)
-        .await
-        .map_err(|e| e.to_string())?;
-    let user = change(&db, id).await.map_err(|e| e.to_string())?;
-    println!("{done} {} (id {})", user.user_name, user.id);
-    Ok(())
-}
-
-async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String> {
-    let config = Config::new(db_path);
-    let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let db = crate::server::open_db(&config, events).await?;
-    let user = accounts::create(&db, Actor::Operator, account)
-        .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "created {} {} (id {})",
-        user.role.as_str(),
-        user.user_name,
-        user.id
-    );
-    Ok(())
-}
-
-fn list_users(db_path: &std::path::Path) -> Result<(), String> {
-    if !db_path.exists() {
-        return Err(format!(
-            "{} does not exist yet; run `frontdesk serve` first",
-            db_path.display()
-        ));
-    }
-    let conn = db::open_read_only(db_path)?;
-    let (rows, total) = users::list(&conn, None, None, u32::MAX, 0).map_err(|e| e.to_string())?;
-    println!(
-        "{:>6}  {:<8}  {:<6}  {:<24}  NAME",
-        "ID", "ROLE", "ACTIVE", "USERNAME"
-    );
-    for u in &rows {
-        let active = if u.is_active { "yes" } else { "no" };
-        println!(
-            "{:>6}  {:<8}  {:<6}  {:<24}  {}",
-            u.id,
-            u.role.as_str(),
-            active,
-            u.user_name,
-            u.display_name()
-        );
-    }
-    println!("{total} user(s)");
-    Ok(())
 }
