@@ -115,3 +115,35 @@ CREATE TABLE IF NOT EXISTS console_sessions (
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS console_sessions_by_user ON console_sessions (user_id);
+
+-- Files sent with messages (contract §9). They live in the database itself, so the backup
+-- copies them, a restore brings them back, and a cluster node needs no shared disk. A file is
+-- written in chunks, each its own small write, so a 10 MiB upload never holds the writer (or
+-- the messages queued behind it) for long, and is never whole in memory.
+CREATE TABLE IF NOT EXISTS attachments (
+    id           INTEGER PRIMARY KEY,
+    room_id      INTEGER NOT NULL REFERENCES rooms (id),
+    uploader_id  INTEGER NOT NULL REFERENCES users (id),
+    -- NULL until it is sent with a message.
+    message_id   INTEGER REFERENCES messages (id),
+    file_name    TEXT    NOT NULL,
+    -- Taken from the file's bytes, never from its name or the upload's header.
+    content_type TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    -- 0 while the chunks are being written; an unfinished upload is deleted at start-up.
+    complete     INTEGER NOT NULL DEFAULT 0,
+    -- 32 random bytes (hex) that sign this file's links; a link is good until its expiry.
+    url_key      TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments (message_id)
+    WHERE message_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS attachments_unsent ON attachments (created_at)
+    WHERE message_id IS NULL;
+CREATE TABLE IF NOT EXISTS attachment_chunks (
+    id            INTEGER PRIMARY KEY,
+    attachment_id INTEGER NOT NULL REFERENCES attachments (id),
+    seq           INTEGER NOT NULL,
+    data          BLOB    NOT NULL,
+    UNIQUE (attachment_id, seq)
+);

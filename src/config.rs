@@ -42,6 +42,20 @@ pub struct Config {
     /// from the browser. Empty: same origin only. The chat widget needs none (it opens our own
     /// page in a frame).
     pub cors_origins: Vec<String>,
+    /// Files sent with messages (contract §9).
+    pub attachments: AttachmentLimits,
+}
+
+/// How much a room's files may take. Files live in the database (so the backup has them); the
+/// total keeps one busy month of photos from filling the disk the chat needs.
+#[derive(Debug, Clone)]
+pub struct AttachmentLimits {
+    /// Largest file, in bytes (413 beyond).
+    pub max_file_bytes: u64,
+    /// Largest all files together may be, in bytes (413 for the upload that would pass it).
+    pub max_total_bytes: u64,
+    /// The most files one message may carry.
+    pub per_message: usize,
 }
 
 /// Per-user and per-client rates: a steady rate plus a burst a person never notices.
@@ -114,6 +128,11 @@ impl Config {
                 joins_per_second: 10,
             },
             console: ConsoleSettings::new(),
+            attachments: AttachmentLimits {
+                max_file_bytes: 10 * 1024 * 1024,
+                max_total_bytes: 5 * 1024 * 1024 * 1024,
+                per_message: 10,
+            },
         }
     }
 
@@ -138,6 +157,12 @@ impl Config {
             ));
         }
         self.console.validate()?;
+        let files = &self.attachments;
+        if files.max_file_bytes == 0 || files.per_message == 0 {
+            return Err(
+                "attachment limits must be at least 1 (file size and files per message)".into(),
+            );
+        }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());
         }

@@ -102,6 +102,8 @@ pub enum AppError {
     AlreadyClaimed { holder: Option<UserSummary> },
     /// 413: the body is larger than the configured limit.
     PayloadTooLarge(String),
+    /// 415: a file of a kind that is not accepted (told by its bytes).
+    UnsupportedMediaType(String),
     /// 429: too many attempts; try again after the given seconds.
     RateLimited {
         message: String,
@@ -123,6 +125,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(..) | AppError::AlreadyClaimed { .. } => 409,
             AppError::PayloadTooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
@@ -140,6 +143,7 @@ impl AppError {
             AppError::Conflict(code, _) => *code,
             AppError::AlreadyClaimed { .. } => ErrorCode::SessionAlreadyClaimed,
             AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            AppError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             AppError::Internal(_) => ErrorCode::InternalError,
@@ -155,6 +159,7 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::Conflict(_, m)
             | AppError::PayloadTooLarge(m)
+            | AppError::UnsupportedMediaType(m)
             | AppError::Unavailable(m) => m,
             AppError::AccountDeactivated => "Account is deactivated",
             AppError::RateLimited { message, .. } => message,

@@ -144,6 +144,24 @@ pub struct Message {
     pub sender: Sender,
     #[oai(nullable)]
     pub client_message_id: Option<String>,
+    /// Files sent with the message (contract §9); empty when none.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded to a room (contract §9). `url` is a signed path that works for a day
+/// without a header, so `<img src>` and plain links work in every page.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub id: i64,
+    pub file_name: String,
+    /// Taken from the file's bytes: `image/png`, `image/jpeg`, `image/gif`, `image/webp`,
+    /// `application/pdf` or `text/plain`.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    pub url: String,
 }
 
 /// The room as embedded in a session: enough to name it and its customer.

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::access_log::AccessLog;
 use crate::api;
-use crate::api::body_limit::BodyLimit;
+use crate::api::body_limit::{BodyLimit, MULTIPART_OVERHEAD};
 use crate::api::cors::AllowOrigins;
 use crate::api::error::{contract_error, error_response};
 use crate::app::App;
@@ -37,8 +37,12 @@ pub async fn run(
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
+    crate::chat::attachments::purge_abandoned(&db)
+        .await
+        .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
     let max_body = config.max_body_bytes;
+    let upload_max = config.attachments.max_file_bytes + MULTIPART_OVERHEAD;
     let cors = config.cors_origins.clone();
     let limits = Limiters::new(&config.rates);
     let metrics = Arc::new(Metrics::new(db.writer_stats(), db.tally().clone()));
@@ -71,18 +75,22 @@ pub async fn run(
         .at("/api/docs", api::docs::endpoint(&api))
         .nest(
             "/api",
-            api.with(BodyLimit { max: max_body }).with(AllowOrigins {
+            api.with(BodyLimit {
+                max: max_body,
+                upload_max,
+            })
+            .with(AllowOrigins {
                 origins: cors.clone(),
             }),
         )
         .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
         .nest(
             "/console",
-            console::routes(app.clone()).with(BodyLimit { max: max_body }),
+            console::routes(app.clone()).with(BodyLimit::plain(max_body)),
         )
         .at(
             "/chat",
-            console::customer_page(app.clone()).with(BodyLimit { max: max_body }),
+            console::customer_page(app.clone()).with(BodyLimit::plain(max_body)),
         )
         .at("/widget.js", console::widget())
         .at("/", console::home_page())

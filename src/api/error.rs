@@ -64,12 +64,16 @@ pub(crate) enum ApiError {
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
     /// The body is larger than the server accepts.
+    // The body limit answers 411 itself (an upload must say its length, so it is never held
+    // whole in memory to be measured); the variant is here so the spec lists the status.
+    #[allow(dead_code)]
+    #[oai(status = 411)]
+    LengthRequired(Json<ErrorBody>),
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
     /// The body is not `application/json`.
-    // poem answers 415 itself (contract_error gives it the contract's body); the variant is
-    // here so the spec lists the status.
-    #[allow(dead_code)]
+    /// A body that is not JSON (poem answers it, `contract_error` gives it the contract's
+    /// body), or an uploaded file of a kind that is not accepted.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
     /// Too many attempts; retry after the given seconds.
@@ -100,6 +104,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => ApiError::NotFound(body),
             AppError::Conflict(..) | AppError::AlreadyClaimed { .. } => ApiError::Conflict(body),
             AppError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(body),
+            AppError::UnsupportedMediaType(_) => ApiError::UnsupportedMediaType(body),
             AppError::RateLimited {
                 retry_after_secs, ..
             } => ApiError::TooManyRequests(body, retry_after_secs),
@@ -157,6 +162,11 @@ statuses! {
     AdminRead = [401, 403, 500, 503];
     /// A change from a JSON body to something that always exists.
     SettingsChange = [400, 401, 403, 413, 415, 500, 503];
+    /// An upload: 411 without a `Content-Length`, 413 past a limit, 415 for a kind of file
+    /// that is not accepted.
+    Upload = [400, 401, 403, 404, 409, 411, 413, 415, 500, 503];
+    /// A signed link: 403 when its signature is changed or expired.
+    SignedRead = [400, 403, 404, 500, 503];
 }
 
 /// [`ApiError`] narrowed in the spec to the statuses `S` of one operation. A rule that refuses

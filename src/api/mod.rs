@@ -1,6 +1,7 @@
 //! The REST doors (contract §4), generated into an OpenAPI spec by poem-openapi. Each handler
 //! reads its input, calls one rule in chat/, and shapes the answer; none holds a rule or SQL.
 
+mod attachments;
 mod auth;
 pub(crate) mod body_limit;
 pub(crate) mod cors;
@@ -37,6 +38,7 @@ pub(crate) type Api = OpenApiService<
     (
         auth::AuthApi,
         rooms::RoomsApi,
+        attachments::AttachmentsApi,
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
@@ -50,6 +52,7 @@ pub(crate) fn service(app: Arc<App>) -> Api {
         (
             auth::AuthApi { app: app.clone() },
             rooms::RoomsApi { app: app.clone() },
+            attachments::AttachmentsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app },

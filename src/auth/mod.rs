@@ -2,6 +2,7 @@
 //! It never decides what a caller may do; chat/access.rs does.
 
 mod caller;
+pub(crate) mod file_link;
 mod jwt;
 pub mod password;
 

@@ -2,36 +2,49 @@
 //! reconnect, and read markers.
 
 use super::access::{self, RoomFacts, SendRight};
+use super::attachments;
 use super::rooms::{audience, visible};
 use super::{ActivityReason, Audience, Event, LeaveReason, RoomActivity, validate};
 use crate::auth::Caller;
+use crate::config::AttachmentLimits;
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{History, Message, Pagination, SessionStatus};
 use crate::store::messages::{self, NewMessage};
-use crate::store::{rooms, sessions};
+use crate::store::{self, rooms, sessions};
 use crate::time::{Timestamp, now_ms};
 
 /// A message a client asks to send.
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
     pub room_id: i64,
-    pub content: String,
+    /// The text; may be left out (or empty) only when files are sent.
+    pub content: Option<String>,
     pub client_message_id: Option<String>,
+    /// The caller's unsent uploads in the room to send with it (contract §9).
+    pub attachment_ids: Vec<i64>,
 }
 
 /// Stores a message and announces it; returns once it is committed. A staff member's (or
 /// admin's) first message into an unassigned room assigns the room to them and claims its
 /// `OPEN` session, in the same transaction: of several staff sending at once, one is assigned
 /// and the others are refused with nothing stored. A `clientMessageId` the sender already used
-/// returns the original message and stores and announces nothing.
+/// returns the original message and stores and announces nothing. With attachments the text
+/// may be empty.
 pub(crate) async fn send(
     db: &Db,
+    limits: &AttachmentLimits,
     caller: &Caller,
     outgoing: Outgoing,
 ) -> Result<Message, AppError> {
     validate::id("roomId", outgoing.room_id)?;
-    let content = validate::content(&outgoing.content)?.to_string();
+    let content = match (&outgoing.content, outgoing.attachment_ids.is_empty()) {
+        (None, true) => return Err(AppError::bad_request("content must be a string")),
+        (Some(text), true) => validate::content(text)?,
+        (text, false) => validate::optional_content(text.as_deref().unwrap_or_default())?,
+    }
+    .to_string();
+    let per_message = limits.per_message;
     if let Some(id) = &outgoing.client_message_id {
         validate::client_message_id(id)?;
     }
@@ -53,6 +66,8 @@ pub(crate) async fn send(
         let room =
             rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
         let right = access::send(&caller, &RoomFacts::of(&room, false))?;
+        let files = &outgoing.attachment_ids;
+        attachments::check_unsent(conn, &caller, room_id, files, per_message)?;
         let active = sessions::active_for_room(conn, room_id)?;
         let now = now_ms();
         let mut events = Vec::new();
@@ -74,6 +89,9 @@ pub(crate) async fn send(
             client_message_id: client_id,
         };
         let id = messages::insert(conn, &new, now)?;
+        for &file in files {
+            store::attachments::attach(conn, file, id)?;
+        }
         rooms::record_message(conn, room_id, now)?;
         let message = messages::by_id(conn, id)?
             .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;

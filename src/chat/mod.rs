@@ -6,8 +6,10 @@
 pub(crate) mod access;
 pub mod accounts;
 pub(crate) mod assign;
+pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 mod events;
+mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
 pub(crate) mod ratings;

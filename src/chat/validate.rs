@@ -111,6 +111,18 @@ pub(crate) fn content(s: &str) -> Result<&str, AppError> {
     bounded_text("content", s, 5000)
 }
 
+/// The text of a message that carries files: trimmed, at most 5000 characters, may be empty.
+pub(crate) fn optional_content(s: &str) -> Result<&str, AppError> {
+    let t = s.trim();
+    if t.chars().count() <= 5000 {
+        Ok(t)
+    } else {
+        Err(AppError::bad_request(
+            "content must be at most 5000 characters",
+        ))
+    }
+}
+
 /// A client's idempotency key.
 pub(crate) fn client_message_id(s: &str) -> Result<&str, AppError> {
     let n = s.chars().count();

@@ -91,6 +91,15 @@ pub struct ServeArgs {
     /// https://shop.example. Unset: any site may embed it.
     #[arg(long, env = "FRONTDESK_WIDGET_ORIGINS", value_delimiter = ',')]
     pub widget_origins: Vec<String>,
+    /// Largest file a customer or staff member may send, in MiB.
+    #[arg(long, env = "FRONTDESK_MAX_FILE_MB", default_value_t = 10)]
+    pub max_file_mb: u64,
+    /// Room for all sent files together, in MiB (they are kept in the database).
+    #[arg(long, env = "FRONTDESK_MAX_FILES_TOTAL_MB", default_value_t = 5120)]
+    pub max_files_total_mb: u64,
+    /// The most files one message may carry.
+    #[arg(long, env = "FRONTDESK_FILES_PER_MESSAGE", default_value_t = 10)]
+    pub files_per_message: usize,
 }
 
 /// Runs a parsed command line; the exit code says whether it worked.
@@ -171,6 +180,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map(|o| o.trim().trim_end_matches('/').to_string())
         .filter(|o| !o.is_empty())
         .collect();
+    config.attachments.max_file_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
+    config.attachments.max_total_bytes = args.max_files_total_mb.saturating_mul(1024 * 1024);
+    config.attachments.per_message = args.files_per_message;
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -42,6 +42,8 @@ const STEPS: &[&str] = &[
      ALTER TABLE sessions ADD COLUMN rating_score INTEGER;
      ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
      ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
+    // 5 -> 6: attachments; their tables are new in schema.sql, which is re-stated after the steps.
+    "",
 ];
 
 /// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count`, `rooms.activity_at` and the read markers'

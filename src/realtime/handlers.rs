@@ -212,8 +212,9 @@ async fn leave_room(ctx: Ctx, p: RoomRef) -> Result<Value, AppError> {
 
 payload!(SendMessage {
     room_id: i64 = "roomId",
-    content: String = "content",
+    content: Option<String> = "content",
     client_message_id: Option<String> = "clientMessageId",
+    attachment_ids: Vec<i64> = "attachmentIds",
 });
 
 /// Stores a message; the ack comes after the commit, `new_message` from the fan-out. One
@@ -223,8 +224,10 @@ async fn send_message(ctx: Ctx, p: SendMessage) -> Result<Value, AppError> {
         room_id: p.room_id,
         content: p.content,
         client_message_id: p.client_message_id,
+        attachment_ids: p.attachment_ids,
     };
-    let message = messages::send(&ctx.app.db, &ctx.caller, outgoing).await?;
+    let limits = &ctx.app.config.attachments;
+    let message = messages::send(&ctx.app.db, limits, &ctx.caller, outgoing).await?;
     Ok(json!({ "message": message }))
 }
 

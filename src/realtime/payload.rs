@@ -68,6 +68,21 @@ impl Field for Option<String> {
     }
 }
 
+/// A list of positive integer ids (absent or null is empty).
+impl Field for Vec<i64> {
+    fn read(map: &Map<String, Value>, name: &str) -> Result<Vec<i64>, AppError> {
+        let wrong = || AppError::bad_request(format!("{name} must be a list of positive integers"));
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_i64().filter(|n| *n > 0).ok_or_else(wrong))
+                .collect(),
+            Some(_) => Err(wrong()),
+        }
+    }
+}
+
 impl Field for bool {
     fn read(map: &Map<String, Value>, name: &str) -> Result<bool, AppError> {
         map.get(name)

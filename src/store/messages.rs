@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::attachments::{self, attachments_column};
 use crate::error::AppError;
 use crate::model::{Message, Role, Sender};
 use crate::time::Timestamp;
@@ -13,8 +14,9 @@ macro_rules! select {
     ($rest:literal) => {
         concat!(
             "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
-                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role
-             FROM messages m JOIN users u ON u.id = m.sender_id ",
+                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
+            attachments_column!(),
+            " FROM messages m JOIN users u ON u.id = m.sender_id ",
             $rest
         )
     };
@@ -37,6 +39,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             avatar: r.get(10)?,
             role: Role::parse(&role).unwrap_or(Role::Customer),
         },
+        attachments: attachments::from_column(r.get::<_, Option<String>>(12)?.as_deref())?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! transaction, or a pooled reader) and return rows or the wire shapes of model.rs; they never
 //! decide who may do what, and never know about HTTP or sockets.
 
+pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;

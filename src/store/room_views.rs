@@ -5,6 +5,7 @@
 
 use rusqlite::{Connection, Row, params};
 
+use super::attachments::{self, attachments_column};
 use super::{maybe_summary, summary};
 use crate::error::AppError;
 use crate::model::{Message, Role, Room, RoomCount, RoomRef, Sender, Session, SessionStatus};
@@ -45,8 +46,9 @@ macro_rules! room_views {
                                WHERE o.room_id = r.id AND o.sender_id = ?4
                                ORDER BY o.id DESC LIMIT 1), 0)
                      - coalesce(rm.own_seq, 0)),
-                s.after_hours
-             FROM (SELECT * FROM rooms WHERE ",
+                s.after_hours, ",
+            attachments_column!(),
+            " FROM (SELECT * FROM rooms WHERE ",
             $condition,
             " ORDER BY activity_at DESC, id DESC LIMIT ?1 OFFSET ?2) r
              JOIN users cu ON cu.id = r.customer_id
@@ -124,6 +126,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
                     avatar: r.get(25)?,
                     role: Role::parse(&role).unwrap_or(Role::Customer),
                 },
+                attachments: attachments::from_column(r.get::<_, Option<String>>(40)?.as_deref())?,
             })
         }
     };

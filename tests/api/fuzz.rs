@@ -12,6 +12,7 @@ const KEYS: &[&str] = &[
     "roomId",
     "content",
     "clientMessageId",
+    "attachmentIds",
     "afterMessageId",
     "sessionId",
     "isTyping",

@@ -1,5 +1,6 @@
 //! Integration tests: each starts the real server on a random port with a temporary database.
 
+mod attachments;
 mod auth;
 mod cli;
 mod console;

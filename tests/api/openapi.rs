@@ -185,6 +185,11 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("rateSession", "201 400 401 403 404 409 413 415 500 503"),
         ("getSettings", "200 401 403 500 503"),
         ("updateSettings", "200 400 401 403 413 415 500 503"),
+        (
+            "uploadAttachment",
+            "201 400 401 403 404 409 411 413 415 500 503",
+        ),
+        ("getAttachment", "200 400 403 404 500 503"),
     ];
     let mut seen = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
