@@ -14,10 +14,19 @@ use crate::app::App;
 use crate::chat::access::{self, RoomFacts};
 use crate::chat::{messages, rooms, sessions};
 use crate::error::AppError;
-use crate::model::{History, Message, Role, Room, Session, SessionStatus, UserSummary};
+use crate::model::{Attachment, History, Message, Role, Room, Session, SessionStatus, UserSummary};
 
 /// How many items each list shows; the desk is for the work at hand, the admin lists for the rest.
 const LIST_MAX: u32 = 100;
+
+/// A size as a person reads it, as attachments.js writes it: 820 B, 14 KB, 3.2 MB.
+fn file_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", (b as f64 / 1024.0).round()),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
 
 /// The room whose conversation is open.
 pub(crate) struct OpenRoom {
@@ -68,10 +77,13 @@ impl DeskPage {
     /// The start of the latest message (or the topic of the active session), for a list line.
     fn preview(&self, room: &Room) -> String {
         let topic = room.active_session.as_ref().map(|s| s.title.as_str());
+        let files = room.messages.first().and_then(|m| m.attachments.first());
         let text = room
             .messages
             .first()
             .map(|m| m.content.as_str())
+            .filter(|c| !c.is_empty())
+            .or(files.map(|f| f.file_name.as_str()))
             .or(topic)
             .unwrap_or("");
         let mut short: String = text.chars().take(80).collect();
@@ -79,6 +91,15 @@ impl DeskPage {
             short.push('…');
         }
         short
+    }
+
+    /// The label of an image's link to its full size.
+    fn open_full(&self, a: &Attachment) -> String {
+        self.page.t.open_full.replace("{name}", &a.file_name)
+    }
+
+    fn file_size(&self, a: &Attachment) -> String {
+        file_size(a.size)
     }
 
     fn last_id(&self, room: &Room) -> i64 {

@@ -271,6 +271,14 @@ phrases! {
     with_staff: "Đang trò chuyện với {name}", "Chatting with {name}";
     ended_help_again: "Phiên đã kết thúc. Bạn có thể yêu cầu tư vấn mới bất cứ lúc nào.", "This session has ended. You can ask for help again at any time.";
     sending: "Đang gửi…", "Sending…";
+    attach: "Đính kèm tệp", "Attach a file";
+    files_label: "Tệp sắp gửi", "Files to send";
+    file: "tệp", "file";
+    uploading: "Đang tải lên {name}", "Uploading {name}";
+    remove_file: "Bỏ {name}", "Remove {name}";
+    upload_failed: "Không tải lên được {name}: {reason}", "Could not upload {name}: {reason}";
+    wait_uploads: "Đợi tệp tải lên xong rồi gửi.", "Wait for the files to finish uploading, then send.";
+    open_full: "Mở ảnh {name} cỡ đầy đủ", "Open {name} full size";
     connected: "Đã kết nối", "Connected";
     you: "Bạn", "You";
     nav_settings: "Cài đặt", "Settings";

@@ -6,7 +6,8 @@
 // is the server's word (`room_access {roomId, canSend}`, after each join and each change of
 // who holds the room): the page derives no rule.
 // The page's elements are found by id: #message-list in #messages, #load-older, #typing,
-// #composer with #composer-text, and (if there) #no-messages. Text goes in as textContent.
+// #composer with #composer-text, and (if there) #no-messages and the attachment controls of
+// attachments.js. Text goes in as textContent.
 (function () {
   'use strict';
   const { t, fmt, el, toast, api, displayName, randomId } = FD;
@@ -26,12 +27,12 @@
       /** A new message; returns its id. `extra` rides along (its bubble, say). */
       add(content, extra) {
         const cid = randomId();
-        pending.set(cid, Object.assign({ content }, extra));
+        pending.set(cid, Object.assign({ content, attachmentIds: [] }, extra));
         return cid;
       },
       /** The id of a message handed back to the composer with exactly this text, or null. */
       heldWith(content) {
-        for (const [cid, p] of pending) if (p.held && p.content === content) return cid;
+        for (const [cid, p] of pending) if (p.held && p.content === content && !p.attachmentIds.length) return cid;
         return null;
       },
       /** Forgets the waiting entry of a message the server has; returns it, or null. */
@@ -43,7 +44,8 @@
       send(socket, roomId, cid, ms, done) {
         const p = pending.get(cid);
         if (!p) return;
-        socket.timeout(ms).emit('send_message', { roomId, content: p.content, clientMessageId: cid }, (err, ack) => {
+        const body = { roomId, content: p.content, clientMessageId: cid, attachmentIds: p.attachmentIds };
+        socket.timeout(ms).emit('send_message', body, (err, ack) => {
           if (err) return done({ retry: true, message: t.reconnecting }, null, p);
           if (ack && ack.ok) return done(null, ack.message, p);
           pending.delete(cid);
@@ -95,7 +97,11 @@
       } else {
         meta.textContent = t.sending;
       }
-      li.append(el('div', 'bubble', m.content), meta);
+      if (m.content) li.append(el('div', 'bubble', m.content));
+      const files = window.FDAttachments && FDAttachments.render(m.attachments);
+      if (files) li.append(files);
+      if (m.pendingFiles && m.pendingFiles.length) li.append(el('div', 'bubble files-pending', m.pendingFiles.join(', ')));
+      li.append(meta);
       FD.localize(li);
       return li;
     }
@@ -123,11 +129,16 @@
       if (has(m.id)) return;
       const follow = own || nearBottom();
       const after = Array.from(list.children).find((x) => Number(x.dataset.id) > m.id);
-      list.insertBefore(messageEl(m, own), after || list.querySelector('li.pending') || null);
+      const li = messageEl(m, own);
+      list.insertBefore(li, after || list.querySelector('li.pending') || null);
       lastId = Math.max(lastId, m.id);
       if (noMessages) noMessages.hidden = true;
       if (!own) typingLine.hidden = true;
-      if (follow) scrollDown();
+      if (follow) {
+        scrollDown();
+        // A picture gets its height when it loads: keep the newest message in view.
+        li.querySelectorAll('img').forEach((img) => img.addEventListener('load', scrollDown, { once: true }));
+      }
       markRead();
     }
 
@@ -208,7 +219,7 @@
         if (!err) return add(m);
         if (err.retry && !out.pending.has(cid)) return; // its message came meanwhile: stored
         toast(fmt('not_sent', { reason: err.message }), 'error');
-        if (!input.value.trim() && p.li) {
+        if (!input.value.trim() && p.li && !p.attachmentIds.length) {
           p.li.remove();
           p.li = null;
           p.held = err.retry;
@@ -218,19 +229,25 @@
         } // else it stays pending and goes again after the next join
       });
     }
+    const uploads = window.FDAttachments && $('composer-attach')
+      ? FDAttachments.uploader(roomId, o.token, composer.closest('section') || box, () => {})
+      : null;
     on(composer, 'submit', (e) => {
       e.preventDefault();
       const content = input.value.trim();
-      if (!content || !live || !canSend) return;
-      const li = messageEl({ content }, true);
+      const attachmentIds = uploads ? uploads.ids() : [];
+      if ((!content && !attachmentIds.length) || !live || !canSend) return;
+      if (uploads && uploads.busy()) return toast(t.wait_uploads, 'info');
+      const li = messageEl({ content, pendingFiles: uploads ? uploads.names() : [] }, true);
       li.classList.add('pending');
       list.appendChild(li);
       input.value = '';
+      if (uploads) uploads.clear();
       typing(false);
       scrollDown();
-      const again = out.heldWith(content);
+      const again = attachmentIds.length ? null : out.heldWith(content);
       if (again) Object.assign(out.pending.get(again), { li, held: false });
-      send(again || out.add(content, { li }));
+      send(again || out.add(content, { li, attachmentIds }));
     });
 
     // ---------- joining, and whether the viewer may write ----------
@@ -239,6 +256,7 @@
       composer.hidden = !open;
       input.disabled = !open;
       composer.querySelectorAll('button').forEach((b) => { b.disabled = !open; });
+      if (uploads) uploads.enable(open);
     }
     function access(d) {
       if (!ours(d) || typeof d.canSend !== 'boolean') return;

@@ -80,14 +80,15 @@
         .catch(() => {});
       li = item(a.roomId, displayName(customer));
     }
-    if (a.message) setSub(li, a.message.content.slice(0, 80));
+    if (a.message) setSub(li, (a.message.content || ((a.message.attachments || [])[0] || {}).fileName || '').slice(0, 80));
     unassigned.prepend(li);
     setEmpty(unassigned);
   }
 
   /** The start of a room's latest message, or its session's topic, for a list line. */
   function preview(r) {
-    const text = r.messages && r.messages[0] ? r.messages[0].content : r.activeSession ? r.activeSession.title : '';
+    const first = r.messages && r.messages[0];
+    const text = first ? first.content || ((first.attachments || [])[0] || {}).fileName || '' : r.activeSession ? r.activeSession.title : '';
     return text.length > 80 ? text.slice(0, 80) + '…' : text;
   }
 

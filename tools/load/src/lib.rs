@@ -17,6 +17,7 @@
 
 mod accounts;
 pub mod bench;
+pub mod files;
 pub mod http;
 pub mod measure;
 mod options;

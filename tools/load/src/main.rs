@@ -112,6 +112,20 @@ enum Bench {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Upload and download throughput of attachments, and the server's memory meanwhile.
+    Files {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// The size of each file.
+        #[arg(long, default_value_t = 10)]
+        size_mib: usize,
+        /// How many files to upload, then download, one after another.
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// The server's pid, to report its resident memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// Time from starting `frontdesk serve` to its first answered request.
     ColdStart {
         /// The server binary.
@@ -162,6 +176,14 @@ fn main() -> ExitCode {
             iterations,
         }) => runtime.block_on(bench::history_over_socket(&url, &login, room, iterations)),
         Some(Bench::ColdStart { server, db, runs }) => bench::cold_start(&server, &db, runs),
+        Some(Bench::Files {
+            url,
+            size_mib,
+            count,
+            server_pid,
+        }) => runtime.block_on(frontdesk_load::files::files(
+            &url, size_mib, count, server_pid,
+        )),
     };
     match result {
         Ok(json) => {
