@@ -3,7 +3,8 @@
 //! the writer thread, so an upload holds at most one chunk in memory and never keeps the
 //! messages queued behind it waiting for more than one chunk's insert.
 
-use futures_util::Stream;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::access::{self, RoomFacts};
@@ -126,7 +127,12 @@ impl Started {
     }
 }
 
-/// The chunks after the first, each its own write; the last one completes the file.
+/// How many chunk writes of one upload may wait for the writer at once: they then share a
+/// commit and its sync, while the upload holds at most this many chunks in memory.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// The chunks after the first, each its own write (up to [`CHUNKS_IN_FLIGHT`] at once); once
+/// all are stored, one more write completes the file.
 async fn write_rest<R: AsyncRead + Unpin>(
     db: &Db,
     id: i64,
@@ -136,6 +142,7 @@ async fn write_rest<R: AsyncRead + Unpin>(
 ) -> Result<(), AppError> {
     let mut written = CHUNK_BYTES as u64;
     let mut seq = 1;
+    let mut in_flight = FuturesUnordered::new();
     while written < size {
         let chunk = read_chunk(bytes).await?;
         if chunk.is_empty() {
@@ -143,21 +150,22 @@ async fn write_rest<R: AsyncRead + Unpin>(
         }
         sniffer.feed(&chunk).map_err(refused)?;
         written += chunk.len() as u64;
-        let last = written >= size;
-        if last {
-            sniffer.finish().map_err(refused)?;
-        }
-        db.write(move |conn| {
-            attachments::add_chunk(conn, id, seq, &chunk)?;
-            if last {
-                attachments::complete(conn, id)?;
-            }
-            Ok(Outcome::quiet(()))
-        })
-        .await?;
+        in_flight.push(
+            db.write(move |conn| attachments::add_chunk(conn, id, seq, &chunk).map(Outcome::quiet)),
+        );
         seq += 1;
+        if in_flight.len() >= CHUNKS_IN_FLIGHT
+            && let Some(done) = in_flight.next().await
+        {
+            done?;
+        }
     }
-    Ok(())
+    sniffer.finish().map_err(refused)?;
+    while let Some(done) = in_flight.next().await {
+        done?;
+    }
+    db.write(move |conn| attachments::complete(conn, id).map(Outcome::quiet))
+        .await
 }
 
 async fn finished(db: &Db, id: i64) -> Result<Attachment, AppError> {
