@@ -147,3 +147,14 @@ CREATE TABLE IF NOT EXISTS attachment_chunks (
     data          BLOB    NOT NULL,
     UNIQUE (attachment_id, seq)
 );
+
+-- Who of the staff has the desk open (a connected socket) and who set themselves away: what
+-- automatic routing (contract §10) picks from, in the same transaction as the assignment it
+-- makes. The counts are reset at start-up (no socket outlives the process); away is kept.
+CREATE TABLE IF NOT EXISTS staff_presence (
+    user_id    INTEGER PRIMARY KEY REFERENCES users (id),
+    sockets    INTEGER NOT NULL DEFAULT 0,
+    away       INTEGER NOT NULL DEFAULT 0,
+    -- The count's sequence number: a count written late never overwrites a newer one.
+    seq        INTEGER NOT NULL DEFAULT 0
+);

@@ -14,4 +14,6 @@ pub(crate) struct App {
     pub tokens: Tokens,
     pub limits: Limiters,
     pub metrics: std::sync::Arc<Metrics>,
+    /// Staff sockets open on this process, for routing.
+    pub presence: crate::chat::presence::Presence,
 }

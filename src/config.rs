@@ -44,6 +44,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Files sent with messages (contract §9).
     pub attachments: AttachmentLimits,
+    /// How often sessions are checked against the shop's `autoEndIdleMinutes`.
+    pub idle_check_every: Duration,
 }
 
 /// How much a room's files may take. Files live in the database (so the backup has them); the
@@ -133,6 +135,7 @@ impl Config {
                 max_total_bytes: 5 * 1024 * 1024 * 1024,
                 per_message: 10,
             },
+            idle_check_every: Duration::from_secs(30),
         }
     }
 

@@ -37,6 +37,9 @@ pub async fn run(
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
+    crate::chat::presence::reset(&db)
+        .await
+        .map_err(|e| format!("cannot reset staff presence: {e}"))?;
     crate::chat::attachments::purge_abandoned(&db)
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
@@ -52,6 +55,7 @@ pub async fn run(
         tokens,
         limits,
         metrics: metrics.clone(),
+        presence: Default::default(),
     });
     let forgetting = Arc::downgrade(&app);
     tokio::spawn(async move {
@@ -62,6 +66,20 @@ pub async fn run(
                 break;
             };
             app.limits.forget_idle();
+        }
+    });
+    let ending = Arc::downgrade(&app);
+    let period = app.config.idle_check_every;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            let Some(app) = ending.upgrade() else {
+                break;
+            };
+            if let Err(e) = crate::chat::sessions::end_idle(&app.db).await {
+                tracing::warn!(error = %e, "could not end idle sessions");
+            }
         }
     });
     first_run_guidance(&app).await;

@@ -2,7 +2,7 @@
 //! moves along, so the new staff member can answer and end it.
 
 use super::rooms::audience;
-use super::{ActivityReason, Event, LeaveReason, RoomActivity, access};
+use super::{ActivityReason, Event, LeaveReason, RoomActivity, access, routing};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
@@ -35,15 +35,21 @@ pub(crate) async fn reassign(
         if room.staff_id == Some(target.id) {
             return Ok(Outcome::quiet(room_views::one(conn, room_id, viewer)?));
         }
+        let active = sessions::active_for_room(conn, room_id)?;
+        if active
+            .as_ref()
+            .is_some_and(|s| s.status == SessionStatus::InProgress)
+        {
+            routing::check_capacity(conn, &super::settings::load(conn)?, target.id)?;
+        }
         rooms::set_staff(conn, room_id, target.id)?;
         let audience = audience(conn, room_id)?;
         let mut events = vec![Event::AccessChanged {
             audience: audience.clone(),
             reason: LeaveReason::Assigned,
         }];
-        if let Some(active) = sessions::active_for_room(conn, room_id)?
-            && active.status == SessionStatus::InProgress
-        {
+        let moved = active.filter(|a| a.status == SessionStatus::InProgress);
+        if let Some(active) = &moved {
             handover::move_session(conn, active.id, target.id)?;
             let session = sessions::view(conn, active.id)?;
             events.push(Event::SessionClaimed(session, audience.clone()));
@@ -58,6 +64,10 @@ pub(crate) async fn reassign(
             },
             audience,
         ));
+        if moved.is_some() {
+            // The previous holder has one chat fewer.
+            events.extend(routing::offer_waiting(conn)?);
+        }
         Ok(Outcome::with(
             room_views::one(conn, room_id, viewer)?,
             events,

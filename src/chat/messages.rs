@@ -74,6 +74,7 @@ pub(crate) async fn send(
         if right == SendRight::AutoAssign {
             rooms::set_staff(conn, room_id, caller.id)?;
             if let Some(session) = active.as_ref().filter(|s| s.status == SessionStatus::Open) {
+                super::routing::check_capacity(conn, &super::settings::load(conn)?, caller.id)?;
                 sessions::claim(conn, session.id, caller.id, now)?;
                 events.push(Event::SessionClaimed(
                     sessions::view(conn, session.id)?,

@@ -2,13 +2,13 @@
 
 use super::access::{self, RoomFacts};
 use super::rooms::{audience, visible};
-use super::{ActivityReason, Event, LeaveReason, RoomActivity, validate};
+use super::{Event, LeaveReason, routing, validate};
 use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Session, SessionStatus};
 use crate::store::{rooms, sessions, users};
-use crate::time::{Timestamp, now_ms};
+use crate::time::now_ms;
 
 /// Opens a session in the caller's room (409 if one is already active); outside business
 /// hours it still opens, marked as opened after hours, and waits in the queue.
@@ -28,12 +28,10 @@ pub(crate) async fn open(
         let after_hours = !super::settings::is_open(conn, now)?;
         let id = sessions::insert(conn, room_id, &title, now, after_hours)?;
         rooms::record_session_start(conn, room_id, now)?;
-        let session = load(conn, id)?;
-        let audience = audience(conn, room_id)?;
-        Ok(Outcome::with(
-            session.clone(),
-            vec![Event::SessionCreated(session, audience)],
-        ))
+        let created = load(conn, id)?;
+        let mut events = vec![Event::SessionCreated(created, audience(conn, room_id)?)];
+        events.extend(routing::offer_waiting(conn)?);
+        Ok(Outcome::with(load(conn, id)?, events))
     })
     .await
 }
@@ -71,30 +69,8 @@ pub(crate) async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<S
                 }
                 SessionStatus::Open => {}
             }
-            let now = now_ms();
-            sessions::claim(conn, session_id, caller.id, now)?;
-            rooms::set_staff(conn, row.room_id, caller.id)?;
-            let session = load(conn, session_id)?;
-            let room = rooms::by_id(conn, row.room_id)?
-                .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
-            let audience = audience(conn, room.id)?;
-            let events = vec![
-                Event::AccessChanged {
-                    audience: audience.clone(),
-                    reason: LeaveReason::Assigned,
-                },
-                Event::SessionClaimed(session.clone(), audience.clone()),
-                Event::RoomUpdated(
-                    RoomActivity {
-                        room_id: room.id,
-                        staff_id: Some(caller.id),
-                        reason: ActivityReason::Assigned,
-                        last_message_at: Timestamp::from_ms(room.last_message_at),
-                        message: None,
-                    },
-                    audience,
-                ),
-            ];
+            routing::check_capacity(conn, &super::settings::load(conn)?, caller.id)?;
+            let (session, events) = routing::assign(conn, session_id, row.room_id, caller.id)?;
             Ok(Outcome::with(session, events))
         })
         .await;
@@ -128,18 +104,51 @@ pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Ses
                 "Session has already ended",
             ));
         }
-        sessions::end(conn, session_id, now_ms())?;
-        rooms::record_session_end(conn, row.room_id)?;
-        let session = load(conn, session_id)?;
-        let audience = audience(conn, row.room_id)?;
-        let events = vec![
-            Event::AccessChanged {
-                audience: audience.clone(),
-                reason: LeaveReason::Ended,
-            },
-            Event::SessionEnded(session.clone(), audience),
-        ];
+        let (session, events) = end_now(conn, session_id, row.room_id)?;
         Ok(Outcome::with(session, events))
+    })
+    .await
+}
+
+/// Ends session `session_id` of room `room_id` (not yet ended) and announces it, whoever or
+/// whatever ends it: a person, or the idle timer.
+fn end_now(
+    conn: &rusqlite::Connection,
+    session_id: i64,
+    room_id: i64,
+) -> Result<(Session, Vec<Event>), AppError> {
+    sessions::end(conn, session_id, now_ms())?;
+    rooms::record_session_end(conn, room_id)?;
+    let session = load(conn, session_id)?;
+    let audience = audience(conn, room_id)?;
+    let mut events = vec![
+        Event::AccessChanged {
+            audience: audience.clone(),
+            reason: LeaveReason::Ended,
+        },
+        Event::SessionEnded(session.clone(), audience),
+    ];
+    // Its staff member may have room for a waiting one now.
+    events.extend(routing::offer_waiting(conn)?);
+    Ok((session, events))
+}
+
+/// With `autoEndIdleMinutes` set, ends every session nobody has written in for that long (or,
+/// without messages, opened that long ago); returns how many. Run by a timer; because idleness
+/// is read from the stored times, a restart loses nothing: what became idle meanwhile ends at
+/// the first check.
+pub(crate) async fn end_idle(db: &Db) -> Result<usize, AppError> {
+    db.write(|conn| {
+        let minutes = i64::from(super::settings::load(conn)?.auto_end_idle_minutes);
+        if minutes == 0 {
+            return Ok(Outcome::quiet(0));
+        }
+        let mut events = Vec::new();
+        let idle = sessions::idle_since(conn, now_ms() - minutes * 60_000)?;
+        for (session_id, room_id) in &idle {
+            events.extend(end_now(conn, *session_id, *room_id)?.1);
+        }
+        Ok(Outcome::with(idle.len(), events))
     })
     .await
 }

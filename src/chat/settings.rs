@@ -104,9 +104,16 @@ pub(crate) async fn update(
         let json = serde_json::to_string(&next)
             .map_err(|e| AppError::Internal(format!("cannot store settings: {e}")))?;
         settings::put(conn, KEY, &json)?;
-        Ok(Outcome::quiet(next))
+        // Routing turned on or a higher cap may free staff for sessions that wait.
+        let events = super::routing::offer_waiting(conn)?;
+        Ok(Outcome::with(next, events))
     })
     .await
+}
+
+/// The first-reply target in seconds, for the desk's wait badges.
+pub(crate) async fn reply_target(db: &Db) -> Result<u32, AppError> {
+    Ok(db.read(load).await?.first_reply_target_seconds)
 }
 
 /// `GET /api/settings/public`: what the customer page shows, and whether the shop is open now.

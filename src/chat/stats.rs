@@ -29,6 +29,9 @@ pub(crate) struct Dashboard {
     pub oldest_waiting_since: Option<i64>,
     pub sessions_today: i64,
     pub median_first_reply_ms: Option<i64>,
+    /// Of the window's sessions that got a first reply, how many got it within the shop's
+    /// `firstReplyTargetSeconds`, and how many got one at all.
+    pub replied_within_target: (i64, i64),
     pub median_session_ms: Option<i64>,
     pub load: Vec<StaffLoad>,
     /// Sessions of the window that their customers rated, and the mean score (1 to 5).
@@ -38,6 +41,14 @@ pub(crate) struct Dashboard {
     pub after_hours: i64,
     /// The last [`WINDOW_DAYS`] days, oldest first, today last.
     pub days: Vec<DayCount>,
+}
+
+impl Dashboard {
+    /// The share of first replies within the target, in whole percent; `None` before any.
+    pub(crate) fn within_target_percent(&self) -> Option<i64> {
+        let (within, replied) = self.replied_within_target;
+        (replied > 0).then(|| within * 100 / replied)
+    }
 }
 
 /// The middle value (the mean of the two middle values for an even count); `None` when empty.
@@ -80,6 +91,10 @@ pub(crate) async fn dashboard(
             })
             .collect();
         let (ratings, mean_rating) = stats::ratings_since(conn, from)?;
+        let delays = stats::first_reply_delays(conn, from)?;
+        let target_ms = i64::from(super::settings::load(conn)?.first_reply_target_seconds) * 1000;
+        let within = delays.iter().filter(|d| **d <= target_ms).count() as i64;
+        let replied_within_target = (within, delays.len() as i64);
         Ok(Dashboard {
             after_hours: stats::after_hours_since(conn, from)?,
             ratings,
@@ -88,7 +103,8 @@ pub(crate) async fn dashboard(
             longest_wait_ms: oldest.map(|t| (now_ms - t).max(0)),
             oldest_waiting_since: oldest,
             sessions_today: stats::started_between(conn, today, today + DAY_MS)?,
-            median_first_reply_ms: median(stats::first_reply_delays(conn, from)?),
+            median_first_reply_ms: median(delays),
+            replied_within_target,
             median_session_ms: median(stats::session_lengths(conn, from)?),
             load: stats::staff_load(conn, from)?,
             days,

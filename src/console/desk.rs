@@ -12,7 +12,7 @@ use super::session::ConsoleUser;
 use super::view::{PageCtx, display_name, error_page, render};
 use crate::app::App;
 use crate::chat::access::{self, RoomFacts};
-use crate::chat::{messages, rooms, sessions};
+use crate::chat::{messages, presence, rooms, sessions, settings};
 use crate::error::AppError;
 use crate::model::{Attachment, History, Message, Role, Room, Session, SessionStatus, UserSummary};
 
@@ -48,6 +48,10 @@ struct DeskPage {
     unassigned: Vec<Room>,
     mine: Vec<Room>,
     current: Option<OpenRoom>,
+    /// The shop's first-reply target in seconds: waiting sessions turn amber, then red.
+    reply_target: u32,
+    /// Whether the viewer set themselves away (no automatically routed chats).
+    away: bool,
 }
 
 impl DeskPage {
@@ -185,6 +189,8 @@ async fn page(
         unassigned,
         mine,
         current,
+        reply_target: settings::reply_target(&app.db).await?,
+        away: presence::is_away(&app.db, user.caller.id).await?,
     };
     Ok(render(&desk))
 }

@@ -272,6 +272,12 @@ phrases! {
     ended_help_again: "Phiên đã kết thúc. Bạn có thể yêu cầu tư vấn mới bất cứ lúc nào.", "This session has ended. You can ask for help again at any time.";
     sending: "Đang gửi…", "Sending…";
     attach: "Đính kèm tệp", "Attach a file";
+    away: "Tạm vắng", "Away";
+    fig_within_target: "Phản hồi đúng hạn (14 ngày)", "Answered within target (14 days)";
+    away_hint: "Khi tạm vắng, bạn không được tự động giao phiên mới.", "While away, no new chats are routed to you.";
+    away_failed: "Không đổi được trạng thái: {reason}", "Could not change your status: {reason}";
+    wait_near: "sắp quá hạn", "due soon";
+    wait_over: "quá hạn phản hồi", "past the reply target";
     files_label: "Tệp sắp gửi", "Files to send";
     file: "tệp", "file";
     uploading: "Đang tải lên {name}", "Uploading {name}";

@@ -16,7 +16,7 @@ use super::payload::{Ack, Payload, payload, reply};
 use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::chat::{messages, rooms, sessions};
+use crate::chat::{messages, presence, rooms, sessions};
 use crate::error::AppError;
 use crate::rate::Action;
 
@@ -132,6 +132,7 @@ pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
     );
     on(socket, client::TYPING, Action::Typing, typing);
     on(socket, client::MARK_READ, Action::Control, mark_read);
+    on(socket, client::SET_AWAY, Action::Control, set_away);
 }
 
 /// The socket is connected (its handlers are in place, see [`prepare`]): count it and greet it.
@@ -142,6 +143,9 @@ pub(crate) async fn on_connect(
 ) {
     app.metrics.sockets.inc();
     socket.on_disconnect(on_disconnect);
+    if let Err(e) = app.presence.arrived(&app.db, &caller).await {
+        tracing::warn!(error = %e, "could not count a staff socket for routing");
+    }
     let hello = json!({
         "message": "Connected to chat server",
         "userId": caller.id,
@@ -150,8 +154,11 @@ pub(crate) async fn on_connect(
     let _ = socket.emit(server::CONNECTED, &hello);
 }
 
-async fn on_disconnect(State(app): State<Arc<App>>) {
+async fn on_disconnect(State(app): State<Arc<App>>, Extension(caller): Extension<Caller>) {
     app.metrics.sockets.dec();
+    if let Err(e) = app.presence.departed(&app.db, &caller).await {
+        tracing::warn!(error = %e, "could not uncount a staff socket for routing");
+    }
 }
 
 /// Whether the socket is in a chat room's Socket.IO room.
@@ -285,4 +292,14 @@ payload!(MarkRead {
 async fn mark_read(ctx: Ctx, p: MarkRead) -> Result<Value, AppError> {
     let marker = messages::mark_read(&ctx.app.db, &ctx.caller, p.room_id, p.message_id).await?;
     Ok(json!({ "roomId": p.room_id, "messageId": marker }))
+}
+
+payload!(SetAway {
+    away: bool = "away"
+});
+
+/// A staff member away gets no automatically routed chats; back, they may get waiting ones.
+async fn set_away(ctx: Ctx, p: SetAway) -> Result<Value, AppError> {
+    let away = presence::set_away(&ctx.app.db, &ctx.caller, p.away).await?;
+    Ok(json!({ "away": away }))
 }

@@ -10,6 +10,7 @@ pub(crate) mod client {
     pub(crate) const LEAVE_SESSION: &str = "leave_session";
     pub(crate) const TYPING: &str = "typing";
     pub(crate) const MARK_READ: &str = "mark_read";
+    pub(crate) const SET_AWAY: &str = "set_away";
 }
 
 /// Events the server sends.
@@ -34,7 +35,7 @@ pub(crate) mod server {
 
 /// Everything the server accepts.
 #[cfg(test)]
-pub(crate) const ACCEPTED: [&str; 7] = [
+pub(crate) const ACCEPTED: [&str; 8] = [
     client::JOIN_ROOM,
     client::LEAVE_ROOM,
     client::SEND_MESSAGE,
@@ -42,6 +43,7 @@ pub(crate) const ACCEPTED: [&str; 7] = [
     client::LEAVE_SESSION,
     client::TYPING,
     client::MARK_READ,
+    client::SET_AWAY,
 ];
 
 /// Everything the server emits.

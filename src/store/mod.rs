@@ -6,6 +6,7 @@ pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;
+pub(crate) mod presence;
 pub(crate) mod reports;
 pub(crate) mod room_views;
 pub(crate) mod rooms;

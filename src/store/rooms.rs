@@ -7,22 +7,20 @@ use crate::error::AppError;
 /// A stored room.
 #[derive(Debug, Clone)]
 pub(crate) struct RoomRow {
-    pub id: i64,
     pub customer_id: i64,
     pub staff_id: Option<i64>,
     pub last_message_at: i64,
     pub message_count: i64,
 }
 
-const COLUMNS: &str = "id, customer_id, staff_id, last_message_at, message_count";
+const COLUMNS: &str = "customer_id, staff_id, last_message_at, message_count";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<RoomRow> {
     Ok(RoomRow {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        staff_id: r.get(2)?,
-        last_message_at: r.get(3)?,
-        message_count: r.get(4)?,
+        customer_id: r.get(0)?,
+        staff_id: r.get(1)?,
+        last_message_at: r.get(2)?,
+        message_count: r.get(3)?,
     })
 }
 

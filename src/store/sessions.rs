@@ -145,6 +145,20 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
 }
 
 /// Stores the rating of an ended session that has none; false when it already had one.
+/// Sessions not yet ended whose latest message (or, without one, whose start) is before
+/// `before`, as (session, room) ids.
+pub(crate) fn idle_since(conn: &Connection, before: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.id, s.room_id FROM sessions s
+             WHERE s.status <> 'ENDED' AND s.started_at < ?1
+               AND coalesce((SELECT max(m.created_at) FROM messages m WHERE m.session_id = s.id), 0) < ?1
+             ORDER BY s.id",
+        )?
+        .query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
 pub(crate) fn rate(
     conn: &Connection,
     id: i64,

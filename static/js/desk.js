@@ -223,6 +223,42 @@
 
   // ---------- the socket ----------
   const socket = FD.connect(undefined, () => location.reload());
+
+  // ---------- away, and how long the queue has waited ----------
+  const awayBtn = $('away-toggle');
+  awayBtn.addEventListener('click', () => {
+    const next = awayBtn.getAttribute('aria-pressed') !== 'true';
+    socket.timeout(5000).emit('set_away', { away: next }, (err, ack) => {
+      if (err || !ack || !ack.ok) return toast(fmt('away_failed', { reason: (ack && ack.error && ack.error.message) || t.reconnecting }), 'error');
+      awayBtn.setAttribute('aria-pressed', String(ack.away));
+    });
+  });
+
+  /**
+   * Marks each waiting session against the shop's first-reply target: amber from three
+   * quarters of it, red past it, each with its words beside the colour.
+   */
+  function markWaits() {
+    const target = Number(queue.dataset.replyTarget) * 1000;
+    if (!target) return;
+    const now = Date.now();
+    queue.querySelectorAll('li.item').forEach((li) => {
+      const since = li.querySelector('.ago[data-since]');
+      const waited = since ? now - new Date(since.dataset.since).getTime() : 0;
+      const state = waited >= target ? 'over' : waited >= target * 0.75 ? 'near' : '';
+      if ((li.dataset.wait || '') === state) return;
+      li.dataset.wait = state;
+      li.classList.toggle('wait-near', state === 'near');
+      li.classList.toggle('wait-over', state === 'over');
+      let tag = li.querySelector('.wait-tag');
+      if (!state) { if (tag) tag.remove(); return; }
+      if (!tag) { tag = el('span', 'tag wait-tag'); li.querySelector('.item-main').appendChild(tag); }
+      tag.textContent = state === 'over' ? t.wait_over : t.wait_near;
+    });
+  }
+  markWaits();
+  setInterval(markWaits, 1000);
+  new MutationObserver(markWaits).observe(queue, { childList: true });
   const room = roomId ? window.FDRoom(socket, roomId) : null;
   function follow(id, after) {
     FD.joinRoom(socket, id, after);

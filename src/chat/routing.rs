@@ -1,0 +1,93 @@
+//! Who gets which chat (contract §10): the capacity cap every assignment checks, and automatic
+//! routing. Every function here runs inside a write rule on the writer thread, in the same
+//! transaction as the change it follows, so a count and the assignment that rests on it can
+//! never be split by another assignment: no mix of REST claims, socket claims, first messages
+//! and automatic routing can push anyone past the cap.
+//!
+//! With `routing: "auto"` a new session goes at once to the free staff member (see
+//! [`presence::next_free`]); when nobody is free it waits in the queue, and the queue is offered
+//! again, oldest first, whenever someone may have become free: a session ends, a staff member
+//! connects or comes back from away, or an admin raises the cap or turns routing on. Admins
+//! are never routed to (they watch the dashboard with a socket open); they claim by hand.
+
+use rusqlite::Connection;
+
+use super::rooms::audience;
+use super::{ActivityReason, Event, LeaveReason, RoomActivity, settings};
+use crate::error::{AppError, ErrorCode};
+use crate::model::Session;
+use crate::model::shop::{Routing, ShopSettings};
+use crate::store::{presence, rooms, sessions};
+use crate::time::{Timestamp, now_ms};
+
+/// Refuses `staff_id` another chat when they already hold the shop's `maxChatsPerStaff`.
+pub(crate) fn check_capacity(
+    conn: &Connection,
+    shop: &ShopSettings,
+    staff_id: i64,
+) -> Result<(), AppError> {
+    let cap = i64::from(shop.max_chats_per_staff);
+    if cap > 0 && presence::chats_held(conn, staff_id)? >= cap {
+        return Err(AppError::conflict(
+            ErrorCode::StaffAtCapacity,
+            format!(
+                "This staff member already holds {cap} chats, the most the shop allows at once"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Gives session `session_id` (`OPEN`, in room `room_id`) to `staff_id`: the claim itself,
+/// shared by a staff member's own claim and by routing. Returns the session and its events.
+pub(crate) fn assign(
+    conn: &Connection,
+    session_id: i64,
+    room_id: i64,
+    staff_id: i64,
+) -> Result<(Session, Vec<Event>), AppError> {
+    sessions::claim(conn, session_id, staff_id, now_ms())?;
+    rooms::set_staff(conn, room_id, staff_id)?;
+    let session = sessions::view(conn, session_id)?;
+    let room = rooms::by_id(conn, room_id)?
+        .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
+    let audience = audience(conn, room_id)?;
+    let events = vec![
+        Event::AccessChanged {
+            audience: audience.clone(),
+            reason: LeaveReason::Assigned,
+        },
+        Event::SessionClaimed(session.clone(), audience.clone()),
+        Event::RoomUpdated(
+            RoomActivity {
+                room_id,
+                staff_id: Some(staff_id),
+                reason: ActivityReason::Assigned,
+                last_message_at: Timestamp::from_ms(room.last_message_at),
+                message: None,
+            },
+            audience,
+        ),
+    ];
+    Ok((session, events))
+}
+
+/// With automatic routing on, gives waiting sessions, oldest first, to free staff until one or
+/// the other runs out; returns the events of the assignments made.
+pub(crate) fn offer_waiting(conn: &Connection) -> Result<Vec<Event>, AppError> {
+    let shop = settings::load(conn)?;
+    let mut events = Vec::new();
+    if shop.routing != Routing::Auto {
+        return Ok(events);
+    }
+    let cap = i64::from(shop.max_chats_per_staff);
+    while let Some(session_id) = presence::oldest_waiting(conn)? {
+        let Some(staff_id) = presence::next_free(conn, cap)? else {
+            break;
+        };
+        let row = sessions::by_id(conn, session_id)?
+            .ok_or_else(|| AppError::Internal("waiting session vanished".into()))?;
+        events.extend(assign(conn, session_id, row.room_id, staff_id)?.1);
+    }
+    Ok(events)
+}

@@ -1,0 +1,86 @@
+//! SQL for staff presence (who has the desk open, who is away) and the routing choice that
+//! reads it together with the sessions each one holds.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::AppError;
+
+/// `user_id` has `sockets` connected, as counted at `seq`; an older count arriving later is
+/// ignored.
+pub(crate) fn set_sockets(
+    conn: &Connection,
+    user_id: i64,
+    sockets: i64,
+    seq: i64,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO staff_presence (user_id, sockets, seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id) DO UPDATE SET sockets = ?2, seq = ?3 WHERE seq < ?3",
+    )?
+    .execute(params![user_id, sockets, seq])?;
+    Ok(())
+}
+
+pub(crate) fn set_away(conn: &Connection, user_id: i64, away: bool) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO staff_presence (user_id, away) VALUES (?1, ?2)
+         ON CONFLICT (user_id) DO UPDATE SET away = ?2",
+    )?
+    .execute(params![user_id, away])?;
+    Ok(())
+}
+
+pub(crate) fn is_away(conn: &Connection, user_id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT away FROM staff_presence WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// At start-up: no socket is connected yet.
+pub(crate) fn reset_sockets(conn: &Connection) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE staff_presence SET sockets = 0, seq = 0")?
+        .execute([])?;
+    Ok(())
+}
+
+/// `IN_PROGRESS` sessions `staff_id` holds.
+pub(crate) fn chats_held(conn: &Connection, staff_id: i64) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM sessions WHERE staff_id = ?1 AND status = 'IN_PROGRESS'",
+        )?
+        .query_row([staff_id], |r| r.get(0))?)
+}
+
+/// The staff member automatic routing gives the next session to: an active STAFF account with
+/// the desk open and not away, holding fewer than `cap` chats (`cap` 0: no cap), the fewest of
+/// all; of equals, the one whose latest claim is oldest (idle longest).
+pub(crate) fn next_free(conn: &Connection, cap: i64) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT u.id FROM staff_presence p
+             JOIN users u ON u.id = p.user_id
+             WHERE p.sockets > 0 AND p.away = 0 AND u.is_active = 1 AND u.role = 'STAFF'
+               AND (?1 = 0 OR (SELECT count(*) FROM sessions s
+                               WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS') < ?1)
+             ORDER BY (SELECT count(*) FROM sessions s
+                       WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS'),
+                      coalesce((SELECT max(s.claimed_at) FROM sessions s WHERE s.staff_id = u.id), 0),
+                      u.id
+             LIMIT 1",
+        )?
+        .query_row([cap], |r| r.get(0))
+        .optional()?)
+}
+
+/// The oldest `OPEN` session, for routing the queue.
+pub(crate) fn oldest_waiting(conn: &Connection) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM sessions WHERE status = 'OPEN' ORDER BY started_at, id LIMIT 1",
+        )?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
