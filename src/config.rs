@@ -42,6 +42,10 @@ pub struct Config {
     /// from the browser. Empty: same origin only. The chat widget needs none (it opens our own
     /// page in a frame).
     pub cors_origins: Vec<String>,
+    /// HTTPS on the main address, from files or an ACME CA (src/tls/); off by default.
+    pub tls: crate::tls::Tls,
+    /// A plain-HTTP address that redirects to HTTPS (only with `tls` on).
+    pub http_redirect: Option<crate::tls::PlainHttp>,
 }
 
 /// Per-user and per-client rates: a steady rate plus a burst a person never notices.
@@ -114,6 +118,8 @@ impl Config {
                 joins_per_second: 10,
             },
             console: ConsoleSettings::new(),
+            tls: crate::tls::Tls::Off,
+            http_redirect: None,
         }
     }
 
@@ -138,6 +144,12 @@ impl Config {
             ));
         }
         self.console.validate()?;
+        self.tls.validate()?;
+        if self.http_redirect.is_some() && !self.tls.is_on() {
+            return Err("--http-addr redirects to HTTPS: give --tls-cert and --tls-key, or \
+                        --acme-domain, too"
+                .into());
+        }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());
         }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod tls_args;
 mod users;
 
 use crate::config::Config;
@@ -91,6 +92,8 @@ pub struct ServeArgs {
     /// https://shop.example. Unset: any site may embed it.
     #[arg(long, env = "FRONTDESK_WIDGET_ORIGINS", value_delimiter = ',')]
     pub widget_origins: Vec<String>,
+    #[command(flatten)]
+    pub tls: tls_args::TlsArgs,
 }
 
 /// Runs a parsed command line; the exit code says whether it worked.
@@ -171,6 +174,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map(|o| o.trim().trim_end_matches('/').to_string())
         .filter(|o| !o.is_empty())
         .collect();
+    (config.tls, config.http_redirect) = args.tls.settings(&config.db_path);
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)
