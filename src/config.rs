@@ -146,9 +146,11 @@ impl Config {
         self.console.validate()?;
         self.tls.validate()?;
         if self.http_redirect.is_some() && !self.tls.is_on() {
-            return Err("--http-addr redirects to HTTPS: give --tls-cert and --tls-key, or \
+            return Err(
+                "--http-addr redirects to HTTPS: give --tls-cert and --tls-key, or \
                         --acme-domain, too"
-                .into());
+                    .into(),
+            );
         }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());

@@ -92,12 +92,17 @@ pub async fn run(
         .with(AccessLog { metrics })
         .catch_all_error(contract_error);
 
-    let listening = tls::listen(&app.config, listener).await?;
+    let tls::Listening {
+        acceptor,
+        local,
+        public,
+        port,
+        challenges,
+    } = tls::listen(&app.config, listener).await?;
     let redirect = match &app.config.http_redirect {
-        Some(plain) => tls::redirect::bind(plain, &listening).await?,
+        Some(plain) => tls::redirect::bind(plain, port, challenges).await?,
         None => None,
     };
-    let (local, public) = (&listening.local, &listening.public);
     println!("Frontdesk listening on {local}");
     println!("  customers: {public}/chat   staff: {public}/console   API: {public}/api/docs");
     tracing::info!(%local, db = %app.config.db_path.display(), "listening");
@@ -113,13 +118,15 @@ pub async fn run(
     };
     if let Some((acceptor, to_https)) = redirect {
         let stop = stopped(stop_rx.clone());
-        tokio::spawn(Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-            to_https,
-            stop,
-            Some(Duration::from_secs(1)),
-        ));
+        tokio::spawn(
+            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+                to_https,
+                stop,
+                Some(Duration::from_secs(1)),
+            ),
+        );
     }
-    Server::new_with_acceptor(listening.acceptor)
+    Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes, stopped(stop_rx), Some(Duration::from_secs(3)))
         .await
         .map_err(|e| e.to_string())

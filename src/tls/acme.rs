@@ -52,8 +52,11 @@ pub(super) async fn acceptor(
         tokens,
     ));
     // Http01: poem then offers no `acme-tls/1` protocol; the check arrives over plain HTTP.
-    let listener =
-        poem_acme::ResolvedCertListener::new(Bound(tcp), resolver, poem_acme::ChallengeType::Http01);
+    let listener = poem_acme::ResolvedCertListener::new(
+        Bound(tcp),
+        resolver,
+        poem_acme::ChallengeType::Http01,
+    );
     let acceptor = listener.into_acceptor().await.map_err(|e| e.to_string())?;
     Ok(acceptor.boxed())
 }
@@ -76,7 +79,12 @@ fn private_dir(dir: &Path) -> Result<(), String> {
         .mode(0o700)
         .create(dir)
         .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
-        .map_err(|e| format!("cannot prepare the certificate cache {}: {e}", dir.display()))
+        .map_err(|e| {
+            format!(
+                "cannot prepare the certificate cache {}: {e}",
+                dir.display()
+            )
+        })
 }
 
 /// The cached pair, when it can be used and covers every configured domain.
@@ -148,7 +156,11 @@ async fn keep_renewed(
         let Some(current) = resolver.upgrade() else {
             return;
         };
-        let due = current.cert.read().as_deref().map_or(Duration::ZERO, renew_in);
+        let due = current
+            .cert
+            .read()
+            .as_deref()
+            .map_or(Duration::ZERO, renew_in);
         if !due.is_zero() {
             drop(current);
             // Woken at least daily, so a clock change cannot postpone a renewal by weeks.
@@ -253,10 +265,13 @@ async fn open_account(settings: &AcmeSettings) -> Result<Account, String> {
             .await
             .map_err(|e| format!("cannot reach the CA: {e}"));
     }
-    let contact = settings.contact.as_ref().map(|c| match c.starts_with("mailto:") {
-        true => c.clone(),
-        false => format!("mailto:{c}"),
-    });
+    let contact = settings
+        .contact
+        .as_ref()
+        .map(|c| match c.starts_with("mailto:") {
+            true => c.clone(),
+            false => format!("mailto:{c}"),
+        });
     let contacts: Vec<&str> = contact.iter().map(String::as_str).collect();
     let (account, credentials) = builder()?
         .create(

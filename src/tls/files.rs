@@ -27,10 +27,10 @@ pub(super) fn acceptor(
     let (tx, rx) = mpsc::channel(1);
     tx.try_send(first).expect("an empty channel has room");
     tokio::spawn(watch(cert.to_path_buf(), key.to_path_buf(), tx));
-    let configs = futures_util::StreamExt::boxed(futures_util::stream::unfold(
-        rx,
-        |mut rx| async move { rx.recv().await.map(|config| (config, rx)) },
-    ));
+    let configs =
+        futures_util::StreamExt::boxed(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|config| (config, rx))
+        }));
     Ok(tcp.rustls(configs).boxed())
 }
 
@@ -61,8 +61,7 @@ fn stamp(path: &Path) -> Stamp {
 
 /// Sends a checked pair whenever SIGHUP arrives or the files change, until the acceptor is gone.
 async fn watch(cert: PathBuf, key: PathBuf, tx: mpsc::Sender<RustlsConfig>) {
-    let mut hangups =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let mut seen = (stamp(&cert), stamp(&key));
     while !tx.is_closed() {
         let hangup = async {

@@ -6,16 +6,17 @@
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, Request, Response};
 
-use poem::listener::acme::Http01Endpoint;
+use poem::listener::acme::{Http01Endpoint, Http01TokensMap};
 
-use super::{Listening, PlainHttp};
+use super::PlainHttp;
 use crate::realtime::NoDelayAcceptor;
 
 /// Binds the redirecting address. `None` when an optional one (the ACME default, port 80)
 /// cannot be bound: HTTPS still works, only typing the bare name does not.
 pub(crate) async fn bind(
     plain: &PlainHttp,
-    https: &Listening,
+    https_port: u16,
+    challenges: Option<Http01TokensMap>,
 ) -> Result<Option<(NoDelayAcceptor, ToHttps)>, String> {
     let bound = tokio::net::TcpListener::bind(&plain.addr)
         .await
@@ -24,13 +25,13 @@ pub(crate) async fn bind(
         Ok(acceptor) => {
             tracing::info!(addr = %plain.addr, "plain HTTP redirects to HTTPS");
             let to_https = ToHttps {
-                https_port: https.port,
-                challenges: https.challenges.clone().map(|keys| Http01Endpoint { keys }),
+                https_port,
+                challenges: challenges.map(|keys| Http01Endpoint { keys }),
             };
             Ok(Some((acceptor, to_https)))
         }
         Err(e) if plain.required => Err(format!("cannot listen on {}: {e}", plain.addr)),
-        Err(e) if https.challenges.is_some() => {
+        Err(e) if challenges.is_some() => {
             tracing::error!(
                 addr = %plain.addr,
                 "cannot listen ({e}): the ACME CA's checks cannot be answered, so no certificate \
