@@ -32,6 +32,7 @@ pub const LETS_ENCRYPT: &str = poem::listener::acme::LETS_ENCRYPT_PRODUCTION;
 /// front (or plain HTTP on a private network).
 #[derive(Debug, Clone, Default)]
 pub enum Tls {
+    /// Plain HTTP on the main address.
     #[default]
     Off,
     /// A certificate chain and its private key, both PEM, kept up to date by the operator
@@ -57,6 +58,7 @@ pub struct AcmeSettings {
 /// The plain-HTTP address that redirects to HTTPS.
 #[derive(Debug, Clone)]
 pub struct PlainHttp {
+    /// `host:port` to bind, e.g. `0.0.0.0:80`.
     pub addr: String,
     /// Whether start-up fails when it cannot be bound (the operator named it) or only logs
     /// (the ACME default, port 80, which needs privileges the server may lack).
