@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+# Let's Encrypt's test CA, which the HTTPS tests (tests/api/tls.rs) start and stop themselves.
+command -v pebble >/dev/null || missing+=(pebble)
 if [ -d tests/browser ]; then
   command -v chromium >/dev/null || missing+=(chromium)
 fi

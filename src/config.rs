@@ -46,6 +46,10 @@ pub struct Config {
     pub attachments: AttachmentLimits,
     /// How often sessions are checked against the shop's `autoEndIdleMinutes`.
     pub idle_check_every: Duration,
+    /// HTTPS on the main address, from files or an ACME CA (src/tls/); off by default.
+    pub tls: crate::tls::Tls,
+    /// A plain-HTTP address that redirects to HTTPS (only with `tls` on).
+    pub http_redirect: Option<crate::tls::PlainHttp>,
 }
 
 /// How much a room's files may take. Files live in the database (so the backup has them); the
@@ -136,6 +140,8 @@ impl Config {
                 per_message: 10,
             },
             idle_check_every: Duration::from_secs(30),
+            tls: crate::tls::Tls::Off,
+            http_redirect: None,
         }
     }
 
@@ -164,6 +170,14 @@ impl Config {
         if files.max_file_bytes == 0 || files.per_message == 0 {
             return Err(
                 "attachment limits must be at least 1 (file size and files per message)".into(),
+            );
+        }
+        self.tls.validate()?;
+        if self.http_redirect.is_some() && !self.tls.is_on() {
+            return Err(
+                "--http-addr redirects to HTTPS: give --tls-cert and --tls-key, or \
+                        --acme-domain, too"
+                    .into(),
             );
         }
         if self.page_default == 0 || self.page_default > self.page_max {

@@ -20,6 +20,7 @@ pub mod realtime;
 pub mod server;
 pub(crate) mod store;
 pub mod time;
+pub mod tls;
 
 pub use config::Config;
 pub use error::AppError;

@@ -25,6 +25,7 @@ use crate::model::Role;
 use crate::rate::Limiters;
 use crate::realtime;
 use crate::store::{settings, users};
+use crate::tls;
 
 /// Opens the database, prepares the token signer, and serves until `shutdown` resolves. Pending
 /// writes are committed before it returns.
@@ -117,28 +118,42 @@ pub async fn run(
         .with(AccessLog { metrics })
         .catch_all_error(contract_error);
 
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let acceptor = realtime::NoDelayAcceptor::from_tokio(listener).map_err(|e| e.to_string())?;
-    println!("Frontdesk listening on http://{addr}");
-    println!(
-        "  customers: http://{addr}/chat   staff: http://{addr}/console   API: http://{addr}/api/docs"
-    );
-    tracing::info!(%addr, db = %app.config.db_path.display(), "listening");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let tls::Listening {
+        acceptor,
+        local,
+        public,
+        port,
+        challenges,
+    } = tls::listen(&app.config, listener).await?;
+    let redirect = match &app.config.http_redirect {
+        Some(plain) => tls::redirect::bind(plain, port, challenges).await?,
+        None => None,
+    };
+    println!("Frontdesk listening on {local}");
+    println!("  customers: {public}/chat   staff: {public}/console   API: {public}/api/docs");
+    tracing::info!(%local, db = %app.config.db_path.display(), "listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let io_for_close = io.clone();
     tokio::spawn(async move {
         shutdown.await;
         io_for_close.close().await;
-        let _ = stop_tx.send(());
+        let _ = stop_tx.send(true);
     });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    if let Some((acceptor, to_https)) = redirect {
+        let stop = stopped(stop_rx.clone());
+        tokio::spawn(
+            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+                to_https,
+                stop,
+                Some(Duration::from_secs(1)),
+            ),
+        );
+    }
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(
-            routes,
-            async {
-                let _ = stop_rx.await;
-            },
-            Some(Duration::from_secs(3)),
-        )
+        .run_with_graceful_shutdown(routes, stopped(stop_rx), Some(Duration::from_secs(3)))
         .await
         .map_err(|e| e.to_string())
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod tls_args;
 mod users;
 
 use crate::config::Config;
@@ -100,6 +101,8 @@ pub struct ServeArgs {
     /// The most files one message may carry.
     #[arg(long, env = "FRONTDESK_FILES_PER_MESSAGE", default_value_t = 10)]
     pub files_per_message: usize,
+    #[command(flatten)]
+    pub tls: tls_args::TlsArgs,
 }
 
 /// Runs a parsed command line; the exit code says whether it worked.
@@ -183,6 +186,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.attachments.max_file_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
     config.attachments.max_total_bytes = args.max_files_total_mb.saturating_mul(1024 * 1024);
     config.attachments.per_message = args.files_per_message;
+    (config.tls, config.http_redirect) = args.tls.settings(&config.db_path);
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

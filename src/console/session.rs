@@ -41,10 +41,16 @@ pub(crate) fn cookie(req: &Request, name: &str) -> Option<String> {
 /// the operator declared), so cookies get `Secure`.
 pub(crate) fn is_https(req: &Request, app: &App) -> bool {
     app.config.console.secure_cookies
-        || req.uri().scheme_str() == Some("https")
+        || served_over_tls(req)
         || req
             .header("x-forwarded-proto")
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Whether this connection is our own TLS (`--tls-cert` or `--acme-domain`): the acceptor
+/// marks every request it carries `https`.
+pub(crate) fn served_over_tls(req: &Request) -> bool {
+    *req.scheme() == poem::http::uri::Scheme::HTTPS
 }
 
 /// A `Set-Cookie` value: always `HttpOnly`, `SameSite=Strict` and `Path=/`; `Secure` on HTTPS.

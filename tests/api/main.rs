@@ -30,5 +30,6 @@ mod site;
 mod sock;
 mod socket_limits;
 mod storage;
+mod tls;
 mod unread;
 mod users;
