@@ -251,5 +251,8 @@ pub struct History {
     pub messages: Vec<Message>,
     pub pagination: Pagination,
 }
+pub mod search;
 pub mod shop;
 pub mod text;
+
+pub use search::{SearchHit, SearchResults};

@@ -7,6 +7,7 @@ pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod error;
 mod rooms;
+mod search;
 mod security;
 mod sessions;
 mod settings;
@@ -37,6 +38,7 @@ pub(crate) type Api = OpenApiService<
     (
         auth::AuthApi,
         rooms::RoomsApi,
+        search::SearchApi,
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
@@ -50,6 +52,7 @@ pub(crate) fn service(app: Arc<App>) -> Api {
         (
             auth::AuthApi { app: app.clone() },
             rooms::RoomsApi { app: app.clone() },
+            search::SearchApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app },

@@ -20,7 +20,8 @@ macro_rules! select {
     };
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+/// A message from the first twelve columns of [`select!`] (search reads the same columns).
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let role: String = r.get(11)?;
     Ok(Message {
         id: r.get(0)?,
@@ -49,9 +50,9 @@ pub(crate) struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
-/// Stores a message with its positions; the caller counts it on the room
-/// ([`super::rooms::record_message`]) in the same transaction, which keeps `seq` equal to the
-/// room's `message_count` after it.
+/// Stores a message with its positions and adds it to the search index; the caller counts it
+/// on the room ([`super::rooms::record_message`]) in the same transaction, which keeps `seq`
+/// equal to the room's `message_count` after it.
 pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
         "INSERT INTO messages
@@ -69,7 +70,9 @@ pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<
         m.client_message_id,
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    super::search::index(conn, id, m.room_id, m.content)?;
+    Ok(id)
 }
 
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {

@@ -8,6 +8,7 @@ pub(crate) mod messages;
 pub(crate) mod reports;
 pub(crate) mod room_views;
 pub(crate) mod rooms;
+pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod stats;

@@ -20,6 +20,7 @@ mod realtime_lifecycle;
 mod realtime_races;
 mod rooms;
 mod schema;
+mod search;
 mod security;
 mod sessions;
 mod settings;
