@@ -254,5 +254,7 @@ pub struct History {
 pub mod search;
 pub mod shop;
 pub mod text;
+pub mod transcript;
 
 pub use search::{SearchHit, SearchResults};
+pub use transcript::Transcript;

@@ -11,6 +11,8 @@ mod search;
 mod security;
 mod sessions;
 mod settings;
+pub(crate) mod transcript_file;
+mod transcripts;
 mod users;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub(crate) type Api = OpenApiService<
         auth::AuthApi,
         rooms::RoomsApi,
         search::SearchApi,
+        transcripts::TranscriptsApi,
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
@@ -53,6 +56,7 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             auth::AuthApi { app: app.clone() },
             rooms::RoomsApi { app: app.clone() },
             search::SearchApi { app: app.clone() },
+            transcripts::TranscriptsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app },

@@ -19,6 +19,7 @@ pub(crate) mod settings;
 pub(crate) mod site_sign_in;
 pub(crate) mod stats;
 mod tally;
+pub(crate) mod transcripts;
 pub(crate) mod validate;
 
 pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};

@@ -4,11 +4,12 @@
 //! other FTS5 syntax a person types (`AND`, `NEAR(`, `col:`, a stray quote) is read as plain
 //! words, so no query is an error unless it holds no word at all.
 
-use super::access;
+use super::{access, rooms};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::model::SearchResults;
+use crate::model::{History, Pagination, SearchResults};
+use crate::store::messages;
 use crate::store::search::{self, SearchTerm};
 
 /// The most characters a query may have.
@@ -91,6 +92,49 @@ pub(crate) async fn search(
             results,
             total: total.min(COUNT_CAP as i64),
             total_capped: total > COUNT_CAP as i64,
+        })
+    })
+    .await
+}
+
+/// How many messages before a found one its room opens with (the rest are a scroll away).
+const BEFORE_FOUND: u32 = 25;
+/// How many after it: the rest arrive as the page catches up over the socket.
+const AFTER_FOUND: u32 = 50;
+
+/// A room's history opened at a found message: a few messages up to and including it, and the
+/// next ones after it, oldest first; `nextBefore` pages further back as usual. A message id from
+/// another room opens at the closest place before it.
+pub(crate) async fn history_at(
+    db: &Db,
+    caller: &Caller,
+    room_id: i64,
+    message_id: i64,
+) -> Result<History, AppError> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let room = rooms::visible(conn, &caller, room_id)?;
+        let (mut page, has_more) = messages::page_before(
+            conn,
+            room_id,
+            Some(message_id.saturating_add(1)),
+            BEFORE_FOUND,
+        )?;
+        let (after, _) = messages::page_after(conn, room_id, message_id, AFTER_FOUND)?;
+        let next_before = if has_more {
+            page.first().map(|m| m.id)
+        } else {
+            None
+        };
+        page.extend(after);
+        Ok(History {
+            messages: page,
+            pagination: Pagination {
+                limit: (BEFORE_FOUND + AFTER_FOUND) as i64,
+                has_more,
+                next_before,
+                total: room.message_count,
+            },
         })
     })
     .await

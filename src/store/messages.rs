@@ -19,6 +19,7 @@ macro_rules! select {
         )
     };
 }
+pub(crate) use select;
 
 /// A message from the first twelve columns of [`select!`] (search reads the same columns).
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {

@@ -28,5 +28,6 @@ mod site;
 mod sock;
 mod socket_limits;
 mod storage;
+mod transcripts;
 mod unread;
 mod users;

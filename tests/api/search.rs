@@ -287,3 +287,47 @@ async fn messages_written_before_the_upgrade_are_found() {
     assert_eq!(found(&app, &admin, "giao").await, vec![id, 1]);
     sock.close().await;
 }
+
+#[tokio::test]
+async fn the_desk_shows_matches_as_text_and_opens_the_room_at_one() {
+    let app = spawn_app().await;
+    let lan = app.customer("lan").await;
+    app.staff("sam").await;
+    let room = lan.room_id.unwrap();
+    let sock = app.socket(&lan).await;
+    sock.join(room).await;
+    let id = say(&sock, room, "Đổi <img src=x onerror=alert(1)> size").await;
+    for i in 0..30 {
+        say(&sock, room, &format!("later {i}")).await;
+    }
+    sock.close().await;
+    let sam = app.console("sam").await;
+    let desk = app.page("/console?q=doi+size", &sam.cookie).await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(desk.body.contains("id=\"search-results\""), "{}", desk.body);
+    assert!(!desk.body.contains("<img src=x"), "escaped");
+    let link = format!("/console/rooms/{room}?q=doi%20size&#38;offset=0&#38;at={id}");
+    assert!(desk.body.contains(&link), "{}", desk.body);
+    // The room opens with the found message marked, and the messages after it.
+    let opened = app
+        .page(
+            &format!("/console/rooms/{room}?q=doi+size&at={id}"),
+            &sam.cookie,
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::OK);
+    assert!(
+        opened.body.contains(&format!("found\" id=\"m{id}\"")),
+        "{}",
+        opened.body
+    );
+    assert!(opened.body.contains("later 29"));
+    assert!(
+        opened.body.contains("id=\"search-results\""),
+        "the search stays in the sidebar"
+    );
+    // A query without a word is explained, not an error page.
+    let refused = app.page("/console?q=*", &sam.cookie).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(refused.body.contains("at least one word"));
+}
