@@ -13,7 +13,7 @@ pub mod messages;
 pub(crate) mod ratings;
 pub(crate) mod reports;
 pub(crate) mod rooms;
-pub(crate) mod search;
+pub mod search;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod site_sign_in;

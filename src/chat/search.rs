@@ -71,7 +71,7 @@ pub(crate) fn parse(q: &str) -> Result<Vec<SearchTerm>, AppError> {
 
 /// The messages matching `q` that the caller may read, newest first, `limit` of them from
 /// `offset`.
-pub(crate) async fn search(
+pub async fn search(
     db: &Db,
     caller: &Caller,
     q: &str,
