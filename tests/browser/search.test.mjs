@@ -107,6 +107,18 @@ test('a staff member searches on the desk and the right room opens at the messag
   await Promise.all([desk.waitForURL(/q=/), desk.press('#search-q', 'Enter')]);
   assert.match(await desk.textContent('#search-panel [role=alert]'), /at least one word/);
   await expectAccessible(desk, 'a refused search');
+
+  // On a phone the top bar has no room: the desk's list has the box.
+  const phone = await newPage(browser, { phone: true });
+  await signIn(phone, server, 'lan');
+  assert.equal(await phone.isVisible('#search-q'), false);
+  await phone.fill('#search-q-side', 'doi size');
+  await Promise.all([phone.waitForURL(/q=doi/), phone.press('#search-q-side', 'Enter')]);
+  assert.equal(await phone.locator('#search-results .item-title').textContent(), 'Hoa Pham');
+  const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 390, `nothing wider than the screen (${wide}px)`);
+  await expectAccessible(phone, 'search on a phone');
+  await screenshot(phone, 'desk-search-phone');
 });
 
 /** Clicks a download link and returns the file's suggested name and text. */
