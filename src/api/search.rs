@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::chat::search;
 use crate::model::SearchResults;
 
+/// Search across rooms (its own resource: it reads every room the caller may see).
 pub(crate) struct SearchApi {
     pub app: Arc<App>,
 }

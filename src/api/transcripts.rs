@@ -12,6 +12,7 @@ use super::transcript_file::{TranscriptFile, TranscriptFormat};
 use crate::app::App;
 use crate::chat::transcripts;
 
+/// The transcript download, beside the rooms' other operations.
 pub(crate) struct TranscriptsApi {
     pub app: Arc<App>,
 }

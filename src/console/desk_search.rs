@@ -96,6 +96,7 @@ impl Found {
         format!("{cut}…")
     }
 
+    /// Whether this hit is the message the open room shows (its line is marked current).
     pub(crate) fn is_open(&self, hit: &SearchHit) -> bool {
         self.at == Some(hit.message.id)
     }

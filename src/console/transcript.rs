@@ -24,6 +24,7 @@ pub(crate) struct TranscriptQuery {
     format: Option<String>,
 }
 
+/// The transcript file, or the console's error page (403, 404, a bad format).
 #[handler]
 pub(crate) async fn download(
     Data(app): Data<&Arc<App>>,
