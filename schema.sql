@@ -1,5 +1,5 @@
 -- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
--- PRAGMA user_version = 5; an older database is brought here by the steps in src/db/schema.rs.
+-- PRAGMA user_version = 6; an older database is brought here by the steps in src/db/schema.rs.
 -- Times are UTC milliseconds since the Unix epoch.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -87,6 +87,12 @@ CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, created_
 -- A resend with the same clientMessageId from the same sender stores nothing new.
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages (sender_id, client_message_id)
     WHERE client_message_id IS NOT NULL;
+
+-- Full-text search over messages (see SEARCH_INDEX in src/db/schema.rs): contentless, `body`
+-- the text with đ/Đ folded to d, `room` the token 'r<room id>'; rowid = messages.id.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
+    body, room, content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2');
 
 -- The last message each user has read in each room.
 CREATE TABLE IF NOT EXISTS read_markers (

@@ -269,5 +269,10 @@ pub struct History {
     pub messages: Vec<Message>,
     pub pagination: Pagination,
 }
+pub mod search;
 pub mod shop;
 pub mod text;
+pub mod transcript;
+
+pub use search::{SearchHit, SearchResults};
+pub use transcript::Transcript;

@@ -8,9 +8,12 @@ pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod error;
 mod rooms;
+mod search;
 mod security;
 mod sessions;
 mod settings;
+pub(crate) mod transcript_file;
+mod transcripts;
 mod users;
 
 use std::sync::Arc;
@@ -39,6 +42,8 @@ pub(crate) type Api = OpenApiService<
         auth::AuthApi,
         rooms::RoomsApi,
         attachments::AttachmentsApi,
+        search::SearchApi,
+        transcripts::TranscriptsApi,
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
@@ -53,6 +58,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             auth::AuthApi { app: app.clone() },
             rooms::RoomsApi { app: app.clone() },
             attachments::AttachmentsApi { app: app.clone() },
+            search::SearchApi { app: app.clone() },
+            transcripts::TranscriptsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app },

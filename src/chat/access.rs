@@ -5,6 +5,7 @@ use crate::auth::{Actor, Caller};
 use crate::error::{AppError, ErrorCode};
 use crate::model::Role;
 use crate::store::rooms::RoomRow;
+use crate::store::search::SearchFilter;
 
 /// What a permission about a room needs to know of it.
 #[derive(Debug, Clone)]
@@ -38,6 +39,16 @@ pub(crate) fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppErro
         Ok(())
     } else {
         Err(AppError::forbidden("You do not have access to this room"))
+    }
+}
+
+/// The rooms a search by the caller reads: [`view_room`] as a filter over every room, so a
+/// search finds exactly the messages the caller could read by opening their rooms.
+pub(crate) fn search_scope(caller: &Caller) -> SearchFilter {
+    match caller.role {
+        Role::Customer => SearchFilter::OfCustomer(caller.id),
+        Role::Staff => SearchFilter::StaffView(caller.id),
+        Role::Admin => SearchFilter::All,
     }
 }
 
@@ -216,6 +227,55 @@ pub(crate) fn reassign_room(caller: &Caller) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What each search filter admits, as its SQL in `store::search` states it.
+    fn admits(filter: SearchFilter, room: &RoomFacts) -> bool {
+        match filter {
+            SearchFilter::OfCustomer(id) => room.customer_id == id,
+            SearchFilter::StaffView(id) => {
+                room.staff_id.is_none() || room.staff_id == Some(id) || room.has_open_session
+            }
+            SearchFilter::All => true,
+        }
+    }
+
+    /// A search reads exactly the rooms the caller may open, cell by cell of §6.
+    #[test]
+    fn search_scope_is_view_room() {
+        let summary = crate::model::UserSummary {
+            id: 7,
+            user_name: "u".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            avatar: None,
+        };
+        for role in [Role::Customer, Role::Staff, Role::Admin] {
+            let caller = Caller {
+                id: 7,
+                role,
+                user_name: "u".into(),
+                summary: summary.clone(),
+                console_session: None,
+                expires_at_ms: i64::MAX,
+            };
+            for customer_id in [7, 8] {
+                for staff_id in [None, Some(7), Some(9)] {
+                    for has_open_session in [false, true] {
+                        let room = RoomFacts {
+                            customer_id,
+                            staff_id,
+                            has_open_session,
+                        };
+                        assert_eq!(
+                            admits(search_scope(&caller), &room),
+                            view_room(&caller, &room).is_ok(),
+                            "{role:?} {room:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// The account rule holds whoever calls it: a visitor signs up only as a customer, the
     /// operator creates anything.

@@ -17,11 +17,13 @@ pub(crate) mod ratings;
 pub(crate) mod reports;
 pub(crate) mod rooms;
 pub(crate) mod routing;
+pub mod search;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod site_sign_in;
 pub(crate) mod stats;
 mod tally;
+pub(crate) mod transcripts;
 pub(crate) mod validate;
 
 pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};

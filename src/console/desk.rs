@@ -5,14 +5,15 @@
 use std::sync::Arc;
 
 use askama::Template;
-use poem::web::{Data, Path};
+use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 
+use super::desk_search::{DeskQuery, Found};
 use super::session::ConsoleUser;
 use super::view::{PageCtx, display_name, error_page, render};
 use crate::app::App;
 use crate::chat::access::{self, RoomFacts};
-use crate::chat::{messages, presence, rooms, sessions, settings};
+use crate::chat::{messages, presence, rooms, search, sessions, settings};
 use crate::error::AppError;
 use crate::model::{Attachment, History, Message, Role, Room, Session, SessionStatus, UserSummary};
 
@@ -52,6 +53,9 @@ struct DeskPage {
     reply_target: u32,
     /// Whether the viewer set themselves away (no automatically routed chats).
     away: bool,
+    /// A search in the sidebar (`?q=`), and the found message the open room shows (`?at=`).
+    search: Option<Found>,
+    found_id: Option<i64>,
 }
 
 impl DeskPage {
@@ -118,6 +122,10 @@ impl DeskPage {
             .is_some_and(|s| s.status == SessionStatus::Open)
     }
 
+    fn is_found(&self, message_id: &i64) -> bool {
+        self.found_id == Some(*message_id)
+    }
+
     fn is_current(&self, room_id: &i64) -> bool {
         self.current.as_ref().is_some_and(|c| c.room.id == *room_id)
     }
@@ -143,11 +151,20 @@ async fn lists(
     Ok((queue, unassigned, mine))
 }
 
-async fn open_room(app: &App, user: &ConsoleUser, room_id: i64) -> Result<OpenRoom, AppError> {
+async fn open_room(
+    app: &App,
+    user: &ConsoleUser,
+    room_id: i64,
+    at: Option<i64>,
+) -> Result<OpenRoom, AppError> {
     let caller = &user.caller;
     let room = rooms::get(&app.db, caller, room_id).await?;
-    let history =
-        messages::history(&app.db, caller, room_id, app.config.page_limit(None), None).await?;
+    let history = match at {
+        Some(message_id) => search::history_at(&app.db, caller, room_id, message_id).await?,
+        None => {
+            messages::history(&app.db, caller, room_id, app.config.page_limit(None), None).await?
+        }
+    };
     let sessions = rooms::sessions(&app.db, caller, room_id, 20, 0).await?;
     // The same rules the API and the socket enforce (contract §6), not a copy of them.
     let facts = RoomFacts {
@@ -177,12 +194,15 @@ async fn page(
     app: &App,
     user: &ConsoleUser,
     room_id: Option<i64>,
+    query: &DeskQuery,
 ) -> Result<Response, AppError> {
     let (queue, unassigned, mine) = lists(app, user).await?;
+    let at = query.at.filter(|_| room_id.is_some());
     let current = match room_id {
-        Some(id) => Some(open_room(app, user, id).await?),
+        Some(id) => Some(open_room(app, user, id, at).await?),
         None => None,
     };
+    let search = Found::of(app, &user.caller, query).await;
     let desk = DeskPage {
         page: PageCtx::signed_in(req, app, user, "desk")?,
         queue,
@@ -191,18 +211,21 @@ async fn page(
         current,
         reply_target: settings::reply_target(&app.db).await?,
         away: presence::is_away(&app.db, user.caller.id).await?,
+        search,
+        found_id: at,
     };
     Ok(render(&desk))
 }
 
-/// `/console`: the queue and the lists.
+/// `/console`: the queue and the lists (and a search, with `?q=`).
 #[handler]
 pub(crate) async fn index(
     req: &Request,
     Data(app): Data<&Arc<App>>,
     user: ConsoleUser,
+    Query(query): Query<DeskQuery>,
 ) -> poem::Result<Response> {
-    page(req, app, &user, None)
+    page(req, app, &user, None, &query)
         .await
         .map_err(|e| error_page(user.lang, &e))
 }
@@ -215,8 +238,9 @@ pub(crate) async fn room_page(
     Data(app): Data<&Arc<App>>,
     user: ConsoleUser,
     Path(id): Path<i64>,
+    Query(query): Query<DeskQuery>,
 ) -> poem::Result<Response> {
-    page(req, app, &user, Some(id))
+    page(req, app, &user, Some(id), &query)
         .await
         .map_err(|e| error_page(user.lang, &e))
 }

@@ -326,6 +326,17 @@ phrases! {
     day_sun: "Chủ Nhật", "Sunday";
     offline_default: "Hiện chúng tôi đang ngoài giờ làm việc.", "We're closed right now.";
     offline_next: "Mở cửa lại: {when}", "We open again: {when}";
+    search_label: "Tìm trong tin nhắn", "Search messages";
+    search_placeholder: "Tìm tin nhắn…", "Search messages…";
+    search_button: "Tìm", "Search";
+    search_results: "Kết quả tìm kiếm", "Search results";
+    search_none: "Không tìm thấy tin nhắn nào.", "No messages found.";
+    search_more: "Thêm kết quả", "More results";
+    search_clear: "Đóng tìm kiếm", "Close search";
+    found_message: "Tin nhắn tìm thấy", "Found message";
+    transcript: "Bản ghi", "Transcript";
+    transcript_room: "Bản ghi cả phòng", "The room's transcript";
+    transcript_of_session: "Bản ghi phiên", "Transcript of the session";
     offline_queue: "Bạn vẫn có thể bắt đầu trò chuyện: chúng tôi sẽ trả lời khi mở cửa.", "You can still start a chat: we'll answer when we open.";
 }
 

@@ -11,11 +11,13 @@ mod admin_users;
 mod assets;
 mod customer;
 mod desk;
+mod desk_search;
 mod headers;
 mod i18n;
 mod login;
 mod session;
 mod settings_form;
+mod transcript;
 mod view;
 
 use std::sync::Arc;
@@ -33,6 +35,7 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
     Route::new()
         .at("/", get(desk::index))
         .at("/rooms/:id", get(desk::room_page))
+        .at("/rooms/:id/transcript", get(transcript::download))
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", post(login::logout))
         .at("/lang", get(login::switch_language))

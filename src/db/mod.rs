@@ -16,7 +16,7 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use backup::backup;
-pub use schema::{FILL_POSITIONS, LATEST_VERSION};
+pub use schema::{FILL_POSITIONS, LATEST_VERSION, SEARCH_INDEX};
 pub(crate) use writer::WriterStats;
 
 use crate::chat::Event;

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -44,7 +44,23 @@ const STEPS: &[&str] = &[
      ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
     // 5 -> 6: attachments; their tables are new in schema.sql, which is re-stated after the steps.
     "",
+    // 6 -> 7: full-text search over every message, filled from the history.
+    SEARCH_INDEX,
 ];
+
+/// The search index of every message (issue 13), created and filled from the stored history in
+/// one go: the 5 -> 6 upgrade, and `frontdesk-load gen-db` after its bulk insert (on the empty
+/// index a new database starts with). Contentless, so the text is not stored twice; `body` is
+/// the message with `đ`/`Đ` folded to `d` (Unicode does not decompose them, so the tokenizer's
+/// `remove_diacritics` alone would miss them), `room` is the token `r<room id>` that keeps a
+/// customer's search inside their room's postings. The server indexes each new message in the
+/// statement after its insert (`store::search::index`), with the same folding.
+pub const SEARCH_INDEX: &str = "
+    CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
+        body, room, content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO message_search (rowid, body, room)
+        SELECT id, replace(replace(content, 'đ', 'd'), 'Đ', 'd'), 'r' || room_id FROM messages;";
 
 /// Fills `messages.seq`, `messages.sender_seq`, `rooms.message_count`, `rooms.activity_at` and the read markers'
 /// positions from the stored history. Run by the 3 -> 4 upgrade and by `frontdesk-load gen-db`,

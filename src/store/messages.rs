@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::attachments::{self, attachments_column};
+use super::attachments;
 use crate::error::AppError;
 use crate::model::{Message, Role, Sender};
 use crate::time::Timestamp;
@@ -15,14 +15,16 @@ macro_rules! select {
         concat!(
             "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
                 m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
-            attachments_column!(),
+            $crate::store::attachments::attachments_column!(),
             " FROM messages m JOIN users u ON u.id = m.sender_id ",
             $rest
         )
     };
 }
+pub(crate) use select;
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+/// A message from the first twelve columns of [`select!`] (search reads the same columns).
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let role: String = r.get(11)?;
     Ok(Message {
         id: r.get(0)?,
@@ -52,9 +54,9 @@ pub(crate) struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
-/// Stores a message with its positions; the caller counts it on the room
-/// ([`super::rooms::record_message`]) in the same transaction, which keeps `seq` equal to the
-/// room's `message_count` after it.
+/// Stores a message with its positions and adds it to the search index; the caller counts it
+/// on the room ([`super::rooms::record_message`]) in the same transaction, which keeps `seq`
+/// equal to the room's `message_count` after it.
 pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
         "INSERT INTO messages
@@ -72,7 +74,9 @@ pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<
         m.client_message_id,
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    super::search::index(conn, id, m.room_id, m.content)?;
+    Ok(id)
 }
 
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {

@@ -10,9 +10,11 @@ pub(crate) mod presence;
 pub(crate) mod reports;
 pub(crate) mod room_views;
 pub(crate) mod rooms;
+pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod stats;
+pub(crate) mod transcripts;
 pub(crate) mod users;
 
 /// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.

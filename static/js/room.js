@@ -23,6 +23,9 @@ window.FDRoom = function (socket, roomId) {
     names: { [chat.dataset.customerId]: $('chat-title').textContent },
   });
   const system = convo.system;
+  // Opened from a search (`?at=`): the found message, in view and marked.
+  const found = document.querySelector('#message-list .found');
+  if (found) found.scrollIntoView({ block: 'center' });
 
   // ---------- the session ----------
   const statusWord = { OPEN: t.status_open, IN_PROGRESS: t.status_in_progress, ENDED: t.status_ended };
@@ -50,7 +53,21 @@ window.FDRoom = function (socket, roomId) {
     li.append(el('span', 'topic', s.title), el('span', 'status status-' + s.status, statusWord[s.status]), time);
     if (s.staff) li.append(el('span', 'muted', displayName(s.staff)));
     if (s.rating) li.append(ratingEl(s.rating));
+    li.append(transcriptLinks(s));
     FD.localize(li);
+  }
+  /** The session's transcript links, as the page renders them. */
+  function transcriptLinks(s) {
+    const box = el('span', 'transcript-links');
+    box.append(el('span', 'sr-only', t.transcript_of_session + ': '));
+    ['txt', 'html'].forEach((format, i) => {
+      const a = el('a', '', format.toUpperCase());
+      a.href = '/console/rooms/' + roomId + '/transcript?sessionId=' + s.id + '&format=' + format;
+      a.setAttribute('download', '');
+      if (i) box.append(' · ');
+      box.append(a);
+    });
+    return box;
   }
   /** "★ 4/5 — comment", the customer's rating of a session that ended. */
   function ratingEl(r, labelled) {

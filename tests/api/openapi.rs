@@ -170,6 +170,8 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("getRoom", &format!("200 {read}")),
         ("listRoomMessages", &format!("200 {read}")),
         ("listRoomSessions", &format!("200 {read}")),
+        ("searchMessages", "200 400 401 500 503"),
+        ("getRoomTranscript", &format!("200 {read}")),
         ("getSession", &format!("200 {read}")),
         ("getUser", &format!("200 {read}")),
         ("claimSession", &format!("200 {change}")),

@@ -101,6 +101,12 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
         frontdesk::db::FILL_POSITIONS
     ))
     .map_err(|e| e.to_string())?;
+    // The search index the server keeps as it writes, filled for the same history.
+    conn.execute_batch(&format!(
+        "BEGIN; {} COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
+        frontdesk::db::SEARCH_INDEX
+    ))
+    .map_err(|e| e.to_string())?;
     let count = |sql: &str| -> Result<i64, String> {
         conn.query_row(sql, [], |r| r.get(0))
             .map_err(|e| e.to_string())

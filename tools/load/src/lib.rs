@@ -24,6 +24,7 @@ mod options;
 mod packet;
 mod report;
 mod room;
+pub mod search_bench;
 pub mod wire;
 
 pub use options::{Credentials, Options};

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use frontdesk::model::Role;
 use frontdesk_load::{Credentials, Options, bench};
 
 /// Load generator and benchmarks for Frontdesk.
@@ -100,6 +101,23 @@ enum Bench {
         #[arg(long, default_value_t = 1_000)]
         iterations: usize,
     },
+    /// Time the server's search rule in-process (GET /api/chat/search's call), per query.
+    SearchDb {
+        #[arg(long)]
+        db: PathBuf,
+        /// Who searches: admin (every room), staff (the rooms staff may read) or customer
+        /// (the customer of --room, in that room).
+        #[arg(long = "as", default_value = "staff", value_parser = parse_role)]
+        role: Role,
+        #[arg(long, default_value_t = 1)]
+        room: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// The queries (default: one- and two-word queries over gen-db's messages).
+        queries: Vec<String>,
+    },
     /// Time join_room → room_history against a running server, from a client.
     HistorySocket {
         #[arg(long, default_value = "http://127.0.0.1:3000")]
@@ -169,6 +187,26 @@ fn main() -> ExitCode {
             limit,
             iterations,
         }) => runtime.block_on(bench::history_in_process(&db, room, limit, iterations)),
+        Some(Bench::SearchDb {
+            db,
+            role,
+            room,
+            limit,
+            iterations,
+            queries,
+        }) => {
+            let queries = if queries.is_empty() {
+                frontdesk_load::search_bench::DEFAULT_QUERIES
+                    .iter()
+                    .map(|q| q.to_string())
+                    .collect()
+            } else {
+                queries
+            };
+            runtime.block_on(frontdesk_load::search_bench::search_in_process(
+                &db, role, room, &queries, limit, iterations,
+            ))
+        }
         Some(Bench::HistorySocket {
             url,
             login,
@@ -228,6 +266,10 @@ async fn load(args: RunArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s}: expected admin, staff or customer"))
 }
 
 fn fail(message: String) -> ExitCode {

@@ -1,0 +1,193 @@
+//! SQL of message search: indexing a new message, and reading a page of matches with its rooms
+//! and a (bounded) count. The index is the contentless FTS5 table `message_search` (created by
+//! `db::SEARCH_INDEX`); its rowid is the message id, so newest first is rowid order. Which
+//! rooms a caller may search is decided in `chat::access::search_scope`; this module only
+//! applies the filter it is given.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::attachments::attachments_column;
+use super::messages::from_row;
+use super::summary;
+use crate::error::AppError;
+use crate::model::{RoomRef, SearchHit};
+
+/// The rooms a search reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SearchFilter {
+    /// A customer's own room.
+    OfCustomer(i64),
+    /// What a staff member may read (contract §6): rooms unassigned, assigned to them, or with
+    /// an `OPEN` session.
+    StaffView(i64),
+    /// Every room (an admin).
+    All,
+}
+
+/// One term of a query: words that must appear in this order (one word, or a quoted phrase),
+/// the last one possibly only as a prefix. The words are as the person typed them, `đ` and all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SearchTerm {
+    pub words: String,
+    pub prefix: bool,
+}
+
+/// The FTS5 expression for every term (all must match) in the message text, within the
+/// filter's room when it has one (the room's postings, not a scan of every match). Each term
+/// is an FTS5 string, so nothing a person types is read as FTS5 syntax (`AND`, `NEAR(`, `*`,
+/// `:`, a stray quote); `đ`/`Đ` are folded as the index folds them.
+fn expression(terms: &[SearchTerm], scope: Scope) -> String {
+    let mut body = String::new();
+    for term in terms {
+        let words = term.words.replace(['đ', 'Đ'], "d").replace('"', "\"\"");
+        body.push_str(&format!(
+            "\"{words}\"{} ",
+            if term.prefix { "*" } else { "" }
+        ));
+    }
+    match scope {
+        Scope::Room(id) => format!("{{body}} : ({}) AND {{room}} : \"r{id}\"", body.trim_end()),
+        _ => format!("{{body}} : ({})", body.trim_end()),
+    }
+}
+
+/// Adds a stored message to the index, in the transaction that stored it. `đ`/`Đ` are folded
+/// here exactly as `db::SEARCH_INDEX` folds the history.
+pub(crate) fn index(
+    conn: &Connection,
+    message_id: i64,
+    room_id: i64,
+    content: &str,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO message_search (rowid, body, room)
+         VALUES (?1, replace(replace(?2, 'đ', 'd'), 'Đ', 'd'), 'r' || ?3)",
+    )?
+    .execute(params![message_id, content, room_id])?;
+    Ok(())
+}
+
+/// The statement around a filter: matches newest first, each message as `messages::from_row`
+/// reads it (columns 0..13, its attachments last) and its room's name and customer (13..19). `?1` is the FTS5
+/// expression, `?2` the filter's id (or NULL), `?3`/`?4` limit and offset.
+macro_rules! hits {
+    ($condition:literal) => {
+        concat!(
+            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
+                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
+            attachments_column!(),
+            ", r.name, c.id, c.user_name, c.first_name, c.last_name, c.avatar
+             FROM message_search f
+             JOIN messages m ON m.id = f.rowid
+             JOIN users u ON u.id = m.sender_id
+             JOIN rooms r ON r.id = m.room_id
+             JOIN users c ON c.id = r.customer_id
+             WHERE message_search MATCH ?1 AND ",
+            $condition,
+            " ORDER BY f.rowid DESC LIMIT ?3 OFFSET ?4"
+        )
+    };
+}
+
+/// The same filter, counting: at most `?3` matches are looked at.
+macro_rules! count {
+    ($condition:literal) => {
+        concat!(
+            "SELECT count(*) FROM (SELECT 1 FROM message_search f
+               JOIN messages m ON m.id = f.rowid
+               JOIN rooms r ON r.id = m.room_id
+             WHERE message_search MATCH ?1 AND ",
+            $condition,
+            " LIMIT ?3)"
+        )
+    };
+}
+
+/// Each filter's condition on `r` (the room), naming `?2`.
+macro_rules! with_filter {
+    ($shape:ident, $filter:expr) => {
+        match $filter {
+            Scope::Room(id) => ($shape!("r.id = ?2"), Some(id)),
+            Scope::StaffView(id) => (
+                $shape!(
+                    "(r.staff_id IS NULL OR r.staff_id = ?2 OR EXISTS (SELECT 1 FROM sessions s
+                       WHERE s.room_id = r.id AND s.status = 'OPEN'))"
+                ),
+                Some(id),
+            ),
+            Scope::All => ($shape!("?2 IS NULL"), None),
+        }
+    };
+}
+
+/// A filter as the statements apply it: a customer's room by its id, so the index reads only
+/// that room's postings.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Room(i64),
+    StaffView(i64),
+    All,
+}
+
+/// The scope of a filter; `None` when a customer has no room (nothing to find).
+fn scope(conn: &Connection, filter: SearchFilter) -> Result<Option<Scope>, AppError> {
+    Ok(match filter {
+        SearchFilter::OfCustomer(customer) => conn
+            .prepare_cached("SELECT id FROM rooms WHERE customer_id = ?1")?
+            .query_row([customer], |r| r.get(0))
+            .optional()?
+            .map(Scope::Room),
+        SearchFilter::StaffView(id) => Some(Scope::StaffView(id)),
+        SearchFilter::All => Some(Scope::All),
+    })
+}
+
+fn hit_from_row(r: &Row<'_>) -> rusqlite::Result<SearchHit> {
+    let message = from_row(r)?;
+    Ok(SearchHit {
+        room: RoomRef {
+            id: message.room_id,
+            name: r.get(13)?,
+            customer: summary(r, r.get(14)?, 15)?,
+        },
+        message,
+    })
+}
+
+/// Up to `limit` messages matching every term after skipping `offset`, newest first.
+pub(crate) fn page(
+    conn: &Connection,
+    terms: &[SearchTerm],
+    filter: SearchFilter,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<SearchHit>, AppError> {
+    let Some(scope) = scope(conn, filter)? else {
+        return Ok(Vec::new());
+    };
+    let (sql, id) = with_filter!(hits, scope);
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(
+            params![expression(terms, scope), id, limit, offset],
+            hit_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// How many messages match, counting no further than `cap`: the cost of a count grows with
+/// the matches it reads, and past a few hundred nobody pages on.
+pub(crate) fn count(
+    conn: &Connection,
+    terms: &[SearchTerm],
+    filter: SearchFilter,
+    cap: u32,
+) -> Result<i64, AppError> {
+    let Some(scope) = scope(conn, filter)? else {
+        return Ok(0);
+    };
+    let (sql, id) = with_filter!(count, scope);
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![expression(terms, scope), id, cap], |r| r.get(0))?)
+}
