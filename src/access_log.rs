@@ -49,6 +49,8 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         );
         let method = req.method().clone();
         let path = req.uri().path().to_string();
+        // The client as a trusted proxy names it (proxy.rs), so the log shows visitors, not the proxy.
+        let client = crate::proxy::Client::of(&req).address_key();
         let started = Instant::now();
         let result = self.inner.call(req).await.map(IntoResponse::into_response);
         let elapsed = started.elapsed();
@@ -59,9 +61,9 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         };
         let micros = elapsed.as_micros() as u64;
         if status.is_server_error() {
-            tracing::warn!(request_id = %id, %method, %path, status = status.as_u16(), micros, "request");
+            tracing::warn!(request_id = %id, %client, %method, %path, status = status.as_u16(), micros, "request");
         } else {
-            tracing::debug!(request_id = %id, %method, %path, status = status.as_u16(), micros, "request");
+            tracing::debug!(request_id = %id, %client, %method, %path, status = status.as_u16(), micros, "request");
         }
         result.map(|mut r| {
             if let Ok(value) = id.parse() {

@@ -42,6 +42,9 @@ pub struct Config {
     /// from the browser. Empty: same origin only. The chat widget needs none (it opens our own
     /// page in a frame).
     pub cors_origins: Vec<String>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` are believed
+    /// (proxy.rs). Empty: every such header is ignored and the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Per-user and per-client rates: a steady rate plus a burst a person never notices.
@@ -104,6 +107,7 @@ impl Config {
                 ws_read_buffer_size: 1024,
             },
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             rates: RateLimits {
                 login_per_name_per_minute: 10,
                 login_per_name_ceiling: 100,

@@ -22,6 +22,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::model::Role;
+use crate::proxy::ResolveClient;
 use crate::rate::Limiters;
 use crate::realtime;
 use crate::store::{settings, users};
@@ -89,6 +90,9 @@ pub async fn run(
         .nest("/static", console::static_files())
         .data(app.clone())
         .with(AccessLog { metrics })
+        .with(ResolveClient {
+            trusted: app.config.trusted_proxies.clone(),
+        })
         .catch_all_error(contract_error);
 
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

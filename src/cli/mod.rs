@@ -87,6 +87,11 @@ pub struct ServeArgs {
     /// X-Forwarded-Proto: https).
     #[arg(long, env = "FRONTDESK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Reverse proxies (CIDR blocks or addresses, comma-separated, e.g. `127.0.0.1/32,::1`)
+    /// whose Forwarded / X-Forwarded-For / X-Forwarded-Proto headers name the client and its
+    /// scheme. From any other address those headers are ignored. Unset: none is trusted.
+    #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// Shop sites allowed to embed the chat widget, comma-separated origins such as
     /// https://shop.example. Unset: any site may embed it.
     #[arg(long, env = "FRONTDESK_WIDGET_ORIGINS", value_delimiter = ',')]
@@ -171,6 +176,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map(|o| o.trim().trim_end_matches('/').to_string())
         .filter(|o| !o.is_empty())
         .collect();
+    config.trusted_proxies = crate::proxy::parse_trusted(&args.trusted_proxies)?;
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

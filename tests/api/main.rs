@@ -14,6 +14,7 @@ mod openapi;
 mod operations;
 mod permissions;
 mod process;
+mod proxies;
 mod ratings;
 mod realtime;
 mod realtime_lifecycle;
