@@ -45,6 +45,8 @@ pub struct Config {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` are believed
     /// (proxy.rs). Empty: every such header is ignored and the peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Backups on a schedule (db/schedule.rs); `None`: only `frontdesk backup` by hand.
+    pub backups: Option<crate::db::BackupSchedule>,
 }
 
 /// Per-user and per-client rates: a steady rate plus a burst a person never notices.
@@ -108,6 +110,7 @@ impl Config {
             },
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            backups: None,
             rates: RateLimits {
                 login_per_name_per_minute: 10,
                 login_per_name_ceiling: 100,
@@ -142,6 +145,9 @@ impl Config {
             ));
         }
         self.console.validate()?;
+        if let Some(backups) = &self.backups {
+            backups.validate()?;
+        }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());
         }

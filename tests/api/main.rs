@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on a random port with a temporary database.
 
 mod auth;
+mod backups;
 mod cli;
 mod console;
 mod console_pages;
@@ -10,6 +11,7 @@ mod fuzz;
 mod guest;
 mod helpers;
 mod limits;
+mod monitoring;
 mod openapi;
 mod operations;
 mod permissions;
