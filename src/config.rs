@@ -50,6 +50,11 @@ pub struct Config {
     pub tls: crate::tls::Tls,
     /// A plain-HTTP address that redirects to HTTPS (only with `tls` on).
     pub http_redirect: Option<crate::tls::PlainHttp>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` are believed
+    /// (proxy.rs). Empty: every such header is ignored and the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Backups on a schedule (db/schedule.rs); `None`: only `frontdesk backup` by hand.
+    pub backups: Option<crate::db::BackupSchedule>,
 }
 
 /// How much a room's files may take. Files live in the database (so the backup has them); the
@@ -124,6 +129,8 @@ impl Config {
                 ws_read_buffer_size: 1024,
             },
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            backups: None,
             rates: RateLimits {
                 login_per_name_per_minute: 10,
                 login_per_name_ceiling: 100,
@@ -179,6 +186,9 @@ impl Config {
                         --acme-domain, too"
                     .into(),
             );
+        }
+        if let Some(backups) = &self.backups {
+            backups.validate()?;
         }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());

@@ -15,6 +15,8 @@ pub mod db;
 pub mod error;
 pub(crate) mod metrics;
 pub mod model;
+pub(crate) mod panic_guard;
+pub(crate) mod proxy;
 pub(crate) mod rate;
 pub mod realtime;
 pub mod server;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use poem::middleware::SetHeader;
 use poem::web::Json;
 use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
 use tokio::net::TcpListener;
@@ -18,10 +19,11 @@ use crate::app::App;
 use crate::auth::Tokens;
 use crate::config::Config;
 use crate::console;
-use crate::db::Db;
+use crate::db::{Db, ServerLock};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::model::Role;
+use crate::proxy::ResolveClient;
 use crate::rate::Limiters;
 use crate::realtime;
 use crate::store::{settings, users};
@@ -35,6 +37,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     config.validate()?;
+    let _one_server = ServerLock::acquire(&config.db_path).map_err(|e| e.to_string())?;
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
@@ -84,6 +87,14 @@ pub async fn run(
         }
     });
     first_run_guidance(&app).await;
+    let backups = app.config.backups.clone().map(|schedule| {
+        let metrics = metrics.clone();
+        tokio::spawn(crate::db::run_backups(
+            app.config.db_path.clone(),
+            schedule,
+            move |result| metrics.backup_done(result),
+        ))
+    });
 
     let (socket_io, io) = realtime::build(app.clone(), events_rx);
     let api = api::service(app.clone());
@@ -100,7 +111,10 @@ pub async fn run(
             })
             .with(AllowOrigins {
                 origins: cors.clone(),
-            }),
+            })
+            // Sign-in, sign-up, guest and site answers carry a token, the rest personal
+            // data: no cache may keep any of them (the consoles set the same).
+            .with(SetHeader::new().overriding(poem::http::header::CACHE_CONTROL, "no-store")),
         )
         .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
         .nest(
@@ -115,7 +129,11 @@ pub async fn run(
         .at("/", console::home_page())
         .nest("/static", console::static_files())
         .data(app.clone())
+        .with(crate::panic_guard::catch_panics())
         .with(AccessLog { metrics })
+        .with(ResolveClient {
+            trusted: app.config.trusted_proxies.clone(),
+        })
         .catch_all_error(contract_error);
 
     let tls::Listening {
@@ -152,10 +170,14 @@ pub async fn run(
             ),
         );
     }
-    Server::new_with_acceptor(acceptor)
+    let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes, stopped(stop_rx), Some(Duration::from_secs(3)))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    if let Some(backups) = backups {
+        backups.abort();
+    }
+    served
 }
 
 /// Opens the database off the async threads (schema upgrades and the pool's connections block).
@@ -201,12 +223,37 @@ async fn first_run_guidance(app: &App) {
 }
 
 /// Prometheus text format. Like `/healthz` it carries no personal data, so it needs no token;
-/// keep the port private or filter `/metrics` at the proxy if the counts are sensitive.
+/// keep the port private or filter `/metrics` at the proxy if the counts are sensitive. The
+/// queue and the file sizes are read now, off the async threads.
 #[handler]
 async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Response {
+    let path = app.config.db_path.clone();
+    let live = app
+        .db
+        .read(move |conn| {
+            let (waiting, oldest) = crate::store::queue_stats::waiting(conn)?;
+            let size = |suffix: &str| {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                std::fs::metadata(name).map(|m| m.len()).unwrap_or(0)
+            };
+            Ok(crate::metrics::Live {
+                sessions_waiting: waiting,
+                oldest_wait_seconds: oldest
+                    .map(|t| (crate::time::now_ms() - t).max(0) as f64 / 1000.0)
+                    .unwrap_or(0.0),
+                db_bytes: size(""),
+                wal_bytes: size("-wal"),
+            })
+        })
+        .await;
+    let live = live.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "metrics: cannot read the queue");
+        crate::metrics::Live::default()
+    });
     Response::builder()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(app.metrics.render())
+        .body(app.metrics.render(&live))
 }
 
 /// 200 when the database answers; 503 otherwise.

@@ -87,13 +87,10 @@ pub(crate) enum Registered {
     Created(Json<AuthResponse>, #[oai(header = "Location")] String),
 }
 
-/// The peer address of the connection. Forwarding headers are not trusted: behind a reverse
-/// proxy every client shares the proxy's address for this limit, and the per-name limit remains.
+/// The client's address for the per-address limits: the peer, or what a trusted proxy says
+/// (proxy.rs).
 fn client_address(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    crate::proxy::Client::of(req).address_key()
 }
 
 #[OpenApi(tag = "ApiTags::Auth")]

@@ -1,5 +1,5 @@
-//! The command line: `serve`, and `user create|set-password|deactivate|activate|list` for the
-//! operator. Every flag can also come
+//! The command line: `serve`, `backup`, `restore`, and
+//! `user create|set-password|deactivate|activate|list` for the operator. Every flag can also come
 //! from the environment; the `///` comments are the `--help` text.
 
 use std::path::PathBuf;
@@ -20,6 +20,17 @@ pub use users::UserCommand;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines (on stderr) look: `text` for people, `json` (one object per line) for a
+    /// log collector such as journald's or Loki's.
+    #[arg(long, global = true, env = "FRONTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The `--log-format` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,7 +47,25 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Put a backup FILE in place of the database (--db). The server must be stopped; the
+    /// database it replaces is kept beside it as <db>.before-restore-<time>.
+    #[command(after_help = RESTORE_EXIT_CODES)]
+    Restore {
+        /// The backup to restore (from `frontdesk backup` or --backup-dir).
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
+
+/// `restore --help`'s closing text; the numbers are db::EXIT_* (BSD sysexits).
+const RESTORE_EXIT_CODES: &str = "Exit codes:
+  0   restored
+  65  FILE is not a usable Frontdesk backup (not SQLite, fails PRAGMA integrity_check, not a
+      Frontdesk database, or from a newer Frontdesk); nothing was changed
+  66  FILE does not exist or cannot be read; nothing was changed
+  73  the database cannot be written
+  75  a server is running on the database: stop it and run the restore again; nothing was changed";
 
 /// Where the database is.
 #[derive(Debug, Args)]
@@ -88,6 +117,21 @@ pub struct ServeArgs {
     /// X-Forwarded-Proto: https).
     #[arg(long, env = "FRONTDESK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Reverse proxies (CIDR blocks or addresses, comma-separated, e.g. `127.0.0.1/32,::1`)
+    /// whose Forwarded / X-Forwarded-For / X-Forwarded-Proto headers name the client and its
+    /// scheme. From any other address those headers are ignored. Unset: none is trusted.
+    #[arg(long, env = "FRONTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Take a backup into this folder every --backup-every (created if missing). Unset: no
+    /// scheduled backups (`frontdesk backup` still works by hand).
+    #[arg(long, env = "FRONTDESK_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to back up with --backup-dir, like `6h`, `30m` or `1d`.
+    #[arg(long, env = "FRONTDESK_BACKUP_EVERY", default_value = "6h", value_parser = humantime::parse_duration)]
+    pub backup_every: std::time::Duration,
+    /// How many of the newest scheduled backups to keep; older ones are deleted.
+    #[arg(long, env = "FRONTDESK_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
     /// Shop sites allowed to embed the chat widget, comma-separated origins such as
     /// https://shop.example. Unset: any site may embed it.
     #[arg(long, env = "FRONTDESK_WIDGET_ORIGINS", value_delimiter = ',')]
@@ -107,7 +151,7 @@ pub struct ServeArgs {
 
 /// Runs a parsed command line; the exit code says whether it worked.
 pub fn run(cli: Cli) -> ExitCode {
-    init_logging();
+    init_logging(cli.log_format);
     return_large_allocations_to_the_system();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -117,6 +161,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
     let result = match cli.command {
+        Command::Restore { file, db } => return restore(&file, &db.db),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::User(command) => users::run(&runtime, command),
         Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
@@ -146,19 +191,45 @@ fn return_large_allocations_to_the_system() {
     }
 }
 
+fn restore(file: &std::path::Path, db: &std::path::Path) -> ExitCode {
+    match db::restore(file, db) {
+        Ok(done) => {
+            println!(
+                "restored {} into {} ({} users, {} messages)",
+                file.display(),
+                db.display(),
+                done.users,
+                done.messages
+            );
+            if let Some(previous) = done.previous {
+                println!("the database it replaced is kept as {}", previous.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("frontdesk: {}", e.message);
+            ExitCode::from(e.exit_code)
+        }
+    }
+}
+
 fn fail(message: String) -> ExitCode {
     eprintln!("frontdesk: {message}");
     ExitCode::FAILURE
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("frontdesk=info,warn"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+    };
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -187,6 +258,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.attachments.max_total_bytes = args.max_files_total_mb.saturating_mul(1024 * 1024);
     config.attachments.per_message = args.files_per_message;
     (config.tls, config.http_redirect) = args.tls.settings(&config.db_path);
+    config.trusted_proxies = crate::proxy::parse_trusted(&args.trusted_proxies)?;
+    config.backups = args.backup_dir.map(|dir| db::BackupSchedule {
+        dir,
+        every: args.backup_every,
+        keep: args.backup_keep,
+    });
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

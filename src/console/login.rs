@@ -117,11 +117,7 @@ pub(crate) async fn submit(
         };
         Ok(login_page(req, app, page, status))
     };
-    let address = req
-        .remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = crate::proxy::Client::of(req).address_key();
     let attempt = accounts::login(
         &app.db,
         &app.tokens,

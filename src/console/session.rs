@@ -37,14 +37,10 @@ pub(crate) fn cookie(req: &Request, name: &str) -> Option<String> {
         })
 }
 
-/// Whether the browser reached us over HTTPS (directly, through a proxy that says so, or as
-/// the operator declared), so cookies get `Secure`.
+/// Whether the browser reached us over HTTPS (directly, through a trusted proxy that says so,
+/// or as the operator declared), so cookies get `Secure`.
 pub(crate) fn is_https(req: &Request, app: &App) -> bool {
-    app.config.console.secure_cookies
-        || served_over_tls(req)
-        || req
-            .header("x-forwarded-proto")
-            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    app.config.console.secure_cookies || served_over_tls(req) || crate::proxy::Client::of(req).https
 }
 
 /// Whether this connection is our own TLS (`--tls-cert` or `--acme-domain`): the acceptor

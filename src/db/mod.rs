@@ -5,7 +5,10 @@ mod backup;
 mod connection;
 mod file_check;
 mod private_file;
+mod restore;
+mod schedule;
 mod schema;
+mod server_lock;
 mod writer;
 
 use std::path::Path;
@@ -16,7 +19,14 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use backup::backup;
+pub use restore::{
+    EXIT_BAD_BACKUP, EXIT_CANNOT_WRITE, EXIT_NO_INPUT, EXIT_SERVER_RUNNING, RestoreError, Restored,
+    restore,
+};
+pub use schedule::BackupSchedule;
+pub(crate) use schedule::run as run_backups;
 pub use schema::{FILL_POSITIONS, LATEST_VERSION, SEARCH_INDEX};
+pub use server_lock::{LockError, ServerLock};
 pub(crate) use writer::WriterStats;
 
 use crate::chat::Event;
@@ -131,4 +141,13 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, String> {
     connection::check_is_sqlite(path)?;
     file_check::check_not_truncated(path)?;
     connection::open_reader(path, 5_000).map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+/// Makes a rename into the folder holding `path` durable (a crash right after it keeps it).
+pub(crate) fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(handle) = std::fs::File::open(dir)
+    {
+        let _ = handle.sync_all();
+    }
 }

@@ -50,7 +50,8 @@ pub(crate) fn ensure_private(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`frontdesk.db` -> `frontdesk.db-wal`).
+pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)

@@ -29,7 +29,12 @@ fn as_user(id: i64, token: &str) -> User {
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_strict_cookie_holding_only_a_random_id() {
-    let app = spawn_app().await;
+    // The test talks from 127.0.0.1, trusted as a proxy here so it may say the scheme.
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_in(dir, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
     let staff = app.staff("linh").await;
     let answer = app.console_sign_in("linh", PASSWORD).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod auth;
+mod backups;
 mod cli;
 mod console;
 mod console_pages;
@@ -12,10 +13,12 @@ mod guest;
 mod helpers;
 mod idle;
 mod limits;
+mod monitoring;
 mod openapi;
 mod operations;
 mod permissions;
 mod process;
+mod proxies;
 mod ratings;
 mod realtime;
 mod realtime_lifecycle;

@@ -277,8 +277,8 @@ async fn metrics_count_what_happened() {
     for line in [
         "frontdesk_sockets_connected 1",
         "frontdesk_messages_stored_total 1",
-        "frontdesk_claims_won_total 1",
-        "frontdesk_claims_lost_total 1",
+        "frontdesk_claims_total{result=\"won\"} 1",
+        "frontdesk_claims_total{result=\"lost\"} 1",
     ] {
         assert!(
             text.lines().any(|l| l == line),
@@ -286,7 +286,7 @@ async fn metrics_count_what_happened() {
         );
     }
     assert!(text.contains("frontdesk_http_request_duration_seconds_bucket"));
-    assert!(text.contains("frontdesk_write_batch_size_count"));
+    assert!(text.contains("frontdesk_write_batches_total"));
     let res = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert!(res.headers().contains_key("x-request-id"));
 }
