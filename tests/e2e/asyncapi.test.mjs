@@ -95,6 +95,9 @@ describe('the AsyncAPI document', () => {
     c.emit('send_message', { roomId: room.id, content: '   ' });
     assert.equal((await refused).code, 'VALIDATION_FAILED');
 
+    const away = await send(m, 'set_away', { away: true });
+    assert.deepEqual(away, { ok: true, away: true });
+
     const left = waitFor(c, 'user_left');
     await send(m, 'leave_room', { roomId: room.id });
     await left;
