@@ -1,5 +1,5 @@
 -- Frontdesk's whole schema, embedded in the binary. A new database gets this file as it is and
--- PRAGMA user_version = 6; an older database is brought here by the steps in src/db/schema.rs.
+-- PRAGMA user_version = 8; an older database is brought here by the steps in src/db/schema.rs.
 -- Times are UTC milliseconds since the Unix epoch.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -19,7 +19,10 @@ CREATE TABLE IF NOT EXISTS users (
     email         TEXT,
     phone         TEXT,
     -- The shop's own id of a customer who came through the shop's sign-in (`sub`).
-    site_id       TEXT
+    site_id       TEXT,
+    -- When an admin erased the account's personal data (contract §11); it can never sign in
+    -- or be reactivated again.
+    erased_at     INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_site_id ON users (site_id) WHERE site_id IS NOT NULL;
 

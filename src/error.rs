@@ -48,6 +48,8 @@ pub enum ErrorCode {
     ClientMessageIdReused,
     /// 409: an admin may not change their own role or deactivate themselves.
     OwnAccountChange,
+    /// 409: the account was erased (contract §11) and cannot be reactivated.
+    AccountErased,
     /// 411: a body was sent without a length.
     LengthRequired,
     /// 413: the body is larger than the server accepts.

@@ -269,6 +269,7 @@ pub struct History {
     pub messages: Vec<Message>,
     pub pagination: Pagination,
 }
+pub mod privacy;
 pub mod search;
 pub mod shop;
 pub mod text;

@@ -13,6 +13,8 @@ use super::security::BearerAuth;
 use crate::app::App;
 use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
+use crate::chat::privacy;
+use crate::model::privacy::UserExport;
 use crate::model::text::Text;
 use crate::model::{Role, UserProfile};
 
@@ -169,6 +171,34 @@ impl UsersApi {
     ) -> ApiResult<Json<UserProfile>, Change> {
         Ok(Json(
             accounts::set_active(&self.app.db, Actor::User(&auth.0), id.0, true).await?,
+        ))
+    }
+
+    /// Everything kept about a user (profile, contact details, room, sessions, messages and
+    /// their files' details) as one JSON document, for a data-protection request.
+    #[oai(path = "/:id/export", method = "get", operation_id = "exportUser")]
+    async fn export(
+        &self,
+        auth: BearerAuth,
+        /// The user id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<UserExport>, Read> {
+        Ok(Json(
+            privacy::export(&self.app.db, Actor::User(&auth.0), id.0).await?,
+        ))
+    }
+
+    /// Erases a customer's personal data for good (names, e-mail, phone, message text, files);
+    /// counts and times stay; the account can never sign in again. Staff accounts: 400.
+    #[oai(path = "/:id/erase", method = "post", operation_id = "eraseUser")]
+    async fn erase(
+        &self,
+        auth: BearerAuth,
+        /// The user id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<UserProfile>, Change> {
+        Ok(Json(
+            privacy::erase(&self.app.db, Actor::User(&auth.0), id.0).await?,
         ))
     }
 }

@@ -335,6 +335,9 @@ pub(crate) async fn set_active(
     }
     db.write(move |conn| {
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
+        if active {
+            super::privacy::check_not_erased(conn, id)?;
+        }
         if user.is_active == active {
             return Ok(Outcome::quiet(user.profile()));
         }

@@ -13,6 +13,7 @@ mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
 pub(crate) mod presence;
+pub(crate) mod privacy;
 pub(crate) mod ratings;
 pub(crate) mod reports;
 pub(crate) mod rooms;

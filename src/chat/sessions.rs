@@ -112,7 +112,7 @@ pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Ses
 
 /// Ends session `session_id` of room `room_id` (not yet ended) and announces it, whoever or
 /// whatever ends it: a person, or the idle timer.
-fn end_now(
+pub(super) fn end_now(
     conn: &rusqlite::Connection,
     session_id: i64,
     room_id: i64,

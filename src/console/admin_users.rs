@@ -15,6 +15,7 @@ use super::view::{PageCtx, error_page, render, render_status};
 use crate::app::App;
 use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount, UserChanges};
+use crate::chat::privacy;
 use crate::error::AppError;
 use crate::model::{Role, UserProfile};
 
@@ -83,6 +84,7 @@ fn done_text(page: &PageCtx, done: &str) -> Option<&'static str> {
         "password" => Some(t.password_ok),
         "deactivated" => Some(t.deactivated_ok),
         "activated" => Some(t.activated_ok),
+        "erased" => Some(t.erased_ok),
         _ => None,
     }
 }
@@ -177,6 +179,8 @@ struct EditPage {
     subject: UserProfile,
     done: Option<&'static str>,
     error: Option<String>,
+    /// Whether the customer's data was erased (no erase form then).
+    erased: bool,
 }
 
 impl EditPage {
@@ -206,6 +210,7 @@ async fn edit_page(
         page,
         subject,
         error,
+        erased: privacy::is_erased(&app.db, id).await?,
     })
 }
 
@@ -226,7 +231,7 @@ pub(crate) async fn edit(
 
 /// Runs a change, then back to the user's page: with a note on success, with the reason on a
 /// refusal a person can fix.
-async fn apply(
+pub(super) async fn apply(
     req: &Request,
     app: &App,
     user: &AdminUser,

@@ -273,6 +273,14 @@ phrases! {
     sending: "Đang gửi…", "Sending…";
     attach: "Đính kèm tệp", "Attach a file";
     away: "Tạm vắng", "Away";
+    privacy_title: "Dữ liệu cá nhân", "Personal data";
+    privacy_export: "Tải dữ liệu của khách (JSON)", "Download the customer's data (JSON)";
+    erase_hint: "Xoá vĩnh viễn tên, email, số điện thoại, nội dung tin nhắn và tệp của khách. Không thể hoàn tác; tài khoản không đăng nhập được nữa.", "Erases the customer's names, e-mail, phone, message text and files for good. This cannot be undone; the account can never sign in again.";
+    erase_confirm_label: "Gõ tên đăng nhập của khách để xác nhận", "Type the customer's user name to confirm";
+    erase: "Xoá vĩnh viễn", "Erase for good";
+    erase_mismatch: "Tên đăng nhập gõ vào không khớp; chưa xoá gì.", "The user name typed does not match; nothing was erased.";
+    erased_ok: "Đã xoá dữ liệu cá nhân của khách.", "The customer's personal data was erased.";
+    erased_note: "Dữ liệu cá nhân của tài khoản này đã bị xoá.", "This account's personal data was erased.";
     fig_within_target: "Phản hồi đúng hạn (14 ngày)", "Answered within target (14 days)";
     away_hint: "Khi tạm vắng, bạn không được tự động giao phiên mới.", "While away, no new chats are routed to you.";
     away_failed: "Không đổi được trạng thái: {reason}", "Could not change your status: {reason}";

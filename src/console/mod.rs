@@ -6,6 +6,7 @@
 
 mod admin;
 mod admin_lists;
+mod admin_privacy;
 mod admin_settings;
 mod admin_users;
 mod assets;
@@ -58,6 +59,8 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
         )
         .at("/admin/users/:id/password", post(admin_users::password))
         .at("/admin/users/:id/active", post(admin_users::set_active))
+        .at("/admin/users/:id/export", get(admin_privacy::export))
+        .at("/admin/users/:id/erase", post(admin_privacy::erase))
         .around(not_found_page)
         .with(SecurityHeaders::console())
 }

@@ -59,6 +59,10 @@ pub(crate) fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // Checkpoint in the writer after about 4 MiB of WAL, so the file stays bounded.
     conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+    // Deleted and overwritten content is zeroed, in its page and in pages that become free, so
+    // an erasure (chat/privacy.rs) leaves nothing readable in the file. Deletes are rare here
+    // (messages are only ever added), so the extra writes are too.
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(conn)
 }
 

@@ -60,6 +60,7 @@ impl<T> Outcome<T> {
 pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: writer::Writer,
+    path: std::path::PathBuf,
 }
 
 impl Db {
@@ -90,7 +91,11 @@ impl Db {
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         let writer = writer::Writer::start(conn, config.write_batch_max, events)
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
-        Ok(Db { readers, writer })
+        Ok(Db {
+            readers,
+            writer,
+            path: path.to_path_buf(),
+        })
     }
 
     /// [`Db::open`] for a process that serves nobody (the `user` command, the load tool's
@@ -123,6 +128,29 @@ impl Db {
         F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
     {
         self.writer.submit(f).await
+    }
+
+    /// Copies every committed page into the database file and empties the WAL, so older
+    /// versions of pages (which an erasure overwrote) are gone from the WAL too. Waits briefly
+    /// for readers that still hold an older snapshot.
+    pub(crate) async fn checkpoint_truncate(&self) -> Result<(), AppError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = Connection::open(&path)?;
+            for _ in 0..100 {
+                let busy: i64 =
+                    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(AppError::Unavailable(
+                "the database is busy; the erasure is saved, try again to clear the log".into(),
+            ))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("checkpoint task failed: {e}")))?
     }
 
     /// Counters of the writer, for metrics and the load tool.

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -46,6 +46,8 @@ const STEPS: &[&str] = &[
     "",
     // 6 -> 7: full-text search over every message, filled from the history.
     SEARCH_INDEX,
+    // 7 -> 8: erased accounts (contract §11).
+    "ALTER TABLE users ADD COLUMN erased_at INTEGER;",
 ];
 
 /// The search index of every message (issue 13), created and filled from the stored history in

@@ -7,6 +7,7 @@ pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;
 pub(crate) mod presence;
+pub(crate) mod privacy;
 pub(crate) mod queue_stats;
 pub(crate) mod reports;
 pub(crate) mod room_views;

@@ -17,6 +17,7 @@ mod monitoring;
 mod openapi;
 mod operations;
 mod permissions;
+mod privacy;
 mod process;
 mod proxies;
 mod ratings;

@@ -178,6 +178,8 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("endSession", &format!("200 {change}")),
         ("deactivateUser", &format!("200 {change}")),
         ("activateUser", &format!("200 {change}")),
+        ("exportUser", &format!("200 {read}")),
+        ("eraseUser", &format!("200 {change}")),
         ("openSession", "201 400 401 403 404 409 413 415 500 503"),
         ("updateUser", "200 400 401 403 404 409 413 415 500 503"),
         ("createUser", "201 400 401 403 409 413 415 500 503"),

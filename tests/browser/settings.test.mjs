@@ -118,6 +118,9 @@ test('an admin saves the settings, and a bad interval is refused naming the day'
 });
 
 test('outside the hours the customer page shows the shop, its topics and the next opening', async () => {
+  // The first test turned automatic routing on; this one watches a session wait in the queue.
+  const { accessToken } = await login(server, 'lan');
+  await rest(server, 'PUT', '/admin/settings', { routing: 'manual' }, accessToken);
   const pub = await rest(server, 'GET', '/settings/public');
   assert.equal(pub.open, false);
   const next = new Date(pub.nextOpenAt);
