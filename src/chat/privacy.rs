@@ -24,7 +24,7 @@ pub(crate) async fn export(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserExp
     access::manage_accounts(actor)?;
     db.read(move |conn| {
         let user = users::by_id(conn, id)?.ok_or_else(|| AppError::not_found("User not found"))?;
-        let (email, phone, site_id) = privacy::contact(conn, id)?;
+        let contact = privacy::contact(conn, id)?;
         let room_id = privacy::room_of(conn, id)?;
         let (sessions, messages) = match room_id {
             Some(room) => (
@@ -36,9 +36,9 @@ pub(crate) async fn export(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserExp
         Ok(UserExport {
             exported_at: Timestamp::from_ms(now_ms()),
             user: user.profile(),
-            email,
-            phone,
-            site_id,
+            email: contact.email,
+            phone: contact.phone,
+            site_id: contact.site_id,
             room_id,
             sessions,
             messages,

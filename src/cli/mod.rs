@@ -36,7 +36,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (REST API, Socket.IO, API docs).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users from the command line (works while the server runs).
     #[command(subcommand)]
     User(UserCommand),
@@ -162,7 +162,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Command::Restore { file, db } => return restore(&file, &db.db),
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::User(command) => users::run(&runtime, command),
         Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
             println!(

@@ -13,13 +13,22 @@ pub(crate) fn room_of(conn: &Connection, customer_id: i64) -> Result<Option<i64>
 }
 
 /// The contact details an export adds to the profile.
-pub(crate) fn contact(
-    conn: &Connection,
-    user_id: i64,
-) -> Result<(Option<String>, Option<String>, Option<String>), AppError> {
+pub(crate) struct Contact {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub site_id: Option<String>,
+}
+
+pub(crate) fn contact(conn: &Connection, user_id: i64) -> Result<Contact, AppError> {
     Ok(conn
         .prepare_cached("SELECT email, phone, site_id FROM users WHERE id = ?1")?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+        .query_row([user_id], |r| {
+            Ok(Contact {
+                email: r.get(0)?,
+                phone: r.get(1)?,
+                site_id: r.get(2)?,
+            })
+        })?)
 }
 
 /// Whether the account was erased.
