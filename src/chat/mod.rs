@@ -26,5 +26,5 @@ mod tally;
 pub(crate) mod transcripts;
 pub(crate) mod validate;
 
-pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
+pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity, Transfer};
 pub(crate) use tally::Tally;

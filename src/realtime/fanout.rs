@@ -59,6 +59,13 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 let to = [STAFF_ROOM.to_string()];
                 feed(&io, &audience, &to, server::ROOM_UPDATED, &activity, short);
             }
+            Event::RoomTransferred(transfer) => {
+                send(
+                    ns.to(user_key(transfer.to_staff_id)),
+                    server::ROOM_TRANSFERRED,
+                    &transfer,
+                );
+            }
             Event::MessagesRead {
                 room_id,
                 user_id,

@@ -31,6 +31,7 @@ pub(crate) mod server {
     pub(crate) const SESSION_JOINED: &str = "session_joined";
     pub(crate) const SESSION_LEFT: &str = "session_left";
     pub(crate) const ROOM_UPDATED: &str = "room_updated";
+    pub(crate) const ROOM_TRANSFERRED: &str = "room_transferred";
 }
 
 /// Everything the server accepts.
@@ -48,7 +49,7 @@ pub(crate) const ACCEPTED: [&str; 8] = [
 
 /// Everything the server emits.
 #[cfg(test)]
-pub(crate) const EMITTED: [&str; 16] = [
+pub(crate) const EMITTED: [&str; 17] = [
     server::CONNECTED,
     server::ERROR,
     server::JOINED_ROOM,
@@ -65,6 +66,7 @@ pub(crate) const EMITTED: [&str; 16] = [
     server::SESSION_JOINED,
     server::SESSION_LEFT,
     server::ROOM_UPDATED,
+    server::ROOM_TRANSFERRED,
 ];
 
 #[cfg(test)]

@@ -126,9 +126,10 @@ window.FDRoom = function (socket, roomId) {
   });
 
   /** The room went to someone else: say so and stop treating it as live. */
-  function lose() {
+  function lose(reason) {
     live = false;
-    notice.textContent = t.reassigned_away;
+    notice.textContent = reason === 'transferred' ? t.transferred_away : t.reassigned_away;
+    if (transferBtn) transferBtn.hidden = true;
     notice.hidden = false;
     chat.dataset.live = 'false';
     convo.stop();
@@ -144,7 +145,29 @@ window.FDRoom = function (socket, roomId) {
     convo.resume();
   }
   // The server takes a socket out of a room it may no longer read, and says so.
-  socket.on('left_room', (e) => { if (e && Number(e.roomId) === roomId) lose(); });
+  socket.on('left_room', (e) => { if (e && Number(e.roomId) === roomId) lose(e.reason); });
+
+  // Transfer (contract §10): a <dialog> listing colleagues, who is online and the chats each
+  // holds, as the server read them when this page loaded; the note goes to the receiver.
+  const transferBtn = $('transfer-open'), dialog = $('transfer-dialog');
+  if (transferBtn && dialog) {
+    transferBtn.addEventListener('click', () => dialog.showModal());
+    $('transfer-cancel').addEventListener('click', () => dialog.close());
+    $('transfer-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const to = $('transfer-to');
+      if (!to) return dialog.close();
+      const note = $('transfer-note').value.trim();
+      const body = note ? { staffId: Number(to.value), note } : { staffId: Number(to.value) };
+      try {
+        await api('POST', '/chat/rooms/' + roomId + '/transfer', body);
+        dialog.close();
+        toast(t.transferred_ok, 'info');
+      } catch (err) {
+        toast(fmt('transfer_failed', { reason: err.message }), 'error');
+      }
+    });
+  }
 
   /**
    * After a reconnect: the room as the server has it now. What the staff feed said while the
