@@ -10,9 +10,9 @@ use super::ApiTags;
 use super::error::{ApiResult, ChangeWithBody, OwnList, Read, StaffList};
 use super::security::BearerAuth;
 use crate::app::App;
-use crate::chat::{assign, messages, rooms, sessions};
+use crate::chat::{assign, messages, notes, rooms, sessions};
 use crate::model::text::Text;
-use crate::model::{History, Room, Session};
+use crate::model::{History, Note, Room, Session};
 
 pub(crate) struct RoomsApi {
     pub app: Arc<App>,
@@ -185,5 +185,17 @@ impl RoomsApi {
         )
         .await?;
         Ok(Json(room))
+    }
+
+    /// The room's private notes, oldest first: staff and admins who may see the room;
+    /// customers get 403.
+    #[oai(path = "/:id/notes", method = "get", operation_id = "listRoomNotes")]
+    async fn notes(
+        &self,
+        auth: BearerAuth,
+        /// The room id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Note>>, Read> {
+        Ok(Json(notes::list(&self.app.db, &auth.0, id.0).await?))
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::access::RoomFacts;
-use crate::model::{Message, Session, UserSummary};
+use crate::model::{Message, Note, Session, UserSummary};
 
 /// A room's permission facts right after a committed change: who may read it now.
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ pub(crate) enum Event {
     RoomUpdated(RoomActivity, Audience),
     /// A room was transferred: `room_transferred` to the receiving staff member's sockets.
     RoomTransferred(Transfer),
+    /// A private note was written: `note_added` to the staff and admin sockets in the room.
+    NoteAdded(Note),
     /// A read marker moved: `messages_read` to the room.
     MessagesRead {
         room_id: i64,

@@ -12,6 +12,7 @@ mod events;
 mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
+pub(crate) mod notes;
 pub(crate) mod presence;
 pub(crate) mod ratings;
 pub(crate) mod reports;

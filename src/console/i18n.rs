@@ -288,6 +288,9 @@ phrases! {
     transferred_ok: "Đã chuyển cuộc trò chuyện.", "Chat transferred.";
     transfer_failed: "Không chuyển được: {reason}", "Could not transfer: {reason}";
     transferred_to_you: "{name} đã chuyển cho bạn một cuộc trò chuyện.", "{name} transferred a chat to you.";
+    private_note: "Ghi chú nội bộ", "Private note";
+    note_failed: "Không lưu được ghi chú: {reason}", "Could not save the note: {reason}";
+    note_hint: "Bắt đầu bằng /note để viết ghi chú nội bộ (khách không thấy).", "Start with /note to write a private note (the customer never sees it).";
     transferred_new: "Bạn vừa được chuyển một cuộc trò chuyện.", "A chat was transferred to you.";
     transferred_note: "Ghi chú: {note}", "Note: {note}";
     transferred_away: "Cuộc trò chuyện này đã được chuyển cho đồng nghiệp.", "This chat was transferred to a colleague.";

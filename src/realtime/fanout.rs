@@ -66,6 +66,17 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                     &transfer,
                 );
             }
+            Event::NoteAdded(note) => {
+                let staff: Vec<_> = ns
+                    .to(room_key(note.room_id))
+                    .sockets()
+                    .into_iter()
+                    .filter(|s| s.extensions.get::<Caller>().is_some_and(|c| c.is_staff()))
+                    .collect();
+                if let Some(raw) = deliver::prepare(&note) {
+                    deliver::to_each(staff, server::NOTE_ADDED, &raw);
+                }
+            }
             Event::MessagesRead {
                 room_id,
                 user_id,

@@ -11,6 +11,7 @@ pub(crate) mod client {
     pub(crate) const TYPING: &str = "typing";
     pub(crate) const MARK_READ: &str = "mark_read";
     pub(crate) const SET_AWAY: &str = "set_away";
+    pub(crate) const ADD_NOTE: &str = "add_note";
 }
 
 /// Events the server sends.
@@ -32,11 +33,12 @@ pub(crate) mod server {
     pub(crate) const SESSION_LEFT: &str = "session_left";
     pub(crate) const ROOM_UPDATED: &str = "room_updated";
     pub(crate) const ROOM_TRANSFERRED: &str = "room_transferred";
+    pub(crate) const NOTE_ADDED: &str = "note_added";
 }
 
 /// Everything the server accepts.
 #[cfg(test)]
-pub(crate) const ACCEPTED: [&str; 8] = [
+pub(crate) const ACCEPTED: [&str; 9] = [
     client::JOIN_ROOM,
     client::LEAVE_ROOM,
     client::SEND_MESSAGE,
@@ -45,11 +47,12 @@ pub(crate) const ACCEPTED: [&str; 8] = [
     client::TYPING,
     client::MARK_READ,
     client::SET_AWAY,
+    client::ADD_NOTE,
 ];
 
 /// Everything the server emits.
 #[cfg(test)]
-pub(crate) const EMITTED: [&str; 17] = [
+pub(crate) const EMITTED: [&str; 18] = [
     server::CONNECTED,
     server::ERROR,
     server::JOINED_ROOM,
@@ -67,6 +70,7 @@ pub(crate) const EMITTED: [&str; 17] = [
     server::SESSION_LEFT,
     server::ROOM_UPDATED,
     server::ROOM_TRANSFERRED,
+    server::NOTE_ADDED,
 ];
 
 #[cfg(test)]

@@ -218,3 +218,123 @@ async fn the_desk_offers_the_holder_a_transfer_dialog_listing_colleagues_with_th
     let page = app.page("/console", &other.cookie).await;
     assert!(!page.body.contains("id=\"transfer-dialog\""));
 }
+
+const SECRET: &str = "Customer seems annoyed ZQX-note-7731";
+
+#[tokio::test]
+async fn a_private_note_reaches_staff_in_the_room_and_no_customer_output() {
+    let app = spawn_app().await;
+    let boss = app.admin("boss").await;
+    let mai = app.staff("mai").await;
+    let cus = app.customer("cus").await;
+    let room = cus.room_id.unwrap();
+    let sid = app.open_session(&cus, "Help").await;
+    app.claim(&mai, sid).await;
+    let cus_sock = app.socket(&cus).await;
+    cus_sock.join(room).await;
+    let boss_sock = app.socket(&boss).await;
+    boss_sock.join(room).await;
+    let mai_sock = app.socket(&mai).await;
+    mai_sock.join(room).await;
+    let hello = mai_sock
+        .ack("send_message", json!({"roomId": room, "content": "Hello"}))
+        .await;
+    assert_eq!(hello["ok"], true);
+
+    let ack = mai_sock
+        .ack(
+            "add_note",
+            json!({"roomId": room, "content": format!("  {SECRET}  ")}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["note"]["content"], SECRET);
+    for sock in [&mai_sock, &boss_sock] {
+        let note = sock.next("note_added").await.unwrap();
+        assert_eq!(note["roomId"], room);
+        assert_eq!(note["content"], SECRET);
+        assert_eq!(note["author"]["userName"], "mai");
+        assert!(note["createdAt"].as_str().unwrap().ends_with('Z'));
+    }
+    let (status, list) = app
+        .get(&format!("/api/chat/rooms/{room}/notes"), &boss)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["content"], SECRET);
+
+    // The customer: refused on both doors, and the text is in nothing they can read.
+    let (status, body) = app
+        .get(&format!("/api/chat/rooms/{room}/notes"), &cus)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let refused = cus_sock
+        .ack("add_note", json!({"roomId": room, "content": "mine"}))
+        .await;
+    assert_eq!(refused["error"]["code"], "FORBIDDEN", "{refused}");
+    // A message after the note: once the customer has it, the note would have arrived too.
+    mai_sock
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "Still there?"}),
+        )
+        .await;
+    cus_sock
+        .next_where("new_message", |m| m["content"] == "Still there?")
+        .await
+        .unwrap();
+    let mut seen = cus_sock.everything();
+    for path in [
+        "/api/chat/rooms".to_string(),
+        format!("/api/chat/rooms/{room}"),
+        format!("/api/chat/rooms/{room}/messages"),
+        format!("/api/chat/rooms/{room}/sessions"),
+        format!("/api/chat/sessions/{sid}"),
+        "/api/chat/search?q=annoyed".to_string(),
+        format!("/api/chat/rooms/{room}/transcript?format=json"),
+        "/api/auth/me".to_string(),
+    ] {
+        let (status, body) = app.get(&path, &cus).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        seen.push_str(&body.to_string());
+    }
+    for format in ["txt", "html"] {
+        let text = app
+            .http
+            .get(app.url(&format!(
+                "/api/chat/rooms/{room}/transcript?format={format}"
+            )))
+            .bearer_auth(&cus.token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("Still there?"), "{format}: {text}");
+        seen.push_str(&text);
+    }
+    seen.push_str(&app.page("/chat", "").await.body);
+    assert!(seen.contains("Still there?"));
+    assert!(
+        !seen.contains("ZQX-note-7731"),
+        "a note reached the customer"
+    );
+    assert!(!seen.contains("note_added"));
+
+    // A staff member who may not see the room may not write or read its notes.
+    let lan = app.staff("lan").await;
+    let (status, _) = app
+        .get(&format!("/api/chat/rooms/{room}/notes"), &lan)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let lan_sock = app.socket(&lan).await;
+    let ack = lan_sock
+        .ack("add_note", json!({"roomId": room, "content": "x"}))
+        .await;
+    assert_eq!(ack["error"]["code"], "FORBIDDEN", "{ack}");
+    let ack = mai_sock
+        .ack("add_note", json!({"roomId": room, "content": "   "}))
+        .await;
+    assert_eq!(ack["error"]["code"], "VALIDATION_FAILED", "{ack}");
+}
