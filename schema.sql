@@ -167,3 +167,14 @@ CREATE TABLE IF NOT EXISTS staff_presence (
     -- The count's sequence number: a count written late never overwrites a newer one.
     seq        INTEGER NOT NULL DEFAULT 0
 );
+
+-- Private notes (contract §10): staff and admins write them in a room's thread; customers
+-- never read them on any door.
+CREATE TABLE IF NOT EXISTS notes (
+    id         INTEGER PRIMARY KEY,
+    room_id    INTEGER NOT NULL REFERENCES rooms (id),
+    author_id  INTEGER NOT NULL REFERENCES users (id),
+    content    TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_room ON notes (room_id, id);

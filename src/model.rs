@@ -130,6 +130,18 @@ pub struct Sender {
     pub role: Role,
 }
 
+/// A private note in a room's thread (contract §10): staff and admins only.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub id: i64,
+    pub room_id: i64,
+    pub content: String,
+    pub created_at: Timestamp,
+    pub author: UserSummary,
+}
+
 /// One chat message (contract §3).
 #[derive(Debug, Clone, PartialEq, Object, Serialize)]
 #[oai(rename_all = "camelCase")]

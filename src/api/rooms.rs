@@ -10,9 +10,9 @@ use super::ApiTags;
 use super::error::{ApiResult, ChangeWithBody, OwnList, Read, StaffList};
 use super::security::BearerAuth;
 use crate::app::App;
-use crate::chat::{messages, rooms, sessions};
+use crate::chat::{assign, messages, notes, rooms, sessions};
 use crate::model::text::Text;
-use crate::model::{History, Room, Session};
+use crate::model::{History, Note, Room, Session};
 
 pub(crate) struct RoomsApi {
     pub app: Arc<App>,
@@ -23,6 +23,16 @@ pub(crate) struct RoomsApi {
 pub(crate) struct OpenSessionBody {
     /// 1 to 200 characters after trimming.
     pub title: Text,
+}
+
+/// Whom a room goes to, and what they should know.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct TransferBody {
+    /// An active STAFF or ADMIN account.
+    pub staff_id: i64,
+    /// For the receiving colleague; at most 1,000 characters.
+    pub note: Option<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -153,5 +163,39 @@ impl RoomsApi {
         let session = sessions::open(&self.app.db, &auth.0, id.0, &body.0.title.0).await?;
         let location = format!("/api/chat/sessions/{}", session.id);
         Ok(SessionOpened::Created(Json(session), location))
+    }
+
+    /// Hands the room and its in-progress session to a colleague (the room's staff member or
+    /// an admin); 409 `STAFF_AT_CAPACITY` when the colleague holds their maximum.
+    #[oai(path = "/:id/transfer", method = "post", operation_id = "transferRoom")]
+    async fn transfer(
+        &self,
+        auth: BearerAuth,
+        /// The room id.
+        id: Path<i64>,
+        body: Json<TransferBody>,
+    ) -> ApiResult<Json<Room>, ChangeWithBody> {
+        let TransferBody { staff_id, note } = body.0;
+        let room = assign::transfer(
+            &self.app.db,
+            &auth.0,
+            id.0,
+            staff_id,
+            note.map(Text::into_string),
+        )
+        .await?;
+        Ok(Json(room))
+    }
+
+    /// The room's private notes, oldest first: staff and admins who may see the room;
+    /// customers get 403.
+    #[oai(path = "/:id/notes", method = "get", operation_id = "listRoomNotes")]
+    async fn notes(
+        &self,
+        auth: BearerAuth,
+        /// The room id.
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Note>>, Read> {
+        Ok(Json(notes::list(&self.app.db, &auth.0, id.0).await?))
     }
 }

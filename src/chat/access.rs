@@ -224,6 +224,17 @@ pub(crate) fn reassign_room(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// A room is transferred by the staff member who holds it, or by an admin.
+pub(crate) fn transfer_room(caller: &Caller, room_staff_id: Option<i64>) -> Result<(), AppError> {
+    if caller.is_admin() || (caller.is_staff() && room_staff_id == Some(caller.id)) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only the room's staff member or an admin can transfer it",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

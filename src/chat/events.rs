@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::access::RoomFacts;
-use crate::model::{Message, Session};
+use crate::model::{Message, Note, Session, UserSummary};
 
 /// A room's permission facts right after a committed change: who may read it now.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub(crate) struct Audience {
 pub(crate) enum LeaveReason {
     /// The room (or its session) went to another staff member.
     Assigned,
+    /// The room was transferred to a colleague (contract §10).
+    Transferred,
     /// The session that let the socket read the room ended.
     Ended,
 }
@@ -57,6 +59,10 @@ pub(crate) enum Event {
     SessionRated(Session, Audience),
     /// A room was assigned or had activity while unassigned: `room_updated` to staff.
     RoomUpdated(RoomActivity, Audience),
+    /// A room was transferred: `room_transferred` to the receiving staff member's sockets.
+    RoomTransferred(Transfer),
+    /// A private note was written: `note_added` to the staff and admin sockets in the room.
+    NoteAdded(Note),
     /// A read marker moved: `messages_read` to the room.
     MessagesRead {
         room_id: i64,
@@ -79,4 +85,16 @@ pub(crate) struct RoomActivity {
     pub last_message_at: crate::time::Timestamp,
     /// The message that caused it, for `message`.
     pub message: Option<Message>,
+}
+
+/// The `room_transferred` payload: what the receiving colleague's desk shows with the room.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Transfer {
+    pub room_id: i64,
+    pub from_staff_id: Option<i64>,
+    pub to_staff_id: i64,
+    pub note: Option<String>,
+    /// Who held the room before, for the desk's toast (ext beyond contract §10's fields).
+    pub from_staff: Option<UserSummary>,
 }

@@ -12,6 +12,7 @@ mod events;
 mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
+pub(crate) mod notes;
 pub(crate) mod presence;
 pub(crate) mod privacy;
 pub(crate) mod ratings;
@@ -27,5 +28,5 @@ mod tally;
 pub(crate) mod transcripts;
 pub(crate) mod validate;
 
-pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
+pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity, Transfer};
 pub(crate) use tally::Tally;

@@ -81,6 +81,16 @@ pub(crate) async fn is_away(db: &Db, user_id: i64) -> Result<bool, AppError> {
     db.read(move |conn| presence::is_away(conn, user_id)).await
 }
 
+/// Whom the desk's transfer dialog offers: every other active staff member and admin, with
+/// who is online and how many chats each holds.
+pub(crate) async fn colleagues(
+    db: &Db,
+    caller: &Caller,
+) -> Result<Vec<presence::Colleague>, AppError> {
+    let me = caller.id;
+    db.read(move |conn| presence::colleagues(conn, me)).await
+}
+
 /// At start-up, before any socket: nobody is connected.
 pub(crate) async fn reset(db: &Db) -> Result<(), AppError> {
     db.write(|conn| presence::reset_sockets(conn).map(Outcome::quiet))

@@ -123,6 +123,18 @@ pub(crate) fn optional_content(s: &str) -> Result<&str, AppError> {
     }
 }
 
+/// A transfer's note for the receiving colleague: trimmed, at most 1000 characters; empty is
+/// no note.
+pub(crate) fn transfer_note(note: Option<String>) -> Result<Option<String>, AppError> {
+    match note.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() <= 1000 => Ok(Some(t.to_string())),
+        Some(_) => Err(AppError::bad_request(
+            "note must be at most 1000 characters",
+        )),
+    }
+}
+
 /// A client's idempotency key.
 pub(crate) fn client_message_id(s: &str) -> Result<&str, AppError> {
     let n = s.chars().count();

@@ -16,6 +16,7 @@ use crate::chat::access::{self, RoomFacts};
 use crate::chat::{messages, presence, rooms, search, sessions, settings};
 use crate::error::AppError;
 use crate::model::{Attachment, History, Message, Role, Room, Session, SessionStatus, UserSummary};
+use crate::store::presence::Colleague;
 
 /// How many items each list shows; the desk is for the work at hand, the admin lists for the rest.
 const LIST_MAX: u32 = 100;
@@ -39,6 +40,9 @@ pub(crate) struct OpenRoom {
     pub can_send: bool,
     /// Whether the viewer may end the active session.
     pub can_end: bool,
+    /// Whether the viewer may transfer the room (its staff member, or an admin), and to whom:
+    /// read when the page loads, which is every time a room is opened.
+    pub colleagues: Option<Vec<Colleague>>,
 }
 
 #[derive(Template)]
@@ -180,12 +184,17 @@ async fn open_room(
         .active_session
         .as_ref()
         .is_some_and(|s| access::end_session(caller, s.staff_id, room.customer_id).is_ok());
+    let colleagues = match access::transfer_room(caller, room.staff_id) {
+        Ok(()) => Some(presence::colleagues(&app.db, caller).await?),
+        Err(_) => None,
+    };
     Ok(OpenRoom {
         room,
         history,
         sessions,
         can_send,
         can_end,
+        colleagues,
     })
 }
 

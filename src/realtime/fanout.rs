@@ -59,6 +59,24 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 let to = [STAFF_ROOM.to_string()];
                 feed(&io, &audience, &to, server::ROOM_UPDATED, &activity, short);
             }
+            Event::RoomTransferred(transfer) => {
+                send(
+                    ns.to(user_key(transfer.to_staff_id)),
+                    server::ROOM_TRANSFERRED,
+                    &transfer,
+                );
+            }
+            Event::NoteAdded(note) => {
+                let staff: Vec<_> = ns
+                    .to(room_key(note.room_id))
+                    .sockets()
+                    .into_iter()
+                    .filter(|s| s.extensions.get::<Caller>().is_some_and(|c| c.is_staff()))
+                    .collect();
+                if let Some(raw) = deliver::prepare(&note) {
+                    deliver::to_each(staff, server::NOTE_ADDED, &raw);
+                }
+            }
             Event::MessagesRead {
                 room_id,
                 user_id,

@@ -16,7 +16,7 @@ use super::payload::{Ack, Payload, payload, reply};
 use super::{STAFF_ROOM, console_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::chat::{messages, presence, rooms, sessions};
+use crate::chat::{messages, notes, presence, rooms, sessions};
 use crate::error::AppError;
 use crate::rate::Action;
 
@@ -133,6 +133,7 @@ pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
     on(socket, client::TYPING, Action::Typing, typing);
     on(socket, client::MARK_READ, Action::Control, mark_read);
     on(socket, client::SET_AWAY, Action::Control, set_away);
+    on(socket, client::ADD_NOTE, Action::Message, add_note);
 }
 
 /// The socket is connected (its handlers are in place, see [`prepare`]): count it and greet it.
@@ -236,6 +237,17 @@ async fn send_message(ctx: Ctx, p: SendMessage) -> Result<Value, AppError> {
     let limits = &ctx.app.config.attachments;
     let message = messages::send(&ctx.app.db, limits, &ctx.caller, outgoing).await?;
     Ok(json!({ "message": message }))
+}
+
+payload!(AddNote {
+    room_id: i64 = "roomId",
+    content: String = "content",
+});
+
+/// A private note (contract §10); `note_added` comes from the fan-out, to staff sockets only.
+async fn add_note(ctx: Ctx, p: AddNote) -> Result<Value, AppError> {
+    let note = notes::add(&ctx.app.db, &ctx.caller, p.room_id, &p.content).await?;
+    Ok(json!({ "note": note }))
 }
 
 payload!(SessionRef {

@@ -11,6 +11,7 @@ pub(crate) mod client {
     pub(crate) const TYPING: &str = "typing";
     pub(crate) const MARK_READ: &str = "mark_read";
     pub(crate) const SET_AWAY: &str = "set_away";
+    pub(crate) const ADD_NOTE: &str = "add_note";
 }
 
 /// Events the server sends.
@@ -31,11 +32,13 @@ pub(crate) mod server {
     pub(crate) const SESSION_JOINED: &str = "session_joined";
     pub(crate) const SESSION_LEFT: &str = "session_left";
     pub(crate) const ROOM_UPDATED: &str = "room_updated";
+    pub(crate) const ROOM_TRANSFERRED: &str = "room_transferred";
+    pub(crate) const NOTE_ADDED: &str = "note_added";
 }
 
 /// Everything the server accepts.
 #[cfg(test)]
-pub(crate) const ACCEPTED: [&str; 8] = [
+pub(crate) const ACCEPTED: [&str; 9] = [
     client::JOIN_ROOM,
     client::LEAVE_ROOM,
     client::SEND_MESSAGE,
@@ -44,11 +47,12 @@ pub(crate) const ACCEPTED: [&str; 8] = [
     client::TYPING,
     client::MARK_READ,
     client::SET_AWAY,
+    client::ADD_NOTE,
 ];
 
 /// Everything the server emits.
 #[cfg(test)]
-pub(crate) const EMITTED: [&str; 16] = [
+pub(crate) const EMITTED: [&str; 18] = [
     server::CONNECTED,
     server::ERROR,
     server::JOINED_ROOM,
@@ -65,6 +69,8 @@ pub(crate) const EMITTED: [&str; 16] = [
     server::SESSION_JOINED,
     server::SESSION_LEFT,
     server::ROOM_UPDATED,
+    server::ROOM_TRANSFERRED,
+    server::NOTE_ADDED,
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;
+pub(crate) mod notes;
 pub(crate) mod presence;
 pub(crate) mod privacy;
 pub(crate) mod queue_stats;

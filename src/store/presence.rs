@@ -84,3 +84,42 @@ pub(crate) fn oldest_waiting(conn: &Connection) -> Result<Option<i64>, AppError>
         .query_row([], |r| r.get(0))
         .optional()?)
 }
+
+/// A colleague a room can be transferred to, as the desk's transfer dialog lists them.
+pub(crate) struct Colleague {
+    pub id: i64,
+    pub name: String,
+    /// A desk socket is connected and they are not away.
+    pub online: bool,
+    pub away: bool,
+    /// `IN_PROGRESS` sessions they hold.
+    pub chats: i64,
+}
+
+/// Every active STAFF and ADMIN account but `except`, online ones first, then by name.
+pub(crate) fn colleagues(conn: &Connection, except: i64) -> Result<Vec<Colleague>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.first_name, u.last_name, u.user_name,
+                coalesce(p.sockets, 0) > 0, coalesce(p.away, 0) = 1,
+                (SELECT count(*) FROM sessions s
+                 WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS')
+         FROM users u LEFT JOIN staff_presence p ON p.user_id = u.id
+         WHERE u.is_active = 1 AND u.role IN ('STAFF', 'ADMIN') AND u.id <> ?1
+         ORDER BY coalesce(p.sockets, 0) > 0 DESC, u.first_name, u.user_name",
+    )?;
+    let rows = stmt.query_map([except], |r| {
+        let first: String = r.get(1)?;
+        let last: String = r.get(2)?;
+        let user_name: String = r.get(3)?;
+        let connected: bool = r.get(4)?;
+        let away: bool = r.get(5)?;
+        Ok(Colleague {
+            id: r.get(0)?,
+            name: crate::model::display_name(&first, &last, &user_name),
+            online: connected && !away,
+            away: connected && away,
+            chats: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

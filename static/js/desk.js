@@ -314,6 +314,21 @@
     // The open room hears what it may do now as `room_access` (or `left_room`) from the server.
   });
   socket.on('error', (e) => { if (e && e.message) console.warn('chat:', e.message); });
+  // A colleague handed this person a room (contract §10): it joins "my rooms" at once and the
+  // note shows in a toast.
+  socket.on('room_transferred', async (e) => {
+    if (!e || !e.roomId) return;
+    const id = Number(e.roomId);
+    const who = e.fromStaff ? fmt('transferred_to_you', { name: displayName(e.fromStaff) }) : t.transferred_new;
+    const note = e.note ? fmt('transferred_note', { note: e.note }) : '';
+    toast(note ? who + ' ' + note : who, 'info');
+    await ensureMine(id);
+    const li = find(mine, 'room-id', id);
+    if (li && note) {
+      li.querySelectorAll('.transfer-note').forEach((n) => n.remove());
+      li.querySelector('.item-main').appendChild(el('span', 'transfer-note', note));
+    }
+  });
   // A room this socket had joined may no longer be read here; the server took it out.
   socket.on('left_room', (e) => {
     if (e && e.roomId) {

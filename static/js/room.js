@@ -126,9 +126,10 @@ window.FDRoom = function (socket, roomId) {
   });
 
   /** The room went to someone else: say so and stop treating it as live. */
-  function lose() {
+  function lose(reason) {
     live = false;
-    notice.textContent = t.reassigned_away;
+    notice.textContent = reason === 'transferred' ? t.transferred_away : t.reassigned_away;
+    if (transferBtn) transferBtn.hidden = true;
     notice.hidden = false;
     chat.dataset.live = 'false';
     convo.stop();
@@ -144,7 +145,70 @@ window.FDRoom = function (socket, roomId) {
     convo.resume();
   }
   // The server takes a socket out of a room it may no longer read, and says so.
-  socket.on('left_room', (e) => { if (e && Number(e.roomId) === roomId) lose(); });
+  socket.on('left_room', (e) => { if (e && Number(e.roomId) === roomId) lose(e.reason); });
+
+  // Private notes (contract §10): yellow cards in the thread, for staff only; written in the
+  // composer with a `/note ` prefix (taken before the conversation would send it as a message).
+  const thread = $('message-list'), composerEl = $('composer'), input = $('composer-text');
+  function noteEl(n) {
+    const li = el('li', 'msg note');
+    li.dataset.noteId = n.id;
+    li.dataset.at = n.createdAt;
+    li.append(el('span', 'note-label', t.private_note));
+    li.append(el('div', 'bubble', n.content));
+    const meta = el('div', 'msg-meta');
+    const time = el('time', '', new Date(n.createdAt).toLocaleString(FD.lang));
+    time.setAttribute('datetime', n.createdAt);
+    meta.append(el('span', 'msg-author', displayName(n.author)), ' · ', time);
+    li.appendChild(meta);
+    return li;
+  }
+  function placeNote(n) {
+    if (!thread || thread.querySelector('[data-note-id="' + Number(n.id) + '"]')) return;
+    const li = noteEl(n);
+    const later = Array.from(thread.querySelectorAll('li.msg')).find((m) => {
+      const at = m.dataset.at || (m.querySelector('time') || {}).dateTime;
+      return at && at > n.createdAt;
+    });
+    thread.insertBefore(li, later || null);
+  }
+  api('GET', '/chat/rooms/' + roomId + '/notes').then((list) => list.forEach(placeNote)).catch(() => {});
+  socket.on('note_added', (n) => { if (n && Number(n.roomId) === roomId) placeNote(n); });
+  if (composerEl && input) {
+    composerEl.addEventListener('submit', (e) => {
+      const m = /^\/note\s+([\s\S]+)/.exec(input.value.trim());
+      if (!m) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      socket.timeout(5000).emit('add_note', { roomId, content: m[1] }, (err, ack) => {
+        if (err || !ack || !ack.ok) return toast(fmt('note_failed', { reason: (ack && ack.error && ack.error.message) || t.reconnecting }), 'error');
+        input.value = '';
+        placeNote(ack.note);
+      });
+    }, true);
+  }
+
+  // Transfer (contract §10): a <dialog> listing colleagues, who is online and the chats each
+  // holds, as the server read them when this page loaded; the note goes to the receiver.
+  const transferBtn = $('transfer-open'), dialog = $('transfer-dialog');
+  if (transferBtn && dialog) {
+    transferBtn.addEventListener('click', () => dialog.showModal());
+    $('transfer-cancel').addEventListener('click', () => dialog.close());
+    $('transfer-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const to = $('transfer-to');
+      if (!to) return dialog.close();
+      const note = $('transfer-note').value.trim();
+      const body = note ? { staffId: Number(to.value), note } : { staffId: Number(to.value) };
+      try {
+        await api('POST', '/chat/rooms/' + roomId + '/transfer', body);
+        dialog.close();
+        toast(t.transferred_ok, 'info');
+      } catch (err) {
+        toast(fmt('transfer_failed', { reason: err.message }), 'error');
+      }
+    });
+  }
 
   /**
    * After a reconnect: the room as the server has it now. What the staff feed said while the

@@ -6,6 +6,7 @@ mod backups;
 mod cli;
 mod console;
 mod console_pages;
+mod desk_tools;
 mod error_codes;
 mod errors;
 mod fuzz;

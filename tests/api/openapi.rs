@@ -194,6 +194,8 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
             "201 400 401 403 404 409 411 413 415 500 503",
         ),
         ("getAttachment", "200 400 403 404 500 503"),
+        ("listRoomNotes", &format!("200 {read}")),
+        ("transferRoom", "200 400 401 403 404 409 413 415 500 503"),
     ];
     let mut seen = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {

@@ -130,6 +130,18 @@ impl Sock {
             .collect()
     }
 
+    /// Every event received so far, names and payloads, as one text (to search it for what
+    /// must never reach this socket).
+    pub fn everything(&self) -> String {
+        self.inbox
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}\n", e.0, e.1))
+            .collect()
+    }
+
     /// Emits with an ack callback and returns the ack's payload.
     pub async fn ack(&self, event: &str, data: Value) -> Value {
         use futures_util::FutureExt;
