@@ -33,8 +33,6 @@ pub enum LogFormat {
     Json,
 }
 
-// Parsed once at start-up and never moved around, so the size of `Serve` costs nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (REST API, Socket.IO, API docs).

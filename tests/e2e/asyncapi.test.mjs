@@ -95,12 +95,21 @@ describe('the AsyncAPI document', () => {
     c.emit('send_message', { roomId: room.id, content: '   ' });
     assert.equal((await refused).code, 'VALIDATION_FAILED');
 
+    const noted = waitFor(m, 'note_added');
+    await send(m, 'add_note', { roomId: room.id, content: 'VIP, be quick' });
+    await noted;
     const away = await send(m, 'set_away', { away: true });
     assert.deepEqual(away, { ok: true, away: true });
 
     const left = waitFor(c, 'user_left');
     await send(m, 'leave_room', { roomId: room.id });
     await left;
+
+    const transferred = waitFor(l, 'room_transferred');
+    await apiOk(server, 'POST', `/api/chat/rooms/${room.id}/transfer`, {
+      token: mai.token, body: { staffId: lan.user.id, note: 'over to you' },
+    });
+    assert.equal((await transferred).note, 'over to you');
 
     // An event the document does not name gets no answer at all.
     const ignored = await ack(c, `${PROBE_PREFIX}_join`, { roomId: room.id }, { timeoutMs: 500 })
