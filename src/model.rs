@@ -271,3 +271,4 @@ pub struct History {
 }
 pub mod shop;
 pub mod text;
+pub mod webhooks;

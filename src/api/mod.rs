@@ -12,6 +12,7 @@ mod security;
 mod sessions;
 mod settings;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ enum ApiTags {
     Users,
     /// The shop's texts, business hours and desk rules.
     Settings,
+    /// Signed HTTP callbacks to the shop's other systems (admins).
+    Webhooks,
 }
 
 /// The whole REST API, mounted at `/api`.
@@ -42,6 +45,7 @@ pub(crate) type Api = OpenApiService<
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
+        webhooks::WebhooksApi,
     ),
     (),
 >;
@@ -55,7 +59,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             attachments::AttachmentsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
-            settings::SettingsApi { app },
+            settings::SettingsApi { app: app.clone() },
+            webhooks::WebhooksApi { app },
         ),
         "Frontdesk",
         env!("CARGO_PKG_VERSION"),

@@ -12,6 +12,7 @@ mod events;
 mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
+pub(crate) mod outbox;
 pub(crate) mod ratings;
 pub(crate) mod reports;
 pub(crate) mod rooms;
@@ -21,6 +22,7 @@ pub(crate) mod site_sign_in;
 pub(crate) mod stats;
 mod tally;
 pub(crate) mod validate;
+pub(crate) mod webhooks;
 
 pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity};
 pub(crate) use tally::Tally;

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -43,6 +43,8 @@ const STEPS: &[&str] = &[
      ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
      ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
     // 5 -> 6: attachments; their tables are new in schema.sql, which is re-stated after the steps.
+    "",
+    // 6 -> 7: webhooks and their outbox; new tables only, in schema.sql.
     "",
 ];
 

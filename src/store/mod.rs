@@ -6,6 +6,7 @@ pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;
+pub(crate) mod outbox;
 pub(crate) mod reports;
 pub(crate) mod room_views;
 pub(crate) mod rooms;
@@ -13,6 +14,7 @@ pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod stats;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 /// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.
 pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
