@@ -32,4 +32,5 @@ mod storage;
 mod unread;
 mod users;
 mod webhooks;
+mod webhooks_console;
 mod webhooks_restart;
