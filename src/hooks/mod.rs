@@ -1,10 +1,14 @@
 //! The webhook dispatcher: one tokio task that sends the outbox's pending deliveries (contract
 //! §11). At least once: a delivery stays pending in the database until its receiver answered
 //! 2xx, so a crash or restart only means it is sent again (with the same `Frontdesk-Delivery`).
-//! In order per room per endpoint: only the first pending delivery of a room's queue for an
-//! endpoint is ever picked (store/outbox.rs `due`), and the next waits until it is delivered or
-//! given up. A slow receiver never slows the chat: attempts run in their own tasks with a
-//! timeout, at most `concurrency` at once, and the writer only ever writes rows for them.
+//! In order per room per endpoint: each (endpoint, room) queue is worked by one chain at a time,
+//! which starts at the queue's first pending delivery (store/outbox.rs `due_heads`), sends the
+//! queue one delivery after another, and stops at the first failure (the rest wait for its
+//! retry). A chain's results are recorded before its queue can be picked again, so nothing is
+//! sent twice while the process runs. A slow receiver never slows the chat: requests run in
+//! their own tasks with a timeout, at most `concurrency` at once over all chains, and the writer
+//! only ever writes rows for them. Reading a whole queue at once (rather than one delivery per
+//! query) keeps the dispatcher's own cost low under a burst of messages (docs/PERFORMANCE.md).
 
 mod send;
 
@@ -12,18 +16,33 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::chat::outbox::Subscriptions;
 use crate::config::WebhookSettings;
 use crate::db::{Db, Outcome};
 use crate::error::AppError;
-use crate::store::outbox::{self, Attempted};
+use crate::model::webhooks::DeliveryStatus;
+use crate::store::outbox::{self, Attempted, DueDelivery};
 use crate::time::now_ms;
 
 /// How long the dispatcher sleeps with nothing due, in case a delivery was made by another
 /// process on the same database (which cannot wake it).
 const IDLE_POLL: Duration = Duration::from_secs(30);
+
+/// The most queues worked at once (their requests share the `concurrency` bound).
+const CHAINS_MAX: usize = 256;
+
+/// The most deliveries one chain takes from its queue before it is picked again.
+const CHAIN_LEN: usize = 100;
+
+/// One (endpoint, room) queue; a delivery without a room (a test event) is a queue of its own.
+type Queue = (i64, i64);
+
+fn queue_of(d: &DueDelivery) -> Queue {
+    (d.webhook_id, d.room_id.unwrap_or(-d.id))
+}
 
 /// Starts the dispatcher for the life of the runtime.
 pub(crate) fn start(db: Db, settings: WebhookSettings) -> Result<(), String> {
@@ -41,54 +60,69 @@ pub(crate) fn start(db: Db, settings: WebhookSettings) -> Result<(), String> {
 
 async fn run(db: Db, client: reqwest::Client, settings: WebhookSettings) {
     let subs: Arc<Subscriptions> = db.webhooks().clone();
-    let concurrency = settings.concurrency.max(1);
-    let mut in_flight: HashSet<i64> = HashSet::new();
-    let mut attempts: JoinSet<Attempted> = JoinSet::new();
-    let mut done: Vec<Attempted> = Vec::new();
+    let requests = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let mut busy: HashSet<Queue> = HashSet::new();
+    let mut chains: JoinSet<(Queue, Vec<Attempted>)> = JoinSet::new();
+    let mut done: Vec<(Queue, Vec<Attempted>)> = Vec::new();
     loop {
-        while let Some(finished) = attempts.try_join_next() {
-            if let Ok(a) = finished {
-                done.push(a);
-            }
+        while let Some(Ok(finished)) = chains.try_join_next() {
+            done.push(finished);
         }
         if !done.is_empty() {
             let batch = std::mem::take(&mut done);
-            for a in &batch {
-                in_flight.remove(&a.id);
-            }
-            if let Err(e) = record(&db, batch).await {
-                // The attempts stay pending in the database and are made again: at least once.
+            let queues: Vec<Queue> = batch.iter().map(|(q, _)| *q).collect();
+            let attempts = batch.into_iter().flat_map(|(_, a)| a).collect();
+            if let Err(e) = record(&db, attempts).await {
+                // They stay pending in the database and are sent again: at least once.
                 tracing::warn!(error = %e, "cannot record webhook attempts");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
+            for q in queues {
+                busy.remove(&q);
+            }
         }
         let mut wake_at = tokio::time::Instant::now() + IDLE_POLL;
-        let free = concurrency.saturating_sub(in_flight.len());
+        let free = CHAINS_MAX.saturating_sub(busy.len());
         if free > 0 {
-            let limit = free + in_flight.len();
             let now = now_ms();
+            let skip = busy.clone();
             let found = db
                 .read(move |conn| {
-                    Ok((
-                        outbox::due(conn, now, limit)?,
-                        outbox::next_due_after(conn, now)?,
-                    ))
+                    let heads = outbox::due_heads(conn, now, free + skip.len())?;
+                    let mut picked = Vec::new();
+                    for head in heads {
+                        let queue = queue_of(&head);
+                        if skip.contains(&queue) || picked.len() == free {
+                            continue;
+                        }
+                        let mut chain = match head.room_id {
+                            Some(room) => outbox::queue_after(
+                                conn,
+                                head.webhook_id,
+                                room,
+                                head.id,
+                                CHAIN_LEN,
+                            )?,
+                            None => Vec::new(),
+                        };
+                        chain.insert(0, head);
+                        picked.push((queue, chain));
+                    }
+                    Ok((picked, outbox::next_due_after(conn, now)?))
                 })
                 .await;
             match found {
-                Ok((due, next)) => {
-                    let fresh: Vec<_> = due
-                        .into_iter()
-                        .filter(|d| !in_flight.contains(&d.id))
-                        .take(free)
-                        .collect();
-                    for d in fresh {
-                        in_flight.insert(d.id);
-                        let (client, first) = (client.clone(), settings.first_retry);
-                        attempts.spawn(async move { send::attempt(&client, &d, first).await });
+                Ok((picked, next)) => {
+                    for (queue, chain) in picked {
+                        busy.insert(queue);
+                        let (client, requests) = (client.clone(), requests.clone());
+                        let first_retry = settings.first_retry;
+                        chains.spawn(async move {
+                            (queue, work(&client, &requests, chain, first_retry).await)
+                        });
                     }
                     if let Some(next) = next {
-                        let wait = Duration::from_millis((next - now) as u64);
+                        let wait = Duration::from_millis(next.saturating_sub(now).max(0) as u64);
                         wake_at = wake_at.min(tokio::time::Instant::now() + wait);
                     }
                 }
@@ -99,9 +133,9 @@ async fn run(db: Db, client: reqwest::Client, settings: WebhookSettings) {
             }
         }
         tokio::select! {
-            Some(finished) = attempts.join_next(), if !attempts.is_empty() => {
-                if let Ok(a) = finished {
-                    done.push(a);
+            Some(finished) = chains.join_next(), if !chains.is_empty() => {
+                if let Ok(finished) = finished {
+                    done.push(finished);
                 }
             }
             () = subs.woken() => {}
@@ -110,8 +144,37 @@ async fn run(db: Db, client: reqwest::Client, settings: WebhookSettings) {
     }
 }
 
+/// Sends one queue's deliveries in order, each once its turn comes and a request slot is free;
+/// stops at the first that fails (or is not due yet).
+async fn work(
+    client: &reqwest::Client,
+    requests: &Semaphore,
+    chain: Vec<DueDelivery>,
+    first_retry: Duration,
+) -> Vec<Attempted> {
+    let mut results = Vec::with_capacity(chain.len());
+    for d in chain {
+        if d.next_attempt_at > now_ms() {
+            break;
+        }
+        let Ok(_slot) = requests.acquire().await else {
+            break;
+        };
+        let attempt = send::attempt(client, &d, first_retry).await;
+        let delivered = attempt.status == DeliveryStatus::Delivered;
+        results.push(attempt);
+        if !delivered {
+            break;
+        }
+    }
+    results
+}
+
 /// Records finished attempts in one write.
 async fn record(db: &Db, batch: Vec<Attempted>) -> Result<(), AppError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
     for a in &batch {
         if let Some(e) = &a.error {
             tracing::debug!(delivery = a.id, error = %e, status = ?a.status, "webhook attempt failed");

@@ -62,10 +62,12 @@ pub(crate) fn enqueue_for(
     Ok(conn.last_insert_rowid())
 }
 
-/// A delivery the dispatcher may send now: everything its request needs.
+/// A pending delivery with everything its request needs.
 #[derive(Debug, Clone)]
 pub(crate) struct DueDelivery {
     pub id: i64,
+    pub webhook_id: i64,
+    pub room_id: Option<i64>,
     pub event_id: i64,
     pub kind: String,
     pub event_at: i64,
@@ -73,39 +75,80 @@ pub(crate) struct DueDelivery {
     pub url: String,
     pub secret: String,
     pub attempts: i64,
+    pub next_attempt_at: i64,
     pub give_up_at: i64,
 }
 
+const DUE_COLUMNS: &str = "d.id, d.webhook_id, d.room_id, d.event_id, e.type, e.created_at,
+     e.data, w.url, w.secret, d.attempts, d.next_attempt_at, d.give_up_at";
+
+fn due_row(r: &Row<'_>) -> rusqlite::Result<DueDelivery> {
+    Ok(DueDelivery {
+        id: r.get(0)?,
+        webhook_id: r.get(1)?,
+        room_id: r.get(2)?,
+        event_id: r.get(3)?,
+        kind: r.get(4)?,
+        event_at: r.get(5)?,
+        data: r.get(6)?,
+        url: r.get(7)?,
+        secret: r.get(8)?,
+        attempts: r.get(9)?,
+        next_attempt_at: r.get(10)?,
+        give_up_at: r.get(11)?,
+    })
+}
+
 /// Pending deliveries due by `now` to enabled endpoints that are first in their room's queue for
-/// their endpoint (an earlier one still pending holds them back), earliest first.
-pub(crate) fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<DueDelivery>, AppError> {
+/// their endpoint (an earlier one still pending holds the others back), earliest first.
+pub(crate) fn due_heads(
+    conn: &Connection,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<DueDelivery>, AppError> {
+    let sql = format!(
+        "SELECT {DUE_COLUMNS}
+         FROM webhook_deliveries d
+         JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
+         JOIN webhook_events e ON e.id = d.event_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                           WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
+                             AND p.room_id = d.room_id AND p.id < d.id)
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT ?2"
+    );
     let rows = conn
-        .prepare_cached(
-            "SELECT d.id, d.event_id, e.type, e.created_at, e.data, w.url, w.secret, d.attempts,
-                    d.give_up_at
-             FROM webhook_deliveries d
-             JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
-             JOIN webhook_events e ON e.id = d.event_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                               WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                                 AND p.room_id = d.room_id AND p.id < d.id)
-             ORDER BY d.next_attempt_at, d.id
-             LIMIT ?2",
+        .prepare_cached(&sql)?
+        .query_map(params![now, limit as i64], due_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The pending deliveries of one room to one endpoint after `after_id`, in order: what goes out
+/// behind its head, one after the other.
+pub(crate) fn queue_after(
+    conn: &Connection,
+    webhook_id: i64,
+    room_id: i64,
+    after_id: i64,
+    limit: usize,
+) -> Result<Vec<DueDelivery>, AppError> {
+    let sql = format!(
+        "SELECT {DUE_COLUMNS}
+         FROM webhook_deliveries d
+         JOIN webhooks w ON w.id = d.webhook_id
+         JOIN webhook_events e ON e.id = d.event_id
+         WHERE d.status = 'pending' AND d.webhook_id = ?1 AND d.room_id = ?2 AND d.id > ?3
+         ORDER BY d.id
+         LIMIT ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![webhook_id, room_id, after_id, limit as i64],
+            due_row,
         )?
-        .query_map(params![now, limit as i64], |r| {
-            Ok(DueDelivery {
-                id: r.get(0)?,
-                event_id: r.get(1)?,
-                kind: r.get(2)?,
-                event_at: r.get(3)?,
-                data: r.get(4)?,
-                url: r.get(5)?,
-                secret: r.get(6)?,
-                attempts: r.get(7)?,
-                give_up_at: r.get(8)?,
-            })
-        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
