@@ -66,8 +66,6 @@ pub(crate) fn enqueue_for(
 #[derive(Debug, Clone)]
 pub(crate) struct DueDelivery {
     pub id: i64,
-    pub webhook_id: i64,
-    pub room_id: Option<i64>,
     pub event_id: i64,
     pub kind: String,
     pub event_at: i64,
@@ -79,59 +77,55 @@ pub(crate) struct DueDelivery {
     pub give_up_at: i64,
 }
 
-const DUE_COLUMNS: &str = "d.id, d.webhook_id, d.room_id, d.event_id, e.type, e.created_at,
-     e.data, w.url, w.secret, d.attempts, d.next_attempt_at, d.give_up_at";
+const DUE_COLUMNS: &str = "d.id, d.event_id, e.type, e.created_at, e.data, w.url, w.secret,
+     d.attempts, d.next_attempt_at, d.give_up_at";
 
 fn due_row(r: &Row<'_>) -> rusqlite::Result<DueDelivery> {
     Ok(DueDelivery {
         id: r.get(0)?,
-        webhook_id: r.get(1)?,
-        room_id: r.get(2)?,
-        event_id: r.get(3)?,
-        kind: r.get(4)?,
-        event_at: r.get(5)?,
-        data: r.get(6)?,
-        url: r.get(7)?,
-        secret: r.get(8)?,
-        attempts: r.get(9)?,
-        next_attempt_at: r.get(10)?,
-        give_up_at: r.get(11)?,
+        event_id: r.get(1)?,
+        kind: r.get(2)?,
+        event_at: r.get(3)?,
+        data: r.get(4)?,
+        url: r.get(5)?,
+        secret: r.get(6)?,
+        attempts: r.get(7)?,
+        next_attempt_at: r.get(8)?,
+        give_up_at: r.get(9)?,
     })
 }
 
+/// The first pending delivery of a queue: `(id, webhook_id, room_id)`.
+pub(crate) type Head = (i64, i64, Option<i64>);
+
 /// Pending deliveries due by `now` to enabled endpoints that are first in their room's queue for
-/// their endpoint (an earlier one still pending holds the others back), earliest first.
-pub(crate) fn due_heads(
-    conn: &Connection,
-    now: i64,
-    limit: usize,
-) -> Result<Vec<DueDelivery>, AppError> {
-    let sql = format!(
-        "SELECT {DUE_COLUMNS}
-         FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
-         JOIN webhook_events e ON e.id = d.event_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                           WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                             AND p.room_id = d.room_id AND p.id < d.id)
-         ORDER BY d.next_attempt_at, d.id
-         LIMIT ?2"
-    );
+/// their endpoint (an earlier one still pending holds the others back), earliest first. Only
+/// their ids: the dispatcher skips the queues it is already working before it reads more.
+pub(crate) fn due_heads(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Head>, AppError> {
     let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![now, limit as i64], due_row)?
+        .prepare_cached(
+            "SELECT d.id, d.webhook_id, d.room_id
+             FROM webhook_deliveries d
+             JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                               WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
+                                 AND p.room_id = d.room_id AND p.id < d.id)
+             ORDER BY d.next_attempt_at, d.id
+             LIMIT ?2",
+        )?
+        .query_map(params![now, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-/// The pending deliveries of one room to one endpoint after `after_id`, in order: what goes out
-/// behind its head, one after the other.
-pub(crate) fn queue_after(
+/// A queue from its head on, in order, with everything the requests need: the head alone for a
+/// delivery without a room, else the room's pending deliveries to that endpoint from the head.
+pub(crate) fn queue_from(
     conn: &Connection,
-    webhook_id: i64,
-    room_id: i64,
-    after_id: i64,
+    (head, webhook_id, room_id): Head,
     limit: usize,
 ) -> Result<Vec<DueDelivery>, AppError> {
     let sql = format!(
@@ -139,16 +133,14 @@ pub(crate) fn queue_after(
          FROM webhook_deliveries d
          JOIN webhooks w ON w.id = d.webhook_id
          JOIN webhook_events e ON e.id = d.event_id
-         WHERE d.status = 'pending' AND d.webhook_id = ?1 AND d.room_id = ?2 AND d.id > ?3
+         WHERE d.status = 'pending' AND d.webhook_id = ?1 AND d.id >= ?2
+           AND (d.room_id = ?3 OR (?3 IS NULL AND d.id = ?2))
          ORDER BY d.id
          LIMIT ?4"
     );
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(
-            params![webhook_id, room_id, after_id, limit as i64],
-            due_row,
-        )?
+        .query_map(params![webhook_id, head, room_id, limit as i64], due_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -47,6 +47,19 @@ async fn say(sock: &crate::helpers::Sock, room: i64, content: &str) -> i64 {
         .unwrap_or_else(|| panic!("message id in {ack}"))
 }
 
+/// The endpoint's deliveries once none is pending any more (attempts are recorded a moment after
+/// the receiver has answered), or as they are after 5 s.
+async fn settled(app: &TestApp, admin: &User, hook: i64) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let list = deliveries(app, admin, hook).await;
+        if list.iter().all(|d| d["status"] != "pending") || Instant::now() > deadline {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn deliveries(app: &TestApp, admin: &User, hook: i64) -> Vec<Value> {
     let (status, list) = app
         .get(&format!("/api/admin/webhooks/{hook}/deliveries"), admin)
@@ -98,7 +111,7 @@ async fn a_message_reaches_the_receiver_signed_with_its_public_shape() {
     assert_eq!(data["sender"]["userName"], "lan");
     assert_eq!(data["sender"]["role"], "CUSTOMER");
 
-    let list = deliveries(&app, &admin, hook["id"].as_i64().unwrap()).await;
+    let list = settled(&app, &admin, hook["id"].as_i64().unwrap()).await;
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["id"], r.delivery);
     assert_eq!(list[0]["event"], "message.created");
@@ -212,7 +225,7 @@ async fn retries_keep_the_delivery_id_and_a_room_stays_in_order() {
     let gap = first[1].0.at - first[0].0.at;
     assert!(gap >= Duration::from_millis(40), "backoff: {gap:?}");
 
-    let list = deliveries(&app, &admin, hook["id"].as_i64().unwrap()).await;
+    let list = settled(&app, &admin, hook["id"].as_i64().unwrap()).await;
     let oldest = list.last().unwrap();
     assert_eq!(oldest["id"], first[0].0.delivery, "newest first");
     assert_eq!(oldest["attempts"], 3);
@@ -244,7 +257,7 @@ async fn a_delivery_failing_for_its_whole_window_is_given_up_then_retried_by_han
         got[0].json["data"]["content"], "after",
         "went on after giving up"
     );
-    let list = deliveries(&app, &admin, hook_id).await;
+    let list = settled(&app, &admin, hook_id).await;
     let failed = list.last().unwrap();
     assert_eq!(failed["status"], "failed", "{list:?}");
     assert!(failed["attempts"].as_i64().unwrap() >= 2, "{failed}");
@@ -260,7 +273,7 @@ async fn a_delivery_failing_for_its_whole_window_is_given_up_then_retried_by_han
     let got = receiver.wait_accepted(2, Duration::from_secs(5)).await;
     assert_eq!(got[1].json["data"]["content"], "doomed");
     assert_eq!(got[1].delivery, delivery, "the same delivery id");
-    let list = deliveries(&app, &admin, hook_id).await;
+    let list = settled(&app, &admin, hook_id).await;
     assert_eq!(list.last().unwrap()["status"], "delivered");
 
     let missing = format!("/api/admin/webhooks/{hook_id}/deliveries/999999/retry");
@@ -326,7 +339,7 @@ async fn a_test_event_goes_to_one_endpoint_and_shows_in_its_deliveries() {
     assert_eq!(got[0].delivery, queued["id"]);
     assert_eq!(got[0].json["data"]["webhookId"], id);
     assert!(got[0].signed_with(hook["secret"].as_str().unwrap()));
-    let list = deliveries(&app, &admin, id).await;
+    let list = settled(&app, &admin, id).await;
     assert_eq!(list[0]["status"], "delivered");
     assert_eq!(list[0]["lastStatusCode"], 200);
     tokio::time::sleep(Duration::from_millis(200)).await;
