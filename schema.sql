@@ -178,3 +178,46 @@ CREATE TABLE IF NOT EXISTS notes (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notes_room ON notes (room_id, id);
+-- Webhooks (contract §11): the shop's other systems hear of changes by signed HTTP POSTs.
+-- `event_mask` holds one bit per event type (chat/webhooks.rs `EventType::bit`).
+CREATE TABLE IF NOT EXISTS webhooks (
+    id         INTEGER PRIMARY KEY,
+    url        TEXT    NOT NULL,
+    event_mask INTEGER NOT NULL,
+    secret     TEXT    NOT NULL,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+-- The outbox: each event written in the same transaction as the change it reports (db/writer.rs),
+-- so an event exists exactly when its change does. `data` is the JSON the body carries.
+CREATE TABLE IF NOT EXISTS webhook_events (
+    id         INTEGER PRIMARY KEY,
+    type       TEXT    NOT NULL,
+    room_id    INTEGER,
+    data       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+-- One row per (event, endpoint); its id is `Frontdesk-Delivery`, the same on every retry.
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id               INTEGER PRIMARY KEY,
+    event_id         INTEGER NOT NULL REFERENCES webhook_events (id),
+    webhook_id       INTEGER NOT NULL REFERENCES webhooks (id),
+    -- Copied from the event: deliveries of one room to one endpoint go in id order.
+    room_id          INTEGER,
+    -- 'pending', 'delivered' or 'failed' (given up after the retry window).
+    status           TEXT    NOT NULL DEFAULT 'pending',
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    -- When a pending delivery is next tried; NULL once it is no longer pending.
+    next_attempt_at  INTEGER,
+    -- Past this, a failed attempt gives the delivery up.
+    give_up_at       INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id)
+    WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_room_queue
+    ON webhook_deliveries (webhook_id, room_id, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id);

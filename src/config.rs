@@ -55,6 +55,22 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Backups on a schedule (db/schedule.rs); `None`: only `frontdesk backup` by hand.
     pub backups: Option<crate::db::BackupSchedule>,
+    /// How webhook deliveries are sent and retried (contract §11).
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook deliveries: a slow receiver must never slow the chat, and one that is down for a
+/// day must still get every event.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// How long one delivery may take (connect, send, answer) before it counts as failed.
+    pub timeout: Duration,
+    /// The most deliveries in flight at once, over all endpoints.
+    pub concurrency: usize,
+    /// The first retry's delay (before jitter); each later one doubles, up to an hour.
+    pub first_retry: Duration,
+    /// How long a delivery is retried before it is marked failed.
+    pub retry_window: Duration,
 }
 
 /// How much a room's files may take. Files live in the database (so the backup has them); the
@@ -149,6 +165,12 @@ impl Config {
             idle_check_every: Duration::from_secs(30),
             tls: crate::tls::Tls::Off,
             http_redirect: None,
+            webhooks: WebhookSettings {
+                timeout: Duration::from_secs(10),
+                concurrency: 16,
+                first_retry: Duration::from_secs(20),
+                retry_window: Duration::from_secs(24 * 3600),
+            },
         }
     }
 

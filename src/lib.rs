@@ -13,6 +13,7 @@ pub mod config;
 pub(crate) mod console;
 pub mod db;
 pub mod error;
+pub(crate) mod hooks;
 pub(crate) mod metrics;
 pub mod model;
 pub(crate) mod panic_guard;

@@ -289,3 +289,4 @@ pub mod transcript;
 
 pub use search::{SearchHit, SearchResults};
 pub use transcript::Transcript;
+pub mod webhooks;

@@ -47,6 +47,7 @@ pub async fn run(
     crate::chat::attachments::purge_abandoned(&db)
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
+    let _dispatcher = crate::hooks::start(db.clone(), config.webhooks.clone())?;
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
     let max_body = config.max_body_bytes;
     let upload_max = config.attachments.max_file_bytes + MULTIPART_OVERHEAD;

@@ -167,6 +167,12 @@ statuses! {
     Upload = [400, 401, 403, 404, 409, 411, 413, 415, 500, 503];
     /// A signed link: 403 when its signature is changed or expired.
     SignedRead = [400, 403, 404, 500, 503];
+    /// Something admins add from a JSON body, that nothing else can refuse.
+    AdminCreate = [400, 401, 403, 413, 415, 500, 503];
+    /// An admin's change to one thing by id, without a body.
+    AdminChange = [400, 401, 403, 404, 500, 503];
+    /// An admin's change to one thing by id, from a JSON body.
+    AdminChangeWithBody = [400, 401, 403, 404, 413, 415, 500, 503];
 }
 
 /// [`ApiError`] narrowed in the spec to the statuses `S` of one operation. A rule that refuses

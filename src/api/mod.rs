@@ -15,6 +15,7 @@ mod settings;
 pub(crate) mod transcript_file;
 mod transcripts;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -34,6 +35,8 @@ enum ApiTags {
     Users,
     /// The shop's texts, business hours and desk rules.
     Settings,
+    /// Signed HTTP callbacks to the shop's other systems (admins).
+    Webhooks,
 }
 
 /// The whole REST API, mounted at `/api`.
@@ -47,6 +50,7 @@ pub(crate) type Api = OpenApiService<
         sessions::SessionsApi,
         users::UsersApi,
         settings::SettingsApi,
+        webhooks::WebhooksApi,
     ),
     (),
 >;
@@ -62,7 +66,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             transcripts::TranscriptsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
-            settings::SettingsApi { app },
+            settings::SettingsApi { app: app.clone() },
+            webhooks::WebhooksApi { app },
         ),
         "Frontdesk",
         env!("CARGO_PKG_VERSION"),

@@ -194,6 +194,15 @@ pub(crate) fn manage_settings(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// Webhook endpoints (and their secrets and deliveries) are for admins.
+pub(crate) fn manage_webhooks(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only admins can manage webhooks"))
+    }
+}
+
 /// Changing accounts: an admin, or the operator; returns the acting user's id (none for the
 /// operator), for the rules that keep an admin from locking themselves out.
 pub(crate) fn manage_accounts(actor: Actor<'_>) -> Result<Option<i64>, AppError> {

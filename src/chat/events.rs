@@ -71,6 +71,9 @@ pub(crate) enum Event {
     },
     /// The user's tokens were revoked (deactivated, password changed): close their sockets.
     UserRevoked(i64),
+    /// A customer's personal data was erased (contract §11): their sockets close, and webhook
+    /// subscribers hear `user.erased`.
+    UserErased(i64),
     /// A console session was signed out: close the sockets its pages opened.
     ConsoleSessionEnded(String),
 }

@@ -13,6 +13,7 @@ mod file_kind;
 pub(crate) mod hours;
 pub mod messages;
 pub(crate) mod notes;
+pub(crate) mod outbox;
 pub(crate) mod presence;
 pub(crate) mod privacy;
 pub(crate) mod ratings;
@@ -27,6 +28,7 @@ pub(crate) mod stats;
 mod tally;
 pub(crate) mod transcripts;
 pub(crate) mod validate;
+pub(crate) mod webhooks;
 
 pub(crate) use events::{ActivityReason, Audience, Event, LeaveReason, RoomActivity, Transfer};
 pub(crate) use tally::Tally;

@@ -64,7 +64,7 @@ pub(crate) async fn erase(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserProf
                 return Ok(Outcome::quiet(user.profile()));
             }
             let room = privacy::room_of(conn, id)?;
-            let mut events = vec![Event::UserRevoked(id)];
+            let mut events = vec![Event::UserErased(id)];
             if let Some(room) = room
                 && let Some(active) = sessions::active_for_room(conn, room)?
             {

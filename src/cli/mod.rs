@@ -147,6 +147,20 @@ pub struct ServeArgs {
     pub files_per_message: usize,
     #[command(flatten)]
     pub tls: tls_args::TlsArgs,
+    /// Seconds a webhook receiver has to answer one delivery before it is retried later.
+    #[arg(long, env = "FRONTDESK_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
+    /// The most webhook deliveries in flight at once.
+    #[arg(long, env = "FRONTDESK_WEBHOOK_CONCURRENCY", default_value_t = 16)]
+    pub webhook_concurrency: usize,
+    /// Milliseconds before a failed webhook delivery's first retry (each later one waits twice
+    /// as long, up to an hour, for 24 hours).
+    #[arg(
+        long,
+        env = "FRONTDESK_WEBHOOK_FIRST_RETRY_MS",
+        default_value_t = 20_000
+    )]
+    pub webhook_first_retry_ms: u64,
 }
 
 /// Runs a parsed command line; the exit code says whether it worked.
@@ -264,6 +278,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         every: args.backup_every,
         keep: args.backup_keep,
     });
+    config.webhooks.timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds.max(1));
+    config.webhooks.concurrency = args.webhook_concurrency.max(1);
+    config.webhooks.first_retry = std::time::Duration::from_millis(args.webhook_first_retry_ms);
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

@@ -364,6 +364,42 @@ phrases! {
     transcript_room: "Bản ghi cả phòng", "The room's transcript";
     transcript_of_session: "Bản ghi phiên", "Transcript of the session";
     offline_queue: "Bạn vẫn có thể bắt đầu trò chuyện: chúng tôi sẽ trả lời khi mở cửa.", "You can still start a chat: we'll answer when we open.";
+    nav_webhooks: "Webhook", "Webhooks";
+    wh_lead: "Frontdesk gửi các thay đổi đến hệ thống khác của cửa hàng (CRM, quản lý đơn hàng) bằng yêu cầu HTTP POST có chữ ký.", "Frontdesk tells the shop's other systems (CRM, order system) about changes with signed HTTP POST requests.";
+    wh_none: "Chưa có webhook nào.", "No webhooks yet.";
+    wh_url: "Địa chỉ URL", "URL";
+    wh_events: "Sự kiện", "Events";
+    wh_state: "Trạng thái", "State";
+    wh_on: "Đang bật", "Enabled";
+    wh_off: "Đã tắt", "Disabled";
+    wh_open: "Xem", "Open";
+    wh_add: "Thêm webhook", "Add a webhook";
+    wh_secret: "Khoá bí mật", "Secret";
+    wh_secret_hint: "Để trống để tạo ngẫu nhiên (khuyên dùng).", "Leave empty to generate one (recommended).";
+    wh_secret_use: "Bên nhận dùng khoá này để kiểm tra chữ ký Frontdesk-Signature.", "The receiver checks the Frontdesk-Signature header with this secret.";
+    wh_created_ok: "Đã thêm webhook. Hãy sao chép khoá bí mật vào hệ thống nhận.", "Webhook added. Copy its secret into the receiving system.";
+    wh_deleted_ok: "Đã xoá webhook.", "Webhook deleted.";
+    wh_enabled_ok: "Đã bật webhook.", "Webhook enabled.";
+    wh_disabled_ok: "Đã tắt webhook: sự kiện mới sẽ không được gửi.", "Webhook disabled: new events are not sent.";
+    wh_test_ok: "Đã xếp sự kiện thử vào hàng gửi.", "Test event queued.";
+    wh_retry_ok: "Sẽ gửi lại ngay.", "It will be sent again now.";
+    wh_send_test: "Gửi sự kiện thử", "Send a test event";
+    wh_disable: "Tắt", "Disable";
+    wh_enable: "Bật", "Enable";
+    wh_delete: "Xoá webhook", "Delete webhook";
+    wh_delete_confirm: "Xoá webhook này cùng mọi lần gửi của nó?", "Delete this webhook and all its deliveries?";
+    wh_deliveries: "Các lần gửi", "Deliveries";
+    wh_no_deliveries: "Chưa có lần gửi nào.", "No deliveries yet.";
+    wh_refresh: "Tải lại", "Refresh";
+    wh_delivery: "Mã gửi", "Delivery";
+    wh_attempts: "Số lần thử", "Attempts";
+    wh_last_code: "Mã phản hồi", "Last code";
+    wh_next_attempt: "Thử lại lúc", "Next attempt";
+    wh_retry: "Gửi lại ngay", "Retry now";
+    wh_pending: "Đang chờ gửi", "Pending";
+    wh_delivered: "Đã gửi", "Delivered";
+    wh_failed: "Thất bại", "Failed";
+    wh_back: "Tất cả webhook", "All webhooks";
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod admin_lists;
 mod admin_privacy;
 mod admin_settings;
 mod admin_users;
+mod admin_webhooks;
 mod assets;
 mod customer;
 mod desk;
@@ -61,6 +62,21 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
         .at("/admin/users/:id/active", post(admin_users::set_active))
         .at("/admin/users/:id/export", get(admin_privacy::export))
         .at("/admin/users/:id/erase", post(admin_privacy::erase))
+        .at(
+            "/admin/webhooks",
+            get(admin_webhooks::list).post(admin_webhooks::create),
+        )
+        .at("/admin/webhooks/:id", get(admin_webhooks::detail))
+        .at(
+            "/admin/webhooks/:id/enabled",
+            post(admin_webhooks::set_enabled),
+        )
+        .at("/admin/webhooks/:id/test", post(admin_webhooks::send_test))
+        .at("/admin/webhooks/:id/delete", post(admin_webhooks::delete))
+        .at(
+            "/admin/webhooks/:id/deliveries/:delivery/retry",
+            post(admin_webhooks::retry),
+        )
         .around(not_found_page)
         .with(SecurityHeaders::console())
 }

@@ -30,6 +30,7 @@ pub use server_lock::{LockError, ServerLock};
 pub(crate) use writer::WriterStats;
 
 use crate::chat::Event;
+use crate::chat::outbox::Subscriptions;
 use crate::config::Config;
 use crate::error::AppError;
 
@@ -61,6 +62,7 @@ pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: writer::Writer,
     path: std::path::PathBuf,
+    webhooks: Arc<Subscriptions>,
 }
 
 impl Db {
@@ -89,12 +91,16 @@ impl Db {
         }
         let readers = connection::reader_pool(path, config.read_pool_size, config.busy_timeout_ms)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
-        let writer = writer::Writer::start(conn, config.write_batch_max, events)
+        let webhooks = Subscriptions::load(&conn, config.webhooks.retry_window)
+            .map_err(|e| format!("cannot read the webhooks: {e}"))?;
+        let webhooks = Arc::new(webhooks);
+        let writer = writer::Writer::start(conn, config.write_batch_max, events, webhooks.clone())
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Db {
             readers,
             writer,
             path: path.to_path_buf(),
+            webhooks,
         })
     }
 
@@ -156,6 +162,11 @@ impl Db {
     /// Counters of the writer, for metrics and the load tool.
     pub(crate) fn writer_stats(&self) -> Arc<WriterStats> {
         self.writer.stats()
+    }
+
+    /// The webhook types someone subscribes to, and the dispatcher's wake-up (chat/outbox.rs).
+    pub(crate) fn webhooks(&self) -> &Arc<Subscriptions> {
+        &self.webhooks
     }
 
     /// What the rules count, for metrics.

@@ -18,6 +18,12 @@
 //!
 //! The transaction and savepoint statements are prepared once and cached, like every rule's
 //! statements, so a batch compiles no SQL.
+//!
+//! Webhooks' outbox: right after a rule succeeds, still inside its savepoint, its events become
+//! outbox rows for the endpoints subscribed to them (chat/outbox.rs `record`), so they commit or
+//! roll back with the change itself; if that fails, the job fails like a refused rule. With no
+//! subscriber this is one atomic load per job. After the sync, a batch that made deliveries
+//! wakes the dispatcher (hooks/).
 
 use std::fs::File;
 use std::sync::Arc;
@@ -28,6 +34,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Outcome;
+use crate::chat::outbox::{self, Subscriptions};
 use crate::chat::{Event, Tally};
 use crate::error::AppError;
 
@@ -55,6 +62,8 @@ pub(crate) struct WriterStats {
 trait Job: Send {
     /// Runs the rule; true when it succeeded and its changes should stay.
     fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool;
+    /// Turns a job that succeeded into a failed one (its outbox rows could not be written).
+    fn refuse(&mut self, err: AppError);
     /// Replies once the batch's fate is known.
     fn finish(self: Box<Self>, committed: Result<(), AppError>);
 }
@@ -94,6 +103,10 @@ where
         }
     }
 
+    fn refuse(&mut self, err: AppError) {
+        self.result = Some(Err(err));
+    }
+
     fn finish(self: Box<Self>, committed: Result<(), AppError>) {
         let reply = match (self.result, committed) {
             (Some(Err(e)), _) => Err(e),
@@ -120,6 +133,7 @@ impl Writer {
         conn: Connection,
         batch_max: usize,
         events: mpsc::UnboundedSender<Event>,
+        webhooks: Arc<Subscriptions>,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let (sync_tx, sync_rx) = std::sync::mpsc::sync_channel(SYNC_DEPTH);
@@ -130,13 +144,21 @@ impl Writer {
         let publish = Publisher {
             events,
             tally: tally.clone(),
+            webhooks: webhooks.clone(),
         };
         std::thread::Builder::new()
             .name("frontdesk-sync".into())
             .spawn(move || sync_loop(wal, sync_rx, publish, &syncer_stats))?;
         std::thread::Builder::new()
             .name("frontdesk-writer".into())
-            .spawn(move || run(conn, rx, batch_max.max(1), sync_tx, &writer_stats))?;
+            .spawn(move || {
+                let batches = Batches {
+                    max: batch_max.max(1),
+                    stats: &writer_stats,
+                    webhooks: &webhooks,
+                };
+                run(conn, rx, batches, sync_tx)
+            })?;
         Ok(Writer {
             jobs: tx,
             stats,
@@ -195,15 +217,24 @@ struct Committed {
     jobs: Vec<Box<dyn Job>>,
     events: Vec<Event>,
     result: Result<(), AppError>,
+    /// Whether the batch added webhook deliveries.
+    outboxed: bool,
+}
+
+/// What the writer loop needs besides its connection and channels.
+struct Batches<'a> {
+    max: usize,
+    stats: &'a WriterStats,
+    webhooks: &'a Subscriptions,
 }
 
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
-    batch_max: usize,
+    batches: Batches<'_>,
     synced: std::sync::mpsc::SyncSender<Committed>,
-    stats: &WriterStats,
 ) {
+    let (batch_max, stats) = (batches.max, batches.stats);
     while let Some(first) = rx.blocking_recv() {
         let started = Instant::now();
         let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(batch_max.min(64));
@@ -215,7 +246,13 @@ fn run(
             }
         }
         let mut events = Vec::new();
-        let (result, commit_micros) = run_batch(&conn, &mut batch, &mut events);
+        let mut outboxed = false;
+        let (result, commit_micros) = run_batch(
+            &conn,
+            &mut batch,
+            &mut events,
+            (batches.webhooks, &mut outboxed),
+        );
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         stats
@@ -236,6 +273,7 @@ fn run(
         let committed = Committed {
             jobs: batch,
             events,
+            outboxed: outboxed && result.is_ok(),
             result,
         };
         if let Err(std::sync::mpsc::SendError(lost)) = synced.send(committed) {
@@ -256,6 +294,7 @@ fn run(
 struct Publisher {
     events: mpsc::UnboundedSender<Event>,
     tally: Arc<Tally>,
+    webhooks: Arc<Subscriptions>,
 }
 
 /// The syncer: makes committed batches durable, then announces and answers them in commit
@@ -290,6 +329,9 @@ fn sync_loop(
         for committed in pending.drain(..) {
             let result = committed.result.and(durable.clone());
             if result.is_ok() {
+                if committed.outboxed {
+                    publish.webhooks.wake();
+                }
                 for event in committed.events {
                     publish.tally.published(&event);
                     let _ = publish.events.send(event);
@@ -307,12 +349,14 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-/// Runs the batch in one transaction, collecting the kept jobs' events in order; returns whether
-/// it committed and how long `COMMIT` took.
+/// Runs the batch in one transaction, collecting the kept jobs' events in order and writing their
+/// webhook outbox rows (noting whether there were any); returns whether it committed and how
+/// long `COMMIT` took.
 fn run_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],
     published: &mut Vec<Event>,
+    (webhooks, outboxed): (&Subscriptions, &mut bool),
 ) -> (Result<(), AppError>, u64) {
     let abort = |e: rusqlite::Error| {
         let _ = exec(conn, "ROLLBACK");
@@ -326,7 +370,17 @@ fn run_batch(
         if let Err(e) = exec(conn, "SAVEPOINT job") {
             return (abort(e), 0);
         }
-        let kept = job.run(conn, &mut events);
+        let mut kept = job.run(conn, &mut events);
+        if kept && !events.is_empty() {
+            match outbox::record(conn, webhooks, &events) {
+                Ok(made) => *outboxed |= made > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot write the webhook outbox; the change is undone");
+                    job.refuse(e);
+                    kept = false;
+                }
+            }
+        }
         let ended = if kept {
             exec(conn, "RELEASE job")
         } else {
@@ -358,7 +412,8 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
         let (events, _) = mpsc::unbounded_channel();
-        let writer = Writer::start(conn, 16, events).unwrap();
+        let hooks = Subscriptions::new(0, std::time::Duration::from_secs(60));
+        let writer = Writer::start(conn, 16, events, Arc::new(hooks)).unwrap();
         let panicked = writer
             .submit(|c: &Connection| -> Result<Outcome<()>, AppError> {
                 c.execute("INSERT INTO t VALUES (1)", []).unwrap();

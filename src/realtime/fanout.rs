@@ -85,7 +85,7 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 let body = json!({ "roomId": room_id, "userId": user_id, "messageId": message_id });
                 send(ns.to(room_key(room_id)), server::MESSAGES_READ, &body);
             }
-            Event::UserRevoked(user_id) => {
+            Event::UserRevoked(user_id) | Event::UserErased(user_id) => {
                 let _ = ns.to(user_key(user_id)).disconnect().await;
             }
             Event::ConsoleSessionEnded(sid) => {

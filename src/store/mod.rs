@@ -7,6 +7,7 @@ pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod messages;
 pub(crate) mod notes;
+pub(crate) mod outbox;
 pub(crate) mod presence;
 pub(crate) mod privacy;
 pub(crate) mod queue_stats;
@@ -19,6 +20,7 @@ pub(crate) mod settings;
 pub(crate) mod stats;
 pub(crate) mod transcripts;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 /// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.
 pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {

@@ -196,6 +196,14 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("getAttachment", "200 400 403 404 500 503"),
         ("listRoomNotes", &format!("200 {read}")),
         ("transferRoom", "200 400 401 403 404 409 413 415 500 503"),
+        ("createWebhook", "201 400 401 403 413 415 500 503"),
+        ("listWebhooks", "200 401 403 500 503"),
+        ("getWebhook", &format!("200 {read}")),
+        ("updateWebhook", "200 400 401 403 404 413 415 500 503"),
+        ("deleteWebhook", "204 400 401 403 404 500 503"),
+        ("listWebhookDeliveries", &format!("200 {read}")),
+        ("testWebhook", "201 400 401 403 404 500 503"),
+        ("retryWebhookDelivery", "200 400 401 403 404 500 503"),
     ];
     let mut seen = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {

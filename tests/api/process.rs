@@ -23,11 +23,23 @@ impl ServerProcess {
 
     /// Like `start`, with the log (stderr) going to `log` at level `level`.
     pub fn start_logging(db: &Path, addr: &str, log: Stdio, level: &str) -> ServerProcess {
+        Self::start_with(db, addr, log, level, &[])
+    }
+
+    /// Like `start_logging`, with more environment variables (`FRONTDESK_...` settings).
+    pub fn start_with(
+        db: &Path,
+        addr: &str,
+        log: Stdio,
+        level: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", addr, "--db"])
             .arg(db)
             .env("FRONTDESK_MESSAGES_PER_SECOND", "10000")
             .env("RUST_LOG", level)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

@@ -59,7 +59,7 @@ pub(super) async fn register_customers(
     Ok(accounts.into_iter().flatten().collect())
 }
 
-pub(super) async fn login(
+pub(crate) async fn login(
     addr: SocketAddr,
     host: &str,
     who: &Credentials,

@@ -18,6 +18,7 @@
 mod accounts;
 pub mod bench;
 pub mod files;
+pub mod hooks;
 pub mod http;
 pub mod measure;
 mod options;

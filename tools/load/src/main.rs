@@ -130,6 +130,24 @@ enum Bench {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Subscribe a webhook to `message.created` that points here, receive its deliveries, and
+    /// report their lag (arrival minus the event's `createdAt`), order per room and doubles.
+    WebhookReceiver {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// An admin (NAME:PASSWORD) who creates the webhook.
+        #[arg(long)]
+        admin: Credentials,
+        /// Where to listen for deliveries.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+        /// Stop after this many deliveries.
+        #[arg(long, default_value_t = 10_000)]
+        expect: usize,
+        /// Stop after this many seconds without a delivery.
+        #[arg(long, default_value_t = 120)]
+        idle_s: u64,
+    },
     /// Upload and download throughput of attachments, and the server's memory meanwhile.
     Files {
         #[arg(long, default_value = "http://127.0.0.1:3000")]
@@ -214,6 +232,15 @@ fn main() -> ExitCode {
             iterations,
         }) => runtime.block_on(bench::history_over_socket(&url, &login, room, iterations)),
         Some(Bench::ColdStart { server, db, runs }) => bench::cold_start(&server, &db, runs),
+        Some(Bench::WebhookReceiver {
+            url,
+            admin,
+            listen,
+            expect,
+            idle_s,
+        }) => runtime.block_on(frontdesk_load::hooks::receive(
+            &url, &admin, &listen, expect, idle_s,
+        )),
         Some(Bench::Files {
             url,
             size_mib,
