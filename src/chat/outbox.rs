@@ -232,7 +232,7 @@ mod tests {
             all |= t.bit();
             assert_eq!(EventType::parse(t.name()), Some(t));
         }
-        assert_eq!(EventType::names_of(all).len(), 7);
+        assert_eq!(EventType::names_of(all).len(), 8);
         assert_eq!(EventType::parse("user.created"), None);
     }
 }
