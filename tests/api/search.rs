@@ -8,7 +8,7 @@ use reqwest::{StatusCode, Url};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-use crate::helpers::{Sock, TestApp, User, spawn_app, spawn_app_in};
+use crate::helpers::{Sock, TestApp, User, spawn_app_in};
 
 /// `GET /api/chat/search` with `q` and further parameters, properly encoded.
 async fn search(app: &TestApp, user: &User, q: &str, more: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -41,7 +41,10 @@ async fn say(sock: &Sock, room: i64, content: &str) -> i64 {
 
 #[tokio::test]
 async fn case_and_vietnamese_marks_fold_including_d_with_stroke() {
-    let app = spawn_app().await;
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_burst = 10_000
+    })
+    .await;
     let lan = app.customer("lan").await;
     let admin = app.admin("ada").await;
     let room = lan.room_id.unwrap();
@@ -89,7 +92,10 @@ async fn case_and_vietnamese_marks_fold_including_d_with_stroke() {
 
 #[tokio::test]
 async fn each_role_finds_only_messages_it_may_read() {
-    let app = spawn_app().await;
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_burst = 10_000
+    })
+    .await;
     let alice = app.customer("alice").await;
     let bob = app.customer("bob").await;
     let sam = app.staff("sam").await;
@@ -141,7 +147,10 @@ async fn each_role_finds_only_messages_it_may_read() {
 
 #[tokio::test]
 async fn fts_syntax_in_a_query_is_read_as_words_or_refused_never_a_500() {
-    let app = spawn_app().await;
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_burst = 10_000
+    })
+    .await;
     let lan = app.customer("lan").await;
     let admin = app.admin("ada").await;
     let room = lan.room_id.unwrap();
@@ -204,7 +213,10 @@ async fn fts_syntax_in_a_query_is_read_as_words_or_refused_never_a_500() {
 
 #[tokio::test]
 async fn pages_newest_first_with_the_total() {
-    let app = spawn_app().await;
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_burst = 10_000
+    })
+    .await;
     let lan = app.customer("lan").await;
     let admin = app.admin("ada").await;
     let room = lan.room_id.unwrap();
@@ -290,7 +302,10 @@ async fn messages_written_before_the_upgrade_are_found() {
 
 #[tokio::test]
 async fn the_desk_shows_matches_as_text_and_opens_the_room_at_one() {
-    let app = spawn_app().await;
+    let app = spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.rates.messages_burst = 10_000
+    })
+    .await;
     let lan = app.customer("lan").await;
     app.staff("sam").await;
     let room = lan.room_id.unwrap();

@@ -224,6 +224,8 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE sessions DROP COLUMN rating_score;
              ALTER TABLE sessions DROP COLUMN rating_comment;
              ALTER TABLE sessions DROP COLUMN rated_at;
+             ALTER TABLE users DROP COLUMN erased_at;
+             DROP TABLE message_search;
              PRAGMA user_version = 3;",
         )
         .unwrap();
