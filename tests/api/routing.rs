@@ -116,9 +116,10 @@ async fn twenty_claims_at_once_over_rest_and_sockets_never_pass_the_cap() {
         let c = app.customer(&format!("racer{i}")).await;
         ids.push(app.open_session(&c, "Race").await);
     }
-    let socks: Vec<Sock> = futures_util::future::join_all((0..2).map(|_| app.socket(&mai))).await;
+    // One claim in flight per socket: ten sockets race the ten REST claims.
+    let socks: Vec<Sock> = futures_util::future::join_all((0..10).map(|_| app.socket(&mai))).await;
     let results = futures_util::future::join_all(ids.iter().enumerate().map(|(i, &id)| {
-        let (app, mai, sock) = (&app, &mai, &socks[i % 2]);
+        let (app, mai, sock) = (&app, &mai, &socks[i / 2]);
         async move {
             if i % 2 == 0 {
                 let (status, body) = app
