@@ -25,7 +25,6 @@
 //! subscriber this is one atomic load per job. After the sync, a batch that made deliveries
 //! wakes the dispatcher (hooks/).
 
-use std::fs::File;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -37,6 +36,10 @@ use super::Outcome;
 use crate::chat::outbox::{self, Subscriptions};
 use crate::chat::{Event, Tally};
 use crate::error::AppError;
+
+mod syncer;
+
+use syncer::{Committed, Publisher, open_wal_for_sync, sync_loop};
 
 /// How many jobs may wait for the writer before senders are made to wait (backpressure).
 const QUEUE_DEPTH: usize = 8_192;
@@ -196,31 +199,6 @@ impl Writer {
     }
 }
 
-/// The WAL file of the writer's database, opened so the syncer can `fdatasync` it, with the
-/// connection switched to `synchronous = NORMAL`; `None` (and `FULL` kept) when that fails.
-fn open_wal_for_sync(conn: &Connection) -> Option<File> {
-    let path = conn.path().filter(|p| !p.is_empty())?;
-    let mode: String = conn
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .ok()?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return None;
-    }
-    // The WAL file exists from the first write in WAL mode and stays for the connection's life.
-    let wal = File::open(format!("{path}-wal")).ok()?;
-    conn.pragma_update(None, "synchronous", "NORMAL").ok()?;
-    Some(wal)
-}
-
-/// A committed (or failed) batch on its way to the syncer.
-struct Committed {
-    jobs: Vec<Box<dyn Job>>,
-    events: Vec<Event>,
-    result: Result<(), AppError>,
-    /// Whether the batch added webhook deliveries.
-    outboxed: bool,
-}
-
 /// What the writer loop needs besides its connection and channels.
 struct Batches<'a> {
     max: usize,
@@ -288,60 +266,6 @@ fn run(
     // Every sender is gone: the process is shutting down and every batch has committed. The
     // checkpoint syncs the WAL first, then folds it into the database file.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-}
-
-/// Where the syncer hands durable events: the fan-out, after the rules' tally counts them.
-struct Publisher {
-    events: mpsc::UnboundedSender<Event>,
-    tally: Arc<Tally>,
-    webhooks: Arc<Subscriptions>,
-}
-
-/// The syncer: makes committed batches durable, then announces and answers them in commit
-/// order. One `fdatasync` covers every batch that is waiting.
-fn sync_loop(
-    wal: Option<File>,
-    rx: std::sync::mpsc::Receiver<Committed>,
-    publish: Publisher,
-    stats: &WriterStats,
-) {
-    let mut pending = Vec::new();
-    while let Ok(first) = rx.recv() {
-        pending.push(first);
-        while let Ok(more) = rx.try_recv() {
-            pending.push(more);
-        }
-        let durable = match &wal {
-            Some(file) if pending.iter().any(|c| c.result.is_ok()) => {
-                let started = Instant::now();
-                let synced = file.sync_data();
-                let micros = started.elapsed().as_micros() as u64;
-                stats.syncs.fetch_add(1, Ordering::Relaxed);
-                stats.sync_micros.fetch_add(micros, Ordering::Relaxed);
-                tracing::trace!(batches = pending.len(), sync_us = micros, "sync");
-                synced.map_err(|e| {
-                    tracing::error!(error = %e, "cannot sync the WAL; committed writes are not acked");
-                    AppError::Unavailable("The server could not save this; try again".into())
-                })
-            }
-            _ => Ok(()),
-        };
-        for committed in pending.drain(..) {
-            let result = committed.result.and(durable.clone());
-            if result.is_ok() {
-                if committed.outboxed {
-                    publish.webhooks.wake();
-                }
-                for event in committed.events {
-                    publish.tally.published(&event);
-                    let _ = publish.events.send(event);
-                }
-            }
-            for job in committed.jobs {
-                job.finish(result.clone());
-            }
-        }
-    }
 }
 
 /// Runs one statement without parameters through the statement cache.

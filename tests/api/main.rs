@@ -1,5 +1,6 @@
 //! Integration tests: each starts the real server on a random port with a temporary database.
 
+mod attachment_limits;
 mod attachments;
 mod auth;
 mod backups;
@@ -38,6 +39,7 @@ mod sock;
 mod socket_limits;
 mod storage;
 mod tls;
+mod tls_acme;
 mod transcripts;
 mod unread;
 mod users;

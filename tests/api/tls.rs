@@ -1,7 +1,8 @@
 //! HTTPS served by Frontdesk itself: from certificate files (reloaded when they change, a
 //! broken pair refused) and from an ACME CA: Let's Encrypt's test CA, Debian's `pebble`,
 //! started here as a plain process and stopped by pid. Each test runs the real executable, so
-//! signals and the trust store (`SSL_CERT_FILE`) are its own.
+//! signals and the trust store (`SSL_CERT_FILE`) are its own. The ACME test is in tls_acme.rs;
+//! the helpers here serve both.
 //!
 //! Pebble validates for real: it fetches the HTTP-01 answer from `http://localhost:<port>/`,
 //! our `--http-addr`, so `localhost` (127.0.0.1 in /etc/hosts) needs no fake DNS and no
@@ -11,8 +12,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,12 +26,12 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::process::BIN;
 
 /// A CA made for one test, and leaf pairs it signs.
-struct TestCa {
+pub(crate) struct TestCa {
     ca: Certificate,
 }
 
 impl TestCa {
-    fn new(name: &str) -> TestCa {
+    pub(crate) fn new(name: &str) -> TestCa {
         let mut params = CertificateParams::new(vec![]);
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
@@ -40,12 +40,12 @@ impl TestCa {
         }
     }
 
-    fn pem(&self) -> String {
+    pub(crate) fn pem(&self) -> String {
         self.ca.serialize_pem().unwrap()
     }
 
     /// A certificate for `localhost` and 127.0.0.1 and its key, both PEM.
-    fn leaf(&self) -> (String, String) {
+    pub(crate) fn leaf(&self) -> (String, String) {
         let mut params = CertificateParams::new(vec!["localhost".to_string()]);
         params
             .subject_alt_names
@@ -59,7 +59,7 @@ impl TestCa {
 }
 
 /// A port nobody listens on right now (for the processes that must be told theirs).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -68,7 +68,7 @@ fn free_port() -> u16 {
 }
 
 /// A process stopped by its pid when the test ends, however it ends.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -78,7 +78,12 @@ impl Drop for Proc {
 }
 
 /// `frontdesk serve` with `args`, logging to `log`; returns once it says where it listens.
-fn frontdesk(dir: &Path, args: &[&str], env: &[(&str, &str)], log: &Path) -> (Proc, String) {
+pub(crate) fn frontdesk(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &Path,
+) -> (Proc, String) {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
         .arg("--db")
@@ -111,7 +116,7 @@ fn frontdesk(dir: &Path, args: &[&str], env: &[(&str, &str)], log: &Path) -> (Pr
 }
 
 /// An HTTPS client trusting only `root_pem`, reaching `localhost` at 127.0.0.1.
-fn client(root_pem: &str, port: u16) -> reqwest::Client {
+pub(crate) fn client(root_pem: &str, port: u16) -> reqwest::Client {
     reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(root_pem.as_bytes()).unwrap())
@@ -122,7 +127,7 @@ fn client(root_pem: &str, port: u16) -> reqwest::Client {
 }
 
 /// Whether a fresh connection trusting only `root_pem` gets a healthy answer.
-async fn healthy_with(root_pem: &str, port: u16) -> bool {
+pub(crate) async fn healthy_with(root_pem: &str, port: u16) -> bool {
     let res = client(root_pem, port)
         .get(format!("https://localhost:{port}/healthz"))
         .send()
@@ -131,7 +136,7 @@ async fn healthy_with(root_pem: &str, port: u16) -> bool {
 }
 
 /// Waits until `check` holds, up to `limit`.
-async fn eventually<F: std::future::Future<Output = bool>>(
+pub(crate) async fn eventually<F: std::future::Future<Output = bool>>(
     limit: Duration,
     mut check: impl FnMut() -> F,
 ) -> bool {
@@ -146,7 +151,7 @@ async fn eventually<F: std::future::Future<Output = bool>>(
 }
 
 /// A customer signs up over HTTPS and reads their room: REST works over TLS. The token.
-async fn rest_over_https(http: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn rest_over_https(http: &reqwest::Client, base: &str) -> String {
     let res = http
         .post(format!("{base}/api/auth/register"))
         .json(
@@ -174,7 +179,12 @@ async fn rest_over_https(http: &reqwest::Client, base: &str) -> String {
 
 /// Socket.IO over HTTPS long-polling and over `wss://`: the Engine.IO handshake on both, and
 /// a signed-in connect to `/chat` over the WebSocket (our upgrade endpoint, through TLS).
-async fn socketio_over_tls(http: &reqwest::Client, root_pem: &str, port: u16, token: &str) {
+pub(crate) async fn socketio_over_tls(
+    http: &reqwest::Client,
+    root_pem: &str,
+    port: u16,
+    token: &str,
+) {
     let polling = http
         .get(format!(
             "https://localhost:{port}/socket.io/?EIO=4&transport=polling"
@@ -224,7 +234,7 @@ type Wss =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next text frame other than a ping (answered), within ten seconds.
-async fn next_text(ws: &mut Wss) -> Result<String, tokio::time::error::Elapsed> {
+pub(crate) async fn next_text(ws: &mut Wss) -> Result<String, tokio::time::error::Elapsed> {
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match ws.next().await {
@@ -240,14 +250,14 @@ async fn next_text(ws: &mut Wss) -> Result<String, tokio::time::error::Elapsed> 
     .await
 }
 
-fn rustls_pemfile_certs(pem: &str) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+pub(crate) fn rustls_pemfile_certs(pem: &str) -> Vec<rustls::pki_types::CertificateDer<'static>> {
     use rustls::pki_types::pem::PemObject;
     rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<_, _>>()
         .unwrap()
 }
 
-fn install_crypto() {
+pub(crate) fn install_crypto() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
@@ -353,142 +363,4 @@ async fn https_from_files_serves_everything_and_takes_a_renewed_pair_without_res
     assert!(reloaded, "{}", std::fs::read_to_string(&log).unwrap());
     assert!(healthy_with(&second_ca.pem(), port).await);
     drop(server);
-}
-
-/// Debian's pebble (Let's Encrypt's test CA), listening on its own ports under `dir`.
-struct Pebble {
-    _proc: Proc,
-    directory: String,
-    management: u16,
-}
-
-fn pebble(dir: &Path, ca: &TestCa, http_port: u16, https_port: u16) -> Pebble {
-    let binary = ["/usr/bin/pebble", "/usr/sbin/pebble"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect(
-            "pebble (Let's Encrypt's test CA) is not installed: `apt-get install pebble` \
-             (scripts/test.sh installs it)",
-        );
-    let (cert, key) = ca.leaf();
-    std::fs::write(dir.join("pebble-cert.pem"), cert).unwrap();
-    std::fs::write(dir.join("pebble-key.pem"), key).unwrap();
-    let (acme, management) = (free_port(), free_port());
-    let config = json!({ "pebble": {
-        "listenAddress": format!("127.0.0.1:{acme}"),
-        "managementListenAddress": format!("127.0.0.1:{management}"),
-        "certificate": dir.join("pebble-cert.pem"),
-        "privateKey": dir.join("pebble-key.pem"),
-        "httpPort": http_port,
-        "tlsPort": https_port,
-        "ocspResponderURL": "",
-        "externalAccountBindingRequired": false
-    }});
-    std::fs::write(dir.join("pebble.json"), config.to_string()).unwrap();
-    let child = Command::new(binary)
-        .arg("-config")
-        .arg(dir.join("pebble.json"))
-        .env("PEBBLE_VA_NOSLEEP", "1")
-        .env("PEBBLE_WFE_NONCEREJECT", "0")
-        .stdout(std::fs::File::create(dir.join("pebble.log")).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pebble");
-    let proc = Proc(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", acme)).is_err() {
-        assert!(Instant::now() < deadline, "pebble did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Pebble {
-        _proc: proc,
-        directory: format!("https://127.0.0.1:{acme}/dir"),
-        management,
-    }
-}
-
-#[tokio::test]
-async fn acme_gets_a_certificate_from_pebble_and_serves_rest_and_socketio() {
-    install_crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let ca = TestCa::new("pebble's listener CA");
-    std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
-    let (https_port, http_port) = (free_port(), free_port());
-    let pebble = pebble(dir.path(), &ca, http_port, https_port);
-    let log = dir.path().join("frontdesk.log");
-    let (https_addr, http_addr) = (
-        format!("127.0.0.1:{https_port}"),
-        format!("127.0.0.1:{http_port}"),
-    );
-    let ca_file = dir.path().join("ca.pem");
-    let (_server, url) = frontdesk(
-        dir.path(),
-        &[
-            "--addr",
-            &https_addr,
-            "--http-addr",
-            &http_addr,
-            "--acme-domain",
-            "localhost",
-            "--acme-directory",
-            &pebble.directory,
-            "--acme-email",
-            "owner@shop.example",
-        ],
-        // The ACME client's trust store: pebble's own HTTPS is signed by the test's CA.
-        &[("SSL_CERT_FILE", ca_file.to_str().unwrap())],
-        &log,
-    );
-    assert_eq!(url, format!("https://{https_addr}"));
-
-    // Pebble makes a new root each run; its management port hands it out.
-    let root = reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap())
-        .build()
-        .unwrap()
-        .get(format!("https://127.0.0.1:{}/roots/0", pebble.management))
-        .send()
-        .await
-        .expect("pebble's root")
-        .text()
-        .await
-        .unwrap();
-    let issued = eventually(Duration::from_secs(60), || healthy_with(&root, https_port)).await;
-    assert!(
-        issued,
-        "no certificate from pebble: {}",
-        std::fs::read_to_string(&log).unwrap()
-    );
-
-    let http = client(&root, https_port);
-    let base = format!("https://localhost:{https_port}");
-    let token = rest_over_https(&http, &base).await;
-    socketio_over_tls(&http, &root, https_port, &token).await;
-
-    // The certificate, its key and the CA account are kept, private, next to the database.
-    let cache = dir.path().join("acme");
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(&cache), 0o700);
-    let kept: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(kept.len(), 3, "{kept:?}");
-    for file in &kept {
-        assert_eq!(mode(file), 0o600, "{}", file.display());
-    }
-
-    // Plain HTTP on the same host redirects to https.
-    let plain = http
-        .get(format!("http://localhost:{http_port}/chat"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(plain.status(), StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(
-        plain.headers()["location"],
-        format!("https://localhost:{https_port}/chat").as_str()
-    );
 }
