@@ -94,8 +94,16 @@ impl Db {
         let webhooks = Subscriptions::load(&conn, config.webhooks.retry_window)
             .map_err(|e| format!("cannot read the webhooks: {e}"))?;
         let webhooks = Arc::new(webhooks);
-        let writer = writer::Writer::start(conn, config.write_batch_max, events, webhooks.clone())
-            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        let search = crate::store::search::SearchIndexer::start(&conn)
+            .map_err(|e| format!("cannot read the newest message: {e}"))?;
+        let writer = writer::Writer::start(
+            conn,
+            config.write_batch_max,
+            events,
+            webhooks.clone(),
+            Some(search),
+        )
+        .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Db {
             readers,
             writer,

@@ -55,8 +55,8 @@ const STEPS: &[&str] = &[
 /// index a new database starts with). Contentless, so the text is not stored twice; `body` is
 /// the message with `đ`/`Đ` folded to `d` (Unicode does not decompose them, so the tokenizer's
 /// `remove_diacritics` alone would miss them), `room` is the token `r<room id>` that keeps a
-/// customer's search inside their room's postings. The server indexes each new message in the
-/// statement after its insert (`store::search::index`), with the same folding.
+/// customer's search inside their room's postings. The server's writer indexes the new messages of each
+/// batch before it commits (`store::search::SearchIndexer`), with the same folding.
 pub const SEARCH_INDEX: &str = "
     CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
         body, room, content = '', contentless_delete = 1,

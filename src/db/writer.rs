@@ -16,6 +16,9 @@
 //! durable; its sender is only answered once it is. When the WAL file cannot be opened for
 //! syncing, the writer keeps `synchronous = FULL` and the syncer only relays.
 //!
+//! Search: after the rules and outside their savepoints, the batch's new messages are added to
+//! the search index (store/search.rs `SearchIndexer`), so they commit with it.
+//!
 //! The transaction and savepoint statements are prepared once and cached, like every rule's
 //! statements, so a batch compiles no SQL.
 //!
@@ -36,6 +39,7 @@ use super::Outcome;
 use crate::chat::outbox::{self, Subscriptions};
 use crate::chat::{Event, Tally};
 use crate::error::AppError;
+use crate::store::search::SearchIndexer;
 
 mod syncer;
 
@@ -137,6 +141,7 @@ impl Writer {
         batch_max: usize,
         events: mpsc::UnboundedSender<Event>,
         webhooks: Arc<Subscriptions>,
+        search: Option<SearchIndexer>,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let (sync_tx, sync_rx) = std::sync::mpsc::sync_channel(SYNC_DEPTH);
@@ -159,6 +164,7 @@ impl Writer {
                     max: batch_max.max(1),
                     stats: &writer_stats,
                     webhooks: &webhooks,
+                    search,
                 };
                 run(conn, rx, batches, sync_tx)
             })?;
@@ -204,12 +210,14 @@ struct Batches<'a> {
     max: usize,
     stats: &'a WriterStats,
     webhooks: &'a Subscriptions,
+    /// None only for a database without messages (the writer's own tests).
+    search: Option<SearchIndexer>,
 }
 
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
-    batches: Batches<'_>,
+    mut batches: Batches<'_>,
     synced: std::sync::mpsc::SyncSender<Committed>,
 ) {
     let (batch_max, stats) = (batches.max, batches.stats);
@@ -230,6 +238,7 @@ fn run(
             &mut batch,
             &mut events,
             (batches.webhooks, &mut outboxed),
+            batches.search.as_mut(),
         );
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -281,6 +290,21 @@ fn run_batch(
     batch: &mut [Box<dyn Job>],
     published: &mut Vec<Event>,
     (webhooks, outboxed): (&Subscriptions, &mut bool),
+    mut search: Option<&mut SearchIndexer>,
+) -> (Result<(), AppError>, u64) {
+    let (result, micros) = run_jobs(conn, batch, published, (webhooks, outboxed), &mut search);
+    if let Some(search) = search {
+        search.finish(result.is_ok());
+    }
+    (result, micros)
+}
+
+fn run_jobs(
+    conn: &Connection,
+    batch: &mut [Box<dyn Job>],
+    published: &mut Vec<Event>,
+    (webhooks, outboxed): (&Subscriptions, &mut bool),
+    search: &mut Option<&mut SearchIndexer>,
 ) -> (Result<(), AppError>, u64) {
     let abort = |e: rusqlite::Error| {
         let _ = exec(conn, "ROLLBACK");
@@ -319,6 +343,13 @@ fn run_batch(
             events.clear();
         }
     }
+    if let Some(search) = search
+        && let Err(e) = search.index_new(conn)
+    {
+        // The batch's messages cannot be searched: it is refused whole, as a failed commit is.
+        tracing::error!(error = %e, "cannot index the batch's messages");
+        return (abort(e), 0);
+    }
     let committing = Instant::now();
     let committed = match exec(conn, "COMMIT") {
         Ok(()) => Ok(()),
@@ -337,7 +368,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
         let (events, _) = mpsc::unbounded_channel();
         let hooks = Subscriptions::new(0, std::time::Duration::from_secs(60));
-        let writer = Writer::start(conn, 16, events, Arc::new(hooks)).unwrap();
+        let writer = Writer::start(conn, 16, events, Arc::new(hooks), None).unwrap();
         let panicked = writer
             .submit(|c: &Connection| -> Result<Outcome<()>, AppError> {
                 c.execute("INSERT INTO t VALUES (1)", []).unwrap();

@@ -54,10 +54,16 @@ pub(crate) struct Dispatcher {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// How much lower than the chat the dispatcher's threads run (nice). Under a burst that fills
-/// every core, the chat keeps the CPU and deliveries lag behind, catching up once it passes;
-/// on an idle machine the priority changes nothing.
-const NICE: i32 = 10;
+/// The dispatcher's threads run under Linux's `SCHED_IDLE` policy: they get only CPU time the
+/// chat leaves unused. Delivering a webhook costs about as much CPU as the message it reports
+/// (an HTTP request, its signature, reading and recording it), so at normal priority a
+/// `message.created` subscription took a quarter of the chat's throughput under a burst that
+/// fills every core; idle-only, the burst keeps the CPU and deliveries lag behind it, catching up
+/// once it passes (docs/PERFORMANCE.md). On a machine with a core to spare nothing changes. The
+/// risk of the policy is starvation under a load that never ends, which is an overloaded server
+/// in any case; deliveries wait in the outbox meanwhile, none is lost. Where `SCHED_IDLE` is not
+/// allowed, the threads fall back to [`NICE`].
+const NICE: i32 = 19;
 
 /// Starts the dispatcher on a thread (and runtime) of its own at a lower priority than the chat.
 pub(crate) fn start(db: Db, settings: WebhookSettings) -> Result<Dispatcher, String> {
@@ -92,13 +98,17 @@ pub(crate) fn start(db: Db, settings: WebhookSettings) -> Result<Dispatcher, Str
     Ok(Dispatcher { _stop: stop })
 }
 
-/// Lowers the calling thread's priority by [`NICE`] (Linux: per thread).
+/// Moves the calling thread to `SCHED_IDLE` (or, failing that, to [`NICE`]); Linux: per thread.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on the calling thread's own id only changes its scheduling weight.
+    // SAFETY: sched_setscheduler and setpriority on the calling thread's own id only change its
+    // scheduling; the parameter struct outlives the call.
     unsafe {
-        let tid = libc::gettid() as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, NICE);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            let tid = libc::gettid() as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, NICE);
+        }
     }
 }
 

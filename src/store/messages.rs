@@ -54,7 +54,8 @@ pub(crate) struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
-/// Stores a message with its positions and adds it to the search index; the caller counts it
+/// Stores a message with its positions (the writer adds it to the search index when the batch
+/// ends, `super::search::SearchIndexer`); the caller counts it
 /// on the room ([`super::rooms::record_message`]) in the same transaction, which keeps `seq`
 /// equal to the room's `message_count` after it.
 pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
@@ -74,9 +75,7 @@ pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<
         m.client_message_id,
         now
     ])?;
-    let id = conn.last_insert_rowid();
-    super::search::index(conn, id, m.room_id, m.content)?;
-    Ok(id)
+    Ok(conn.last_insert_rowid())
 }
 
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {

@@ -77,8 +77,19 @@ pub(crate) struct DueDelivery {
     pub give_up_at: i64,
 }
 
-const DUE_COLUMNS: &str = "d.id, d.event_id, e.type, e.created_at, e.data, w.url, w.secret,
-     d.attempts, d.next_attempt_at, d.give_up_at";
+/// A due delivery with its event and endpoint, followed by the statement's condition.
+macro_rules! due_from {
+    ($rest:literal) => {
+        concat!(
+            "SELECT d.id, d.event_id, e.type, e.created_at, e.data, w.url, w.secret,
+               d.attempts, d.next_attempt_at, d.give_up_at
+             FROM webhook_deliveries d
+             JOIN webhooks w ON w.id = d.webhook_id
+             JOIN webhook_events e ON e.id = d.event_id ",
+            $rest
+        )
+    };
+}
 
 fn due_row(r: &Row<'_>) -> rusqlite::Result<DueDelivery> {
     Ok(DueDelivery {
@@ -128,19 +139,23 @@ pub(crate) fn queue_from(
     (head, webhook_id, room_id): Head,
     limit: usize,
 ) -> Result<Vec<DueDelivery>, AppError> {
-    let sql = format!(
-        "SELECT {DUE_COLUMNS}
-         FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id
-         JOIN webhook_events e ON e.id = d.event_id
-         WHERE d.status = 'pending' AND d.webhook_id = ?1 AND d.id >= ?2
-           AND (d.room_id = ?3 OR (?3 IS NULL AND d.id = ?2))
-         ORDER BY d.id
-         LIMIT ?4"
-    );
+    // Two statements, not one with `room_id = ?3 OR ?3 IS NULL`: that `OR` made SQLite walk
+    // every delivery of the endpoint after the head (delivered ones too) instead of the room's
+    // pending queue in `webhook_deliveries_room_queue`, a cost that grew with the backlog.
+    let Some(room_id) = room_id else {
+        let row = conn
+            .prepare_cached(due_from!("WHERE d.status = 'pending' AND d.id = ?1"))?
+            .query_row([head], due_row)
+            .optional()?;
+        return Ok(row.into_iter().collect());
+    };
     let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![webhook_id, head, room_id, limit as i64], due_row)?
+        .prepare_cached(due_from!(
+            "WHERE d.status = 'pending' AND d.webhook_id = ?1 AND d.room_id = ?2 AND d.id >= ?3
+             ORDER BY d.id
+             LIMIT ?4"
+        ))?
+        .query_map(params![webhook_id, room_id, head, limit as i64], due_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -51,20 +51,65 @@ fn expression(terms: &[SearchTerm], scope: Scope) -> String {
     }
 }
 
-/// Adds a stored message to the index, in the transaction that stored it. `đ`/`Đ` are folded
-/// here exactly as `db::SEARCH_INDEX` folds the history.
-pub(crate) fn index(
-    conn: &Connection,
-    message_id: i64,
-    room_id: i64,
-    content: &str,
-) -> Result<(), AppError> {
-    conn.prepare_cached(
-        "INSERT INTO message_search (rowid, body, room)
-         VALUES (?1, replace(replace(?2, 'đ', 'd'), 'Đ', 'd'), 'r' || ?3)",
-    )?
-    .execute(params![message_id, content, room_id])?;
-    Ok(())
+/// Keeps the index up to date with `messages`, a batch at a time: the writer calls
+/// [`SearchIndexer::index_new`] once per transaction, after its rules and outside their
+/// savepoints, so the new messages of the batch enter the index together with their commit.
+///
+/// Why not in each rule: FTS5 writes its pending terms out as a new segment at every savepoint,
+/// and the writer runs each rule in one (db/writer.rs); indexing inside the rule made a segment
+/// per message and kept FTS5 merging them, about a third of the writer's time under load
+/// (docs/PERFORMANCE.md). Once per batch, the same messages make one segment.
+///
+/// The index always holds every committed message, because the two are committed together;
+/// so the indexer starts from the newest stored message and needs no mark in the database.
+pub(crate) struct SearchIndexer {
+    /// Every message up to this id is in the index (as committed).
+    through: i64,
+    /// What `through` becomes once the running batch commits.
+    pending: i64,
+}
+
+impl SearchIndexer {
+    /// Starts after the newest message: every older one is already in the index.
+    pub(crate) fn start(conn: &Connection) -> rusqlite::Result<SearchIndexer> {
+        let through = newest_message(conn)?;
+        Ok(SearchIndexer {
+            through,
+            pending: through,
+        })
+    }
+
+    /// Adds the messages stored since the last commit. `đ`/`Đ` are folded here exactly as
+    /// `db::SEARCH_INDEX` folds the history. A message erased in the same batch is indexed
+    /// with its (now empty) text, so nothing of it reaches the index.
+    pub(crate) fn index_new(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        let newest = newest_message(conn)?;
+        if newest > self.through {
+            conn.prepare_cached(
+                "INSERT INTO message_search (rowid, body, room)
+                 SELECT id, replace(replace(content, 'đ', 'd'), 'Đ', 'd'), 'r' || room_id
+                 FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id",
+            )?
+            .execute(params![self.through, newest])?;
+        }
+        self.pending = newest;
+        Ok(())
+    }
+
+    /// The batch's fate: committed, its messages are indexed; rolled back, neither they nor
+    /// their index rows exist, and the next batch starts from the same place.
+    pub(crate) fn finish(&mut self, committed: bool) {
+        if committed {
+            self.through = self.pending;
+        } else {
+            self.pending = self.through;
+        }
+    }
+}
+
+fn newest_message(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
+        .query_row([], |r| r.get(0))
 }
 
 /// The statement around a filter: matches newest first, each message as `messages::from_row`
