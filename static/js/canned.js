@@ -3,10 +3,13 @@
 // with, then containing, "ref"). ArrowUp/ArrowDown move, Enter or Tab choose, Escape closes,
 // a click chooses. Choosing replaces the composer's text with the reply, `{firstName}` filled
 // with the customer's first name. `/note ` stays the private-note prefix: once a space follows
-// the word, the picker is closed and the text is left alone. The composer is an ARIA combobox
-// (aria-expanded, aria-controls, aria-activedescendant); the options are `role="option"`.
-window.FDCanned = function (input, list, { firstName, api }) {
+// the word, the picker is closed and the text is left alone. The composer keeps its textbox
+// role (ARIA in HTML allows no `combobox` role on a <textarea>, and a textbox takes no
+// aria-expanded, so axe refuses both): it says aria-autocomplete="list", aria-controls the
+// listbox and points aria-activedescendant at the active `role="option"` while it is open.
+window.FDCanned = function (input, list, options) {
   'use strict';
+  const { firstName, api } = options;
   if (!input || !list) return null;
   let replies = [];
   let shown = [];
@@ -28,7 +31,6 @@ window.FDCanned = function (input, list, { firstName, api }) {
     list.textContent = '';
     shown = [];
     active = -1;
-    input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
   }
   function mark(i) {
@@ -64,7 +66,6 @@ window.FDCanned = function (input, list, { firstName, api }) {
       list.appendChild(li);
     });
     list.hidden = false;
-    input.setAttribute('aria-expanded', 'true');
     mark(0);
   }
   function fill(content) {
