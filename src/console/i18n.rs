@@ -416,6 +416,8 @@ phrases! {
     canned_save: "Lưu", "Save";
     canned_delete: "Xoá", "Delete";
     canned_picker: "Câu trả lời mẫu", "Canned replies";
+    canned_saved_ok: "Đã lưu câu trả lời mẫu.", "Canned reply saved.";
+    canned_deleted_ok: "Đã xoá câu trả lời mẫu.", "Canned reply deleted.";
 }
 
 #[cfg(test)]

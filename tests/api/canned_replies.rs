@@ -210,3 +210,65 @@ async fn staff_and_customers_may_not_write_and_customers_may_not_read() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(list(&app, &admin).await, json!([kept]));
 }
+
+#[tokio::test]
+async fn the_admin_console_page_adds_changes_and_deletes_with_csrf() {
+    let app = spawn_app().await;
+    let admin = app.admin("boss").await;
+    let console = app.console("boss").await;
+    let page = app.page("/console/admin/canned", &console.cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("href=\"/console/admin/canned\" aria-current=\"page\"")
+    );
+
+    // Without the form token nothing happens.
+    let forged = app
+        .form(
+            "/console/admin/canned",
+            &console.cookie,
+            &[("shortcut", "hello"), ("content", "Hi"), ("csrf", "wrong")],
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER);
+    assert_eq!(list(&app, &admin).await, json!([]));
+
+    let fields = |s: &'static str, c: &'static str| [("shortcut", s), ("content", c)];
+    let post = |path: String, f: [(&'static str, &'static str); 2]| {
+        let (app, console) = (&app, &console);
+        async move {
+            let mut all: Vec<(&str, &str)> = f.to_vec();
+            all.push(("csrf", &console.csrf));
+            app.form(&path, &console.cookie, &all).await
+        }
+    };
+    let added = post(
+        "/console/admin/canned".into(),
+        fields("hello", "Hi {firstName}"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let id = list(&app, &admin).await[0]["id"].as_i64().unwrap();
+    let taken = post("/console/admin/canned".into(), fields("hello", "again")).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(taken.body.contains("already has this shortcut"));
+    let bad = post("/console/admin/canned".into(), fields("Bad Key", "x")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("shortcut must be"));
+    let changed = post(format!("/console/admin/canned/{id}"), fields("hi", "Hello")).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        list(&app, &admin).await,
+        json!([{"id": id, "shortcut": "hi", "content": "Hello"}])
+    );
+    let gone = post(format!("/console/admin/canned/{id}/delete"), fields("", "")).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert_eq!(list(&app, &admin).await, json!([]));
+
+    // Staff get no such page.
+    app.staff("mai").await;
+    let staff = app.console("mai").await;
+    let page = app.page("/console/admin/canned", &staff.cookie).await;
+    assert_ne!(page.status, StatusCode::OK);
+}

@@ -137,3 +137,38 @@ test('a canned reply picked with the keyboard, filled and sent; labels reach the
   assert.deepEqual(boss.errors, []);
   for (const p of [lan, customer, other, boss]) await p.context().close();
 });
+
+test('admins add, change and delete canned replies on their console page', async () => {
+  const boss = await newPage(browser);
+  await signIn(boss, server, 'boss');
+  await boss.goto(`${server.url}/console/admin/canned`);
+  assert.equal(await boss.locator('nav a[aria-current=page]').textContent(), 'Canned replies');
+  await boss.fill('#canned-shortcut', 'thanks');
+  await boss.fill('#canned-content', 'Cảm ơn {firstName}!');
+  await Promise.all([boss.waitForURL(/done=saved/), boss.click('#create-canned button[type=submit]')]);
+  const item = boss.locator('#canned-replies li[data-shortcut="thanks"]');
+  assert.equal(await item.locator('textarea').inputValue(), 'Cảm ơn {firstName}!');
+  await expectAccessible(boss, 'the canned replies page');
+  await screenshot(boss, 'admin-canned');
+
+  // A taken shortcut: said on the page, nothing added.
+  await boss.fill('#canned-shortcut', 'hello');
+  await boss.fill('#canned-content', 'again');
+  await boss.click('#create-canned button[type=submit]');
+  await boss.locator('#canned-error').waitFor();
+  assert.match(await boss.locator('#canned-error').textContent(), /already has this shortcut/);
+  assert.equal(await boss.locator('#canned-replies li[data-shortcut="hello"]').count(), 1);
+  await expectAccessible(boss, 'the canned replies page with a refusal');
+
+  await item.locator('textarea').fill('Cảm ơn {firstName} nhiều!');
+  await Promise.all([boss.waitForURL(/done=saved/), item.locator('button.primary').click()]);
+  assert.equal(await boss.locator('#canned-replies li[data-shortcut="thanks"] textarea').inputValue(), 'Cảm ơn {firstName} nhiều!');
+  await Promise.all([boss.waitForURL(/done=deleted/),
+    boss.locator('#canned-replies li[data-shortcut="thanks"] button.danger').click()]);
+  assert.equal(await boss.locator('#canned-replies li[data-shortcut="thanks"]').count(), 0);
+  const { accessToken } = await login(server, 'boss');
+  const left = await rest(server, 'GET', '/chat/canned-replies', undefined, accessToken);
+  assert.deepEqual(left.map((r) => r.shortcut), ['hello', 'refund', 'refund-late']);
+  assert.deepEqual(boss.errors, []);
+  await boss.context().close();
+});
