@@ -221,3 +221,17 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_room_queue
     ON webhook_deliveries (webhook_id, room_id, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id);
+-- Canned replies (contract §10): the shop's stock answers, offered on the desk by shortcut.
+CREATE TABLE IF NOT EXISTS canned_replies (
+    id         INTEGER PRIMARY KEY,
+    shortcut   TEXT    NOT NULL UNIQUE,
+    content    TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+-- Labels on sessions (contract §10): a session's labels are its rows here (lowercase, trimmed).
+CREATE TABLE IF NOT EXISTS session_labels (
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    label      TEXT    NOT NULL,
+    PRIMARY KEY (session_id, label)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_labels_by_label ON session_labels (label, session_id);

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     SessionNotEnded,
     /// 409: the user name is already taken.
     UserNameTaken,
+    /// 409: another canned reply already has this shortcut.
+    ShortcutTaken,
     /// 409: the `clientMessageId` was already used by this sender in another room.
     ClientMessageIdReused,
     /// 409: an admin may not change their own role or deactivate themselves.

@@ -130,6 +130,19 @@ pub struct Sender {
     pub role: Role,
 }
 
+/// A canned reply (contract §10): a stock answer staff insert on the desk by typing `/` and
+/// its shortcut; `{firstName}` in the content is filled with the customer's first name.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub struct CannedReply {
+    pub id: i64,
+    /// `[a-z0-9-]{1,32}`, unique.
+    pub shortcut: String,
+    /// 1 to 5,000 characters.
+    pub content: String,
+}
+
 /// A private note in a room's thread (contract §10): staff and admins only.
 #[derive(Debug, Clone, PartialEq, Object, Serialize)]
 #[oai(rename_all = "camelCase")]
@@ -212,6 +225,9 @@ pub struct Session {
     /// The customer's rating, once the session ended and they gave one.
     #[oai(nullable)]
     pub rating: Option<Rating>,
+    /// Labels staff chose for the session (contract §10): at most 10, each 1 to 32
+    /// characters, lowercase, trimmed, no duplicates, in alphabetical order.
+    pub labels: Vec<String>,
 }
 
 /// How a customer rated a session that ended (contract §8).

@@ -4,6 +4,7 @@
 mod attachments;
 mod auth;
 pub(crate) mod body_limit;
+mod canned;
 pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod error;
@@ -48,6 +49,7 @@ pub(crate) type Api = OpenApiService<
         search::SearchApi,
         transcripts::TranscriptsApi,
         sessions::SessionsApi,
+        canned::CannedApi,
         users::UsersApi,
         settings::SettingsApi,
         webhooks::WebhooksApi,
@@ -65,6 +67,7 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             search::SearchApi { app: app.clone() },
             transcripts::TranscriptsApi { app: app.clone() },
             sessions::SessionsApi { app: app.clone() },
+            canned::CannedApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app: app.clone() },
             webhooks::WebhooksApi { app },

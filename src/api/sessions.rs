@@ -10,7 +10,7 @@ use super::ApiTags;
 use super::error::{ApiResult, Change, ChangeWithBody, Read, StaffList};
 use super::security::BearerAuth;
 use crate::app::App;
-use crate::chat::{ratings, sessions};
+use crate::chat::{labels, ratings, sessions};
 use crate::model::text::Text;
 use crate::model::{Rating, Session};
 
@@ -22,6 +22,14 @@ pub(crate) struct RatingBody {
     pub score: i64,
     /// At most 1,000 characters.
     pub comment: Option<Text>,
+}
+
+/// A session's labels, replacing the ones it had.
+#[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct LabelsBody {
+    /// At most 10; each 1 to 32 characters, trimmed and stored lowercase, duplicates dropped.
+    pub labels: Vec<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -107,6 +115,26 @@ impl SessionsApi {
         Ok(Rated::Created(
             Json(rating),
             format!("/api/chat/sessions/{}", id.0),
+        ))
+    }
+
+    /// Replaces the session's labels: staff who may see its room, and admins; customers 403.
+    /// Other desks hear of it as `session_updated`.
+    #[oai(
+        path = "/:id/labels",
+        method = "put",
+        operation_id = "setSessionLabels"
+    )]
+    async fn labels(
+        &self,
+        auth: BearerAuth,
+        /// The session id.
+        id: Path<i64>,
+        body: Json<LabelsBody>,
+    ) -> ApiResult<Json<Session>, ChangeWithBody> {
+        let wanted = body.0.labels.into_iter().map(Text::into_string).collect();
+        Ok(Json(
+            labels::set(&self.app.db, &auth.0, id.0, wanted).await?,
         ))
     }
 }

@@ -244,6 +244,37 @@ pub(crate) fn transfer_room(caller: &Caller, room_staff_id: Option<i64>) -> Resu
     }
 }
 
+/// Canned replies are read by staff and admins (the desk offers them).
+pub(crate) fn see_canned_replies(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only staff and admins can read canned replies",
+        ))
+    }
+}
+
+/// Canned replies are written by admins.
+pub(crate) fn manage_canned_replies(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("Only admins can manage canned replies"))
+    }
+}
+
+/// A session's labels are chosen by staff and admins (who may see its room); never customers.
+pub(crate) fn label_session(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only staff and admins can label sessions",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,8 @@ pub(crate) enum Event {
     SessionEnded(Session, Audience),
     /// The customer rated an ended session: `session_updated` to staff and the room.
     SessionRated(Session, Audience),
+    /// Staff changed a session's labels: `session_updated` to staff and the room.
+    SessionLabelled(Session, Audience),
     /// A room was assigned or had activity while unassigned: `room_updated` to staff.
     RoomUpdated(RoomActivity, Audience),
     /// A room was transferred: `room_transferred` to the receiving staff member's sockets.

@@ -65,6 +65,8 @@ pub(crate) struct Filters {
     #[serde(default)]
     active: String,
     #[serde(default)]
+    label: String,
+    #[serde(default)]
     page: u32,
     #[serde(default)]
     done: String,
@@ -76,6 +78,11 @@ impl Filters {
             "none" => StaffFilter::Nobody,
             s => s.parse().map_or(StaffFilter::Any, StaffFilter::Member),
         }
+    }
+
+    /// The label filter, as labels are stored (trimmed, lowercase).
+    fn label(&self) -> Option<String> {
+        Some(self.label.trim().to_lowercase()).filter(|l| !l.is_empty())
     }
 
     fn customer(&self) -> Option<String> {
@@ -103,6 +110,7 @@ impl Filters {
             ("from", &self.from),
             ("to", &self.to),
             ("active", &self.active),
+            ("label", &self.label),
         ];
         let mut query: Vec<String> = pairs
             .iter()
@@ -154,6 +162,7 @@ pub(crate) async fn sessions(
         customer: filters.customer(),
         from: Filters::local_midnight(&filters.from, 0, tz),
         to: Filters::local_midnight(&filters.to, 1, tz),
+        label: filters.label(),
         limit: PAGE_SIZE,
         offset: (filters.page() - 1) * PAGE_SIZE,
     };

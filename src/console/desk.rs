@@ -43,6 +43,8 @@ pub(crate) struct OpenRoom {
     /// Whether the viewer may transfer the room (its staff member, or an admin), and to whom:
     /// read when the page loads, which is every time a room is opened.
     pub colleagues: Option<Vec<Colleague>>,
+    /// Labels already in use, most used first: suggestions for the room's session.
+    pub label_suggestions: Vec<String>,
 }
 
 #[derive(Template)]
@@ -188,6 +190,7 @@ async fn open_room(
         Ok(()) => Some(presence::colleagues(&app.db, caller).await?),
         Err(_) => None,
     };
+    let label_suggestions = crate::chat::labels::in_use(&app.db, caller).await?;
     Ok(OpenRoom {
         room,
         history,
@@ -195,6 +198,7 @@ async fn open_room(
         can_send,
         can_end,
         colleagues,
+        label_suggestions,
     })
 }
 

@@ -402,6 +402,22 @@ phrases! {
     wh_delivered: "Đã gửi", "Delivered";
     wh_failed: "Thất bại", "Failed";
     wh_back: "Tất cả webhook", "All webhooks";
+    labels: "Nhãn", "Labels";
+    label_filter: "Nhãn", "Label";
+    label_add: "Thêm nhãn", "Add a label";
+    label_remove: "Bỏ nhãn", "Remove label";
+    label_hint: "Nhấn Enter để thêm; tối đa 10 nhãn.", "Press Enter to add; at most 10 labels.";
+    nav_canned: "Trả lời mẫu", "Canned replies";
+    canned_lead: "Trên bàn làm việc, gõ / rồi lối tắt để chèn câu trả lời mẫu. {firstName} được thay bằng tên khách.", "On the desk, type / and a shortcut to insert a canned reply. {firstName} is replaced by the customer's first name.";
+    canned_none: "Chưa có câu trả lời mẫu nào.", "No canned replies yet.";
+    canned_shortcut: "Lối tắt", "Shortcut";
+    canned_content: "Nội dung", "Content";
+    canned_add: "Thêm câu trả lời mẫu", "Add a canned reply";
+    canned_save: "Lưu", "Save";
+    canned_delete: "Xoá", "Delete";
+    canned_picker: "Câu trả lời mẫu", "Canned replies";
+    canned_saved_ok: "Đã lưu câu trả lời mẫu.", "Canned reply saved.";
+    canned_deleted_ok: "Đã xoá câu trả lời mẫu.", "Canned reply deleted.";
 }
 
 #[cfg(test)]

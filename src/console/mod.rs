@@ -5,6 +5,7 @@
 //! Nothing here holds a rule or SQL.
 
 mod admin;
+mod admin_canned;
 mod admin_lists;
 mod admin_privacy;
 mod admin_settings;
@@ -62,6 +63,12 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
         .at("/admin/users/:id/active", post(admin_users::set_active))
         .at("/admin/users/:id/export", get(admin_privacy::export))
         .at("/admin/users/:id/erase", post(admin_privacy::erase))
+        .at(
+            "/admin/canned",
+            get(admin_canned::list).post(admin_canned::create),
+        )
+        .at("/admin/canned/:id", post(admin_canned::update))
+        .at("/admin/canned/:id/delete", post(admin_canned::delete))
         .at(
             "/admin/webhooks",
             get(admin_webhooks::list).post(admin_webhooks::create),

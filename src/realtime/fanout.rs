@@ -48,7 +48,9 @@ pub(crate) async fn run(io: SocketIo, mut events: UnboundedReceiver<Event>) {
                 );
                 session_feed(&io, &audience, server::SESSION_UPDATED, &session);
             }
-            Event::SessionEnded(session, audience) | Event::SessionRated(session, audience) => {
+            Event::SessionEnded(session, audience)
+            | Event::SessionRated(session, audience)
+            | Event::SessionLabelled(session, audience) => {
                 session_feed(&io, &audience, server::SESSION_UPDATED, &session);
             }
             Event::RoomUpdated(activity, audience) => {

@@ -3,8 +3,10 @@
 //! decide who may do what, and never know about HTTP or sockets.
 
 pub(crate) mod attachments;
+pub(crate) mod canned;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
+pub(crate) mod labels;
 pub(crate) mod messages;
 pub(crate) mod notes;
 pub(crate) mod outbox;

@@ -68,6 +68,8 @@ pub(crate) struct SessionQuery {
     /// Started at or after / before (UTC milliseconds).
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// Only sessions carrying this label (lowercase).
+    pub label: Option<String>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -85,13 +87,17 @@ pub(crate) struct SessionLine {
     pub messages: i64,
     pub customer: Named,
     pub staff: Option<Named>,
+    /// The session's labels, alphabetical.
+    pub labels: Vec<String>,
 }
 
 const SESSION_WHERE: &str = "(?1 IS NULL OR s.status = ?1)
     AND (?2 = 0 OR (?2 = 1 AND s.staff_id IS NULL) OR (?2 = 2 AND s.staff_id = ?3))
     AND (?4 IS NULL OR c.user_name LIKE ?4 ESCAPE '\\' OR c.first_name LIKE ?4 ESCAPE '\\'
          OR c.last_name LIKE ?4 ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ?4 ESCAPE '\\')
-    AND (?5 IS NULL OR s.started_at >= ?5) AND (?6 IS NULL OR s.started_at < ?6)";
+    AND (?5 IS NULL OR s.started_at >= ?5) AND (?6 IS NULL OR s.started_at < ?6)
+    AND (?9 IS NULL OR EXISTS (SELECT 1 FROM session_labels fl
+                               WHERE fl.session_id = s.id AND fl.label = ?9))";
 
 /// A page of sessions matching `q`, newest first, and how many match in all.
 pub(crate) fn sessions(
@@ -107,14 +113,15 @@ pub(crate) fn sessions(
         "SELECT s.id, s.room_id, s.title, s.status, s.started_at, s.claimed_at, s.ended_at,
             (SELECT count(*) FROM messages m WHERE m.session_id = s.id),
             c.id, c.user_name, c.first_name, c.last_name,
-            st.id, st.user_name, st.first_name, st.last_name
-         {from} WHERE {SESSION_WHERE} ORDER BY s.id DESC LIMIT ?7 OFFSET ?8"
+            st.id, st.user_name, st.first_name, st.last_name, {labels}
+         {from} WHERE {SESSION_WHERE} ORDER BY s.id DESC LIMIT ?7 OFFSET ?8",
+        labels = super::labels::labels_column!()
     );
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(
             params![
-                status, mode, staff_id, pattern, q.from, q.to, q.limit, q.offset
+                status, mode, staff_id, pattern, q.from, q.to, q.limit, q.offset, q.label
             ],
             |r| {
                 let status: String = r.get(3)?;
@@ -129,6 +136,7 @@ pub(crate) fn sessions(
                     messages: r.get(7)?,
                     customer: named(r, 8)?.unwrap_or_default(),
                     staff: named(r, 12)?,
+                    labels: super::labels::from_column(r.get(16)?),
                 })
             },
         )?
@@ -136,7 +144,7 @@ pub(crate) fn sessions(
     let total = conn
         .prepare_cached(&format!("SELECT count(*) {from} WHERE {SESSION_WHERE}"))?
         .query_row(
-            params![status, mode, staff_id, pattern, q.from, q.to],
+            params![status, mode, staff_id, pattern, q.from, q.to, 0, 0, q.label],
             |r| r.get(0),
         )?;
     Ok((rows, total))

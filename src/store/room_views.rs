@@ -6,6 +6,7 @@
 use rusqlite::{Connection, Row, params};
 
 use super::attachments::{self, attachments_column};
+use super::labels::{self, labels_column};
 use super::{maybe_summary, summary};
 use crate::error::AppError;
 use crate::model::{Message, Role, Room, RoomCount, RoomRef, Sender, Session, SessionStatus};
@@ -48,6 +49,8 @@ macro_rules! room_views {
                      - coalesce(rm.own_seq, 0)),
                 s.after_hours, ",
             attachments_column!(),
+            ", ",
+            labels_column!(),
             " FROM (SELECT * FROM rooms WHERE ",
             $condition,
             " ORDER BY activity_at DESC, id DESC LIMIT ?1 OFFSET ?2) r
@@ -155,6 +158,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
                 opened_after_hours: r.get(39)?,
                 // Only an ended session is rated, and this one is active.
                 rating: None,
+                labels: labels::from_column(r.get(41)?),
             })
         }
     };

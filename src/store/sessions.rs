@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::labels::labels_column;
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Rating, RoomRef, Session, SessionStatus};
 use crate::time::Timestamp;
@@ -102,7 +103,9 @@ macro_rules! session_views {
                 s.ended_at, r.name, r.customer_id,
                 cu.user_name, cu.first_name, cu.last_name, cu.avatar,
                 su.user_name, su.first_name, su.last_name, su.avatar,
-                s.rating_score, s.rating_comment, s.rated_at, s.after_hours
+                s.rating_score, s.rating_comment, s.rated_at, s.after_hours, ",
+            labels_column!(),
+            "
              FROM sessions s JOIN rooms r ON r.id = s.room_id
              JOIN users cu ON cu.id = r.customer_id
              LEFT JOIN users su ON su.id = s.staff_id ",
@@ -141,6 +144,7 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
             }),
             None => None,
         },
+        labels: super::labels::from_column(r.get(22)?),
     })
 }
 

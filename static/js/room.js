@@ -89,6 +89,7 @@ window.FDRoom = function (socket, roomId) {
     // A feed entry without a title is the short form sent about a room this page may not read.
     if (s.roomId !== roomId || !('title' in s)) return;
     sessionNews += 1;
+    sessionLabels(s);
     applySession(s);
   }
   /** " · Assigned to: name" in the header, or nothing. */
@@ -186,6 +187,62 @@ window.FDRoom = function (socket, roomId) {
         placeNote(ack.note);
       });
     }, true);
+  }
+
+  // Canned replies (contract §10): `/` at the start of the composer offers them (canned.js).
+  if (window.FDCanned && input) {
+    window.FDCanned(input, $('canned-list'), { firstName: chat.dataset.customerFirstName, api });
+  }
+
+  // Labels (contract §10) of the room's newest session: chips with a remove button, an input
+  // with the labels already in use as suggestions. Each change sends the whole list; the
+  // server's answer (trimmed, lowercase, deduplicated) is what the chips then show, and other
+  // desks hear it as `session_updated`.
+  const labelsBox = $('labels-box');
+  function showLabels(list) {
+    const chips = $('label-chips');
+    chips.textContent = '';
+    list.forEach((l) => {
+      const li = el('li', 'label-chip');
+      li.dataset.label = l;
+      const x = el('button', 'chip-x', '×');
+      x.type = 'button';
+      x.setAttribute('aria-label', t.label_remove + ': ' + l);
+      li.append(el('span', '', l), ' ', x);
+      chips.appendChild(li);
+    });
+  }
+  function currentLabels() {
+    return Array.from($('label-chips').children).map((li) => li.dataset.label);
+  }
+  async function saveLabels(list) {
+    try {
+      const s = await api('PUT', '/chat/sessions/' + labelsBox.dataset.sessionId + '/labels', { labels: list });
+      showLabels(s.labels);
+      return true;
+    } catch (err) {
+      toast(FD.refusal(err), 'error');
+      return false;
+    }
+  }
+  if (labelsBox) {
+    $('label-form').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const field = $('label-input');
+      const value = field.value.trim();
+      if (!value) return;
+      if (await saveLabels(currentLabels().concat([value]))) field.value = '';
+    });
+    $('label-chips').addEventListener('click', (e) => {
+      const x = e.target.closest('.chip-x');
+      if (!x) return;
+      const gone = x.closest('li').dataset.label;
+      saveLabels(currentLabels().filter((l) => l !== gone)).then(() => $('label-input').focus());
+    });
+  }
+  /** A session heard live: its labels too, when it is the one the box is about. */
+  function sessionLabels(s) {
+    if (labelsBox && Array.isArray(s.labels) && Number(labelsBox.dataset.sessionId) === s.id) showLabels(s.labels);
   }
 
   // Transfer (contract §10): a <dialog> listing colleagues, who is online and the chats each

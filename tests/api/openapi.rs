@@ -204,6 +204,17 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
         ("listWebhookDeliveries", &format!("200 {read}")),
         ("testWebhook", "201 400 401 403 404 500 503"),
         ("retryWebhookDelivery", "200 400 401 403 404 500 503"),
+        ("listCannedReplies", "200 400 401 403 500 503"),
+        ("createCannedReply", "201 400 401 403 409 413 415 500 503"),
+        (
+            "updateCannedReply",
+            "200 400 401 403 404 409 413 415 500 503",
+        ),
+        ("deleteCannedReply", "204 400 401 403 404 500 503"),
+        (
+            "setSessionLabels",
+            "200 400 401 403 404 409 413 415 500 503",
+        ),
     ];
     let mut seen = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
