@@ -7,6 +7,7 @@ pub(crate) mod body_limit;
 pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod error;
+mod mail;
 mod rooms;
 mod search;
 mod security;
@@ -51,6 +52,7 @@ pub(crate) type Api = OpenApiService<
         users::UsersApi,
         settings::SettingsApi,
         webhooks::WebhooksApi,
+        mail::MailApi,
     ),
     (),
 >;
@@ -67,7 +69,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             sessions::SessionsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app: app.clone() },
-            webhooks::WebhooksApi { app },
+            webhooks::WebhooksApi { app: app.clone() },
+            mail::MailApi { app },
         ),
         "Frontdesk",
         env!("CARGO_PKG_VERSION"),

@@ -11,6 +11,7 @@ pub(crate) mod console_sessions;
 mod events;
 mod file_kind;
 pub(crate) mod hours;
+pub(crate) mod mail;
 pub mod messages;
 pub(crate) mod notes;
 pub(crate) mod outbox;

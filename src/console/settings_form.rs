@@ -227,6 +227,9 @@ impl SettingsForm {
                 &self.first_reply_target_seconds,
             )?),
             ratings_enabled: Some(self.ratings_enabled.is_some()),
+            // E-mail settings are set over the API; the form leaves them as they are.
+            email_alert_wait_minutes: None,
+            email_language: None,
         })
     }
 }

@@ -5,6 +5,7 @@
 pub(crate) mod attachments;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
+pub(crate) mod mail;
 pub(crate) mod messages;
 pub(crate) mod notes;
 pub(crate) mod outbox;
