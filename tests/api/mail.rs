@@ -470,3 +470,48 @@ async fn without_smtp_nothing_is_written_or_sent() {
     assert_eq!(outbox_rows(&app), 0);
     assert!(smtp.mails().is_empty());
 }
+
+#[tokio::test]
+async fn an_erasure_drops_the_mail_still_waiting_for_the_customer() {
+    let port = SmtpReceiver::free_port().await;
+    let app = app_with(format!("smtp://127.0.0.1:{port}")).await;
+    let boss = app.admin("boss").await;
+    ask_for_email(&app, &boss).await;
+    let customer = guest(&app, "Hoa", Some("hoa@example.com")).await;
+    let session = app.open_session(&customer, "Private matter").await;
+    app.end(&customer, session).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/chat/sessions/{session}/transcript-email"),
+            &customer,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, body) = app
+        .post(
+            &format!("/api/admin/users/{}/erase", customer.id),
+            &boss,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
+    let (state, to, text): (String, String, String) = conn
+        .query_row(
+            "SELECT status, to_address, text_body FROM mail_outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (state.as_str(), to.as_str(), text.as_str()),
+        ("failed", "", "")
+    );
+    let smtp = SmtpReceiver::start_on(port).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        smtp.mails().is_empty(),
+        "nothing goes to an erased customer"
+    );
+}

@@ -102,11 +102,9 @@ struct State {
 }
 
 /// A running receiver.
-#[derive(Clone)]
 pub struct SmtpReceiver {
     pub port: u16,
     state: Arc<Mutex<State>>,
-    stop: Arc<tokio::sync::Notify>,
 }
 
 impl SmtpReceiver {
@@ -122,20 +120,13 @@ impl SmtpReceiver {
             .expect("bind smtp");
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(tokio::sync::Notify::new());
-        let (st, stopped) = (state.clone(), stop.clone());
+        let st = state.clone();
         tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        let Ok((socket, _)) = accepted else { break };
-                        tokio::spawn(conversation(socket, st.clone()));
-                    }
-                    () = stopped.notified() => break,
-                }
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(conversation(socket, st.clone()));
             }
         });
-        SmtpReceiver { port, state, stop }
+        SmtpReceiver { port, state }
     }
 
     /// A port that nothing listens on (bound and released), for a receiver that starts later.
@@ -169,11 +160,6 @@ impl SmtpReceiver {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.mails()
-    }
-
-    /// Stops accepting connections.
-    pub fn stop(&self) {
-        self.stop.notify_one();
     }
 }
 
