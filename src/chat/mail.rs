@@ -78,7 +78,7 @@ pub(crate) async fn set_notifications(
 /// a timer; the wait is read from the stored start and the alert is remembered per session,
 /// so a restart neither loses nor repeats one.
 pub(crate) async fn alert_waiting(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
-    let retry_window = mailer.give_up_at(0);
+    let retry_window = mailer.settings.retry_window.as_millis() as i64;
     let written = db
         .write(move |conn| {
             let shop = settings::load(conn)?;
@@ -134,7 +134,7 @@ pub(crate) async fn email_transcript(
         return Err(AppError::not_found("E-mail is not set up on this server"));
     };
     let caller = caller.clone();
-    let retry_window = mailer.give_up_at(0);
+    let retry_window = mailer.settings.retry_window.as_millis() as i64;
     let sent_to = db
         .write(move |conn| {
             let (row, room) = super::sessions::with_room(conn, session_id)?;

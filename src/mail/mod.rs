@@ -58,11 +58,6 @@ impl Mailer {
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
-
-    /// When a mail written at `at` is given up.
-    pub(crate) fn give_up_at(&self, at: i64) -> i64 {
-        at.saturating_add(self.settings.retry_window.as_millis() as i64)
-    }
 }
 
 /// Stops the sender when dropped; a mail in the middle of its SMTP conversation stays pending

@@ -1,7 +1,7 @@
 //! Issue 14, e-mail: waiting alerts to the staff who opted in, transcripts to the customer who
 //! asks, sent from the mail outbox through an SMTP server (tests/api/smtp.rs, written here and
-//! started on port 0), retried while it is down, delivered once after a restart, and nothing
-//! at all without `--smtp-url`.
+//! started on port 0), and nothing at all without `--smtp-url`. Delivery itself (retries,
+//! restarts, erasure, bad settings) is in mail_delivery.rs, with these helpers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, User, spawn_app_in};
 use crate::smtp::SmtpReceiver;
 
-const FROM: &str = "Shop desk <desk@shop.example>";
+pub(crate) const FROM: &str = "Shop desk <desk@shop.example>";
 
-fn with_mail(url: String) -> impl FnOnce(&mut frontdesk::Config) {
+pub(crate) fn with_mail(url: String) -> impl FnOnce(&mut frontdesk::Config) {
     move |c: &mut frontdesk::Config| {
         let mut m = MailSettings::new(url, FROM);
         m.first_retry = Duration::from_millis(150);
@@ -25,13 +25,13 @@ fn with_mail(url: String) -> impl FnOnce(&mut frontdesk::Config) {
     }
 }
 
-async fn app_with(receiver_url: String) -> TestApp {
+pub(crate) async fn app_with(receiver_url: String) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     spawn_app_in(dir, with_mail(receiver_url)).await
 }
 
 /// Moves session `id` `minutes` into the past, as if it had waited that long.
-fn age(app: &TestApp, id: i64, minutes: i64) {
+pub(crate) fn age(app: &TestApp, id: i64, minutes: i64) {
     let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
     let ms = minutes * 60_000;
     conn.execute(
@@ -42,18 +42,23 @@ fn age(app: &TestApp, id: i64, minutes: i64) {
 }
 
 /// Rows in the mail outbox.
-fn outbox_rows(app: &TestApp) -> i64 {
+pub(crate) fn outbox_rows(app: &TestApp) -> i64 {
     let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
     conn.query_row("SELECT count(*) FROM mail_outbox", [], |r| r.get(0))
         .unwrap()
 }
 
-async fn put(app: &TestApp, path: &str, user: &User, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn put(
+    app: &TestApp,
+    path: &str,
+    user: &User,
+    body: Value,
+) -> (StatusCode, Value) {
     app.call(Method::PUT, path, Some(&user.token), Some(body))
         .await
 }
 
-async fn alerts_after(app: &TestApp, boss: &User, minutes: u32) {
+pub(crate) async fn alerts_after(app: &TestApp, boss: &User, minutes: u32) {
     let (status, body) = put(
         app,
         "/api/admin/settings",
@@ -65,7 +70,7 @@ async fn alerts_after(app: &TestApp, boss: &User, minutes: u32) {
 }
 
 /// The pre-chat form asks for an e-mail address (optional), so guests can give one.
-async fn ask_for_email(app: &TestApp, boss: &User) {
+pub(crate) async fn ask_for_email(app: &TestApp, boss: &User) {
     let (status, body) = put(
         app,
         "/api/admin/settings",
@@ -77,7 +82,7 @@ async fn ask_for_email(app: &TestApp, boss: &User) {
 }
 
 /// A guest customer (with `email` when given) and their room.
-async fn guest(app: &TestApp, first: &str, email: Option<&str>) -> User {
+pub(crate) async fn guest(app: &TestApp, first: &str, email: Option<&str>) -> User {
     let mut body = json!({"firstName": first});
     if let Some(e) = email {
         body["email"] = json!(e);
@@ -352,85 +357,6 @@ async fn a_customer_gets_the_transcript_of_an_ended_session_escaped() {
 }
 
 #[tokio::test]
-async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_up() {
-    let port = SmtpReceiver::free_port().await;
-    let app = app_with(format!("smtp://127.0.0.1:{port}")).await;
-    let boss = app.admin("boss").await;
-    alerts_after(&app, &boss, 1).await;
-    let mai = app.staff("mai").await;
-    put(
-        &app,
-        "/api/users/me/notifications",
-        &mai,
-        json!({"email": "mai@shop.example", "waitingAlerts": true}),
-    )
-    .await;
-    let customer = app.customer("patient").await;
-    let session = app.open_session(&customer, "Down").await;
-    age(&app, session, 2);
-    // Connection refused: attempts are made and counted, the mail stays pending.
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    let mut attempts = 0;
-    for _ in 0..100 {
-        attempts = conn
-            .query_row(
-                "SELECT coalesce(max(attempts), 0) FROM mail_outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        if attempts >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(attempts >= 2, "retried while down: {attempts}");
-
-    // Up, but refusing one transaction with 451 first: still retried, then delivered once.
-    let smtp = SmtpReceiver::start_on(port).await;
-    smtp.refuse_next(1);
-    let mails = smtp.wait_for(1, Duration::from_secs(15)).await;
-    assert_eq!(mails.len(), 1);
-    assert_eq!(smtp.refused(), 1);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(smtp.mails().len(), 1, "delivered once");
-}
-
-#[tokio::test]
-async fn mail_pending_at_a_restart_is_delivered_after_it_once() {
-    let port = SmtpReceiver::free_port().await;
-    let url = format!("smtp://127.0.0.1:{port}");
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let app = spawn_app_in(dir.clone(), with_mail(url.clone())).await;
-    let boss = app.admin("boss").await;
-    ask_for_email(&app, &boss).await;
-    let customer = guest(&app, "Hoa", Some("hoa@example.com")).await;
-    let session = app.open_session(&customer, "Restart").await;
-    app.end(&customer, session).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/chat/sessions/{session}/transcript-email"),
-            &customer,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    app.stop().await;
-
-    let smtp = SmtpReceiver::start_on(port).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(smtp.mails().is_empty(), "the stopped server sends nothing");
-    let app = spawn_app_in(dir, with_mail(url)).await;
-    let mails = smtp.wait_for(1, Duration::from_secs(15)).await;
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].to, vec!["<hoa@example.com>"]);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(smtp.mails().len(), 1, "once");
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn without_smtp_nothing_is_written_or_sent() {
     let smtp = SmtpReceiver::start().await;
     let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -469,49 +395,4 @@ async fn without_smtp_nothing_is_written_or_sent() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(outbox_rows(&app), 0);
     assert!(smtp.mails().is_empty());
-}
-
-#[tokio::test]
-async fn an_erasure_drops_the_mail_still_waiting_for_the_customer() {
-    let port = SmtpReceiver::free_port().await;
-    let app = app_with(format!("smtp://127.0.0.1:{port}")).await;
-    let boss = app.admin("boss").await;
-    ask_for_email(&app, &boss).await;
-    let customer = guest(&app, "Hoa", Some("hoa@example.com")).await;
-    let session = app.open_session(&customer, "Private matter").await;
-    app.end(&customer, session).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/chat/sessions/{session}/transcript-email"),
-            &customer,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let (status, body) = app
-        .post(
-            &format!("/api/admin/users/{}/erase", customer.id),
-            &boss,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    let (state, to, text): (String, String, String) = conn
-        .query_row(
-            "SELECT status, to_address, text_body FROM mail_outbox",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
-    assert_eq!(
-        (state.as_str(), to.as_str(), text.as_str()),
-        ("failed", "", "")
-    );
-    let smtp = SmtpReceiver::start_on(port).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(
-        smtp.mails().is_empty(),
-        "nothing goes to an erased customer"
-    );
 }

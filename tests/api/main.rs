@@ -16,6 +16,7 @@ mod helpers;
 mod idle;
 mod limits;
 mod mail;
+mod mail_delivery;
 mod monitoring;
 mod openapi;
 mod operations;
