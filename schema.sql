@@ -235,3 +235,43 @@ CREATE TABLE IF NOT EXISTS session_labels (
     PRIMARY KEY (session_id, label)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS session_labels_by_label ON session_labels (label, session_id);
+
+-- E-mail (contract §11 ext): one row per message to send, written in the transaction of the
+-- change that causes it (a waiting alert, a transcript request) and sent by the mail sender
+-- (src/mail/). Once sent, the address and the bodies are blanked: the database is no mail
+-- archive, only what the rate limits and the Message-ID need stays. A sibling of the webhook
+-- outbox, not a use of it: a mail has one recipient and no endpoint, room order or signature.
+CREATE TABLE IF NOT EXISTS mail_outbox (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL CHECK (kind IN ('waiting_alert', 'transcript')),
+    user_id         INTEGER REFERENCES users (id),    -- the recipient's account
+    session_id      INTEGER REFERENCES sessions (id), -- what it is about
+    to_address      TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    text_body       TEXT    NOT NULL,
+    html_body       TEXT    NOT NULL,
+    status          TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at INTEGER NOT NULL,
+    give_up_at      INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER
+);
+CREATE INDEX IF NOT EXISTS mail_outbox_due ON mail_outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS mail_outbox_by_session ON mail_outbox (session_id, kind, created_at);
+CREATE INDEX IF NOT EXISTS mail_outbox_by_user ON mail_outbox (user_id, kind, created_at);
+
+-- Sessions whose waiting alert was written (once per session, across restarts).
+CREATE TABLE IF NOT EXISTS mail_alerted_sessions (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id),
+    alerted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Staff and admins who want an e-mail when a session waits too long. A table of its own rather
+-- than a users column: no schema version bump, and a user without a row has opted out.
+CREATE TABLE IF NOT EXISTS notification_prefs (
+    user_id        INTEGER PRIMARY KEY REFERENCES users (id),
+    waiting_alerts INTEGER NOT NULL DEFAULT 0,
+    updated_at     INTEGER NOT NULL
+) WITHOUT ROWID;

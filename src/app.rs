@@ -16,4 +16,6 @@ pub(crate) struct App {
     pub metrics: std::sync::Arc<Metrics>,
     /// Staff sockets open on this process, for routing.
     pub presence: crate::chat::presence::Presence,
+    /// E-mail, with `--smtp-url`; `None`: off (nothing is written for sending).
+    pub mail: Option<std::sync::Arc<crate::mail::Mailer>>,
 }

@@ -57,6 +57,61 @@ pub struct Config {
     pub backups: Option<crate::db::BackupSchedule>,
     /// How webhook deliveries are sent and retried (contract §11).
     pub webhooks: WebhookSettings,
+    /// E-mail over SMTP (waiting alerts, transcripts); `None`: e-mail is off and nothing tries
+    /// to send or writes a mail.
+    pub mail: Option<MailSettings>,
+}
+
+/// Where and how e-mail is sent (src/mail/). Mails wait in the database's outbox, so an SMTP
+/// server that is down for a while only delays them.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:port` (plain, or STARTTLS with `?tls=required` /
+    /// `?tls=opportunistic`) or `smtps://user:pass@host:port` (TLS from the first byte), as
+    /// lettre reads it.
+    pub smtp_url: String,
+    /// The `From:` mailbox, like `Shop support <support@shop.example>`.
+    pub from: String,
+    /// How long one SMTP conversation may take before it counts as failed.
+    pub timeout: Duration,
+    /// The first retry's delay (before jitter); each later one doubles, up to an hour.
+    pub first_retry: Duration,
+    /// How long a mail is retried before it is marked failed.
+    pub retry_window: Duration,
+    /// How often waiting sessions are checked against the shop's `emailAlertWaitMinutes`.
+    pub alert_check_every: Duration,
+}
+
+impl MailSettings {
+    /// The defaults for a server at `smtp_url` sending as `from`.
+    pub fn new(smtp_url: impl Into<String>, from: impl Into<String>) -> MailSettings {
+        MailSettings {
+            smtp_url: smtp_url.into(),
+            from: from.into(),
+            timeout: Duration::from_secs(30),
+            first_retry: Duration::from_secs(20),
+            retry_window: Duration::from_secs(24 * 3600),
+            alert_check_every: Duration::from_secs(30),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let scheme = self.smtp_url.split("://").next().unwrap_or("");
+        if scheme != "smtp" && scheme != "smtps" {
+            return Err(format!(
+                "FRONTDESK_SMTP_URL must start with smtp:// or smtps://, like \
+                 smtps://user:password@mail.example:465 (got `{scheme}://...`)"
+            ));
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "FRONTDESK_SMTP_FROM `{}` is not an e-mail address; write it like \
+                 `support@shop.example` or `Shop support <support@shop.example>`",
+                self.from
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Webhook deliveries: a slow receiver must never slow the chat, and one that is down for a
@@ -171,6 +226,7 @@ impl Config {
                 first_retry: Duration::from_secs(20),
                 retry_window: Duration::from_secs(24 * 3600),
             },
+            mail: None,
         }
     }
 
@@ -211,6 +267,9 @@ impl Config {
         }
         if let Some(backups) = &self.backups {
             backups.validate()?;
+        }
+        if let Some(mail) = &self.mail {
+            mail.validate()?;
         }
         if self.page_default == 0 || self.page_default > self.page_max {
             return Err("the default page size must be between 1 and the maximum".into());

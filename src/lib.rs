@@ -14,6 +14,7 @@ pub(crate) mod console;
 pub mod db;
 pub mod error;
 pub(crate) mod hooks;
+pub(crate) mod mail;
 pub(crate) mod metrics;
 pub mod model;
 pub(crate) mod panic_guard;

@@ -297,6 +297,7 @@ pub struct History {
     pub messages: Vec<Message>,
     pub pagination: Pagination,
 }
+pub mod mail;
 pub mod privacy;
 pub mod search;
 pub mod shop;

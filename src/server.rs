@@ -48,6 +48,14 @@ pub async fn run(
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
     let _dispatcher = crate::hooks::start(db.clone(), config.webhooks.clone())?;
+    let mail = config
+        .mail
+        .clone()
+        .map(|m| Arc::new(crate::mail::Mailer::new(m)));
+    let _mail_sender = match &mail {
+        Some(mailer) => Some(crate::mail::start(db.clone(), mailer.clone())?),
+        None => None,
+    };
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl);
     let max_body = config.max_body_bytes;
     let upload_max = config.attachments.max_file_bytes + MULTIPART_OVERHEAD;
@@ -61,6 +69,7 @@ pub async fn run(
         limits,
         metrics: metrics.clone(),
         presence: Default::default(),
+        mail,
     });
     let forgetting = Arc::downgrade(&app);
     tokio::spawn(async move {
@@ -87,6 +96,21 @@ pub async fn run(
             }
         }
     });
+    if let Some(mailer) = app.mail.clone() {
+        let alerting = Arc::downgrade(&app);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(mailer.settings.alert_check_every);
+            loop {
+                tick.tick().await;
+                let Some(app) = alerting.upgrade() else {
+                    break;
+                };
+                if let Err(e) = crate::chat::mail::alert_waiting(&app.db, &mailer).await {
+                    tracing::warn!(error = %e, "could not write waiting alerts");
+                }
+            }
+        });
+    }
     first_run_guidance(&app).await;
     let backups = app.config.backups.clone().map(|schedule| {
         let metrics = metrics.clone();

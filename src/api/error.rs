@@ -173,6 +173,11 @@ statuses! {
     AdminChange = [400, 401, 403, 404, 500, 503];
     /// An admin's change to one thing by id, from a JSON body.
     AdminChangeWithBody = [400, 401, 403, 404, 413, 415, 500, 503];
+    /// The caller's own staff-only settings, without parameters.
+    StaffOwn = [401, 403, 500, 503];
+    /// A request that sends mail about one thing by id: its state may refuse (409), and it is
+    /// rate limited (429).
+    MailRequest = [400, 401, 403, 404, 409, 429, 500, 503];
 }
 
 /// [`ApiError`] narrowed in the spec to the statuses `S` of one operation. A rule that refuses

@@ -8,6 +8,7 @@ mod canned;
 pub(crate) mod cors;
 pub(crate) mod docs;
 pub(crate) mod error;
+mod mail;
 mod rooms;
 mod search;
 mod security;
@@ -53,6 +54,7 @@ pub(crate) type Api = OpenApiService<
         users::UsersApi,
         settings::SettingsApi,
         webhooks::WebhooksApi,
+        mail::MailApi,
     ),
     (),
 >;
@@ -70,7 +72,8 @@ pub(crate) fn service(app: Arc<App>) -> Api {
             canned::CannedApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             settings::SettingsApi { app: app.clone() },
-            webhooks::WebhooksApi { app },
+            webhooks::WebhooksApi { app: app.clone() },
+            mail::MailApi { app },
         ),
         "Frontdesk",
         env!("CARGO_PKG_VERSION"),

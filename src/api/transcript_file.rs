@@ -179,6 +179,13 @@ impl TranscriptFile {
     }
 }
 
+impl TranscriptFile {
+    /// The rendered file as text (txt and html are UTF-8), for an e-mail's body (src/mail/).
+    pub(crate) fn into_text(self) -> String {
+        String::from_utf8(self.body).unwrap_or_default()
+    }
+}
+
 impl IntoResponse for TranscriptFile {
     fn into_response(self) -> Response {
         Response::builder()

@@ -275,6 +275,28 @@ pub(crate) fn label_session(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+/// Waiting alerts are for the people who answer chats: staff and admins choose their own.
+pub(crate) fn choose_notifications(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only staff and admins get e-mail notifications",
+        ))
+    }
+}
+
+/// A session's transcript is e-mailed to its customer, on their own request only.
+pub(crate) fn email_transcript(caller: &Caller, room_customer_id: i64) -> Result<(), AppError> {
+    if caller.role == Role::Customer && caller.id == room_customer_id {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only the session's customer can have its transcript e-mailed",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

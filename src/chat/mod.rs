@@ -13,6 +13,7 @@ mod events;
 mod file_kind;
 pub(crate) mod hours;
 pub(crate) mod labels;
+pub(crate) mod mail;
 pub mod messages;
 pub(crate) mod notes;
 pub(crate) mod outbox;

@@ -72,6 +72,7 @@ pub(crate) async fn erase(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserProf
             }
             // The writer's connection runs with `secure_delete` on (db/connection.rs).
             privacy::erase(conn, id, room, now_ms())?;
+            crate::store::mail::forget_user(conn, id, room)?;
             let user = users::by_id(conn, id)?
                 .ok_or_else(|| AppError::Internal("erased user vanished".into()))?;
             Ok(Outcome::with(user.profile(), events))

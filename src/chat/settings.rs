@@ -75,6 +75,11 @@ fn checked(s: ShopSettings) -> Result<ShopSettings, AppError> {
             s.first_reply_target_seconds,
             1..=86_400,
         )?,
+        email_alert_wait_minutes: within(
+            "emailAlertWaitMinutes",
+            s.email_alert_wait_minutes,
+            0..=10_080,
+        )?,
         ..s
     })
 }

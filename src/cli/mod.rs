@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod mail_args;
 mod tls_args;
 mod users;
 
@@ -147,6 +148,8 @@ pub struct ServeArgs {
     pub files_per_message: usize,
     #[command(flatten)]
     pub tls: tls_args::TlsArgs,
+    #[command(flatten)]
+    pub mail: mail_args::MailArgs,
     /// Seconds a webhook receiver has to answer one delivery before it is retried later.
     #[arg(long, env = "FRONTDESK_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
     pub webhook_timeout_seconds: u64,
@@ -281,6 +284,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.webhooks.timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds.max(1));
     config.webhooks.concurrency = args.webhook_concurrency.max(1);
     config.webhooks.first_retry = std::time::Duration::from_millis(args.webhook_first_retry_ms);
+    config.mail = args.mail.settings();
     config.validate()?;
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.addr)

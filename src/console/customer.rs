@@ -20,6 +20,8 @@ struct ChatPage {
     page: PageCtx,
     /// Shown in the widget's panel: no page header of its own.
     embedded: bool,
+    /// Whether the server sends e-mail (the transcript button is offered only then).
+    mail: bool,
 }
 
 /// `GET /`: the shop's front door, the way in for customers (the chat) and for staff (the
@@ -57,10 +59,15 @@ pub(crate) struct ChatQuery {
 }
 
 #[handler]
-pub(crate) fn page(req: &Request, Query(q): Query<ChatQuery>) -> Response {
+pub(crate) fn page(
+    req: &Request,
+    Data(app): Data<&Arc<App>>,
+    Query(q): Query<ChatQuery>,
+) -> Response {
     let lang = Lang::of(req);
     render(&ChatPage {
         page: PageCtx::public(req, lang, "chat"),
         embedded: q.embed.is_some_and(|e| e == "1"),
+        mail: app.mail.is_some(),
     })
 }

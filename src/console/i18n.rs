@@ -418,6 +418,27 @@ phrases! {
     canned_picker: "Câu trả lời mẫu", "Canned replies";
     canned_saved_ok: "Đã lưu câu trả lời mẫu.", "Canned reply saved.";
     canned_deleted_ok: "Đã xoá câu trả lời mẫu.", "Canned reply deleted.";
+    mail_link: "Thông báo e-mail", "E-mail alerts";
+    mail_title: "Thông báo qua e-mail", "E-mail notifications";
+    mail_lead: "Nhận e-mail khi có khách chờ quá lâu mà chưa ai nhận phiên.", "Get an e-mail when a customer has waited too long and nobody has claimed the chat.";
+    mail_off: "Máy chủ này chưa cấu hình gửi e-mail (--smtp-url), nên hiện chưa gửi thư nào. Bạn vẫn có thể lưu lựa chọn cho sau này.", "This server has no e-mail set up (--smtp-url), so no e-mail is sent for now. You can still save your choice for later.";
+    mail_shop_off: "Cửa hàng đang tắt cảnh báo chờ (quản trị viên đặt số phút chờ trong cài đặt).", "The shop has waiting alerts turned off (an admin sets the wait in the settings).";
+    mail_shop_wait: "Cảnh báo được gửi khi một phiên chờ quá số phút sau:", "An alert is sent when a session has waited longer than this many minutes:";
+    mail_address: "Địa chỉ e-mail", "E-mail address";
+    mail_waiting: "Gửi cho tôi e-mail khi có khách chờ quá lâu", "E-mail me when a customer waits too long";
+    mail_saved: "Đã lưu lựa chọn thông báo.", "Your notification choices are saved.";
+    mail_need_address: "Hãy nhập địa chỉ e-mail để nhận cảnh báo. Chưa có gì thay đổi.", "Enter an e-mail address to get alerts. Nothing was changed.";
+    mail_bad_address: "Địa chỉ e-mail không hợp lệ. Chưa có gì thay đổi.", "That is not an e-mail address. Nothing was changed.";
+    set_section_mail: "E-mail", "E-mail";
+    set_mail_wait: "Báo nhân viên qua e-mail khi khách chờ quá (phút, 0 = tắt)", "E-mail staff when a customer has waited (minutes, 0 = off)";
+    set_mail_language: "Ngôn ngữ của e-mail", "Language of the e-mails";
+    set_mail_hint: "Cần máy chủ cấu hình --smtp-url. Nhân viên tự bật nhận cảnh báo ở mục Thông báo e-mail trên bàn trực.", "Needs the server's --smtp-url. Staff turn alerts on for themselves under E-mail alerts on the desk.";
+    lang_vi: "Tiếng Việt", "Vietnamese";
+    lang_en: "Tiếng Anh", "English";
+    mail_transcript: "Gửi nội dung qua e-mail", "E-mail me the transcript";
+    mail_transcript_sent: "Đã gửi nội dung cuộc trò chuyện tới {address}.", "The transcript is on its way to {address}.";
+    mail_transcript_no_address: "Chúng tôi chưa có địa chỉ e-mail của bạn nên không gửi được.", "We have no e-mail address for you, so it cannot be sent.";
+    mail_transcript_limited: "Bạn vừa yêu cầu rồi. Vui lòng thử lại sau ít phút.", "You asked a moment ago. Please try again in a few minutes.";
 }
 
 #[cfg(test)]

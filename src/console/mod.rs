@@ -18,6 +18,7 @@ mod desk_search;
 mod headers;
 mod i18n;
 mod login;
+mod notifications;
 mod session;
 mod settings_form;
 mod transcript;
@@ -42,6 +43,10 @@ pub(crate) fn routes(_app: Arc<App>) -> impl Endpoint {
         .at("/login", get(login::show).post(login::submit))
         .at("/logout", post(login::logout))
         .at("/lang", get(login::switch_language))
+        .at(
+            "/notifications",
+            get(notifications::show).post(notifications::save),
+        )
         .at("/admin", get(admin::dashboard))
         .at("/admin/figures", get(admin::figures_page))
         .at("/admin/sessions", get(admin_lists::sessions))

@@ -5,7 +5,9 @@
 use serde::Deserialize;
 
 use super::i18n::Strings;
-use crate::model::shop::{FieldRule, Prechat, Routing, SettingsPatch, ShopSettings, WeeklyHours};
+use crate::model::shop::{
+    EmailLanguage, FieldRule, Prechat, Routing, SettingsPatch, ShopSettings, WeeklyHours,
+};
 use crate::model::text::Text;
 
 /// The API's names of the days, Monday first, as the form's fields end.
@@ -55,6 +57,12 @@ pub(crate) struct SettingsForm {
     /// A checkbox: present (`1`) when ticked.
     #[serde(default)]
     pub(crate) ratings_enabled: Option<String>,
+    /// Empty (or absent): left as stored.
+    #[serde(default)]
+    pub(crate) email_alert_wait_minutes: String,
+    /// `vi` or `en`; empty (or absent): left as stored.
+    #[serde(default)]
+    pub(crate) email_language: String,
 }
 
 fn rule_code(rule: FieldRule) -> &'static str {
@@ -145,6 +153,11 @@ impl SettingsForm {
             auto_end_idle_minutes: s.auto_end_idle_minutes.to_string(),
             first_reply_target_seconds: s.first_reply_target_seconds.to_string(),
             ratings_enabled: s.ratings_enabled.then(|| "1".into()),
+            email_alert_wait_minutes: s.email_alert_wait_minutes.to_string(),
+            email_language: match s.email_language {
+                EmailLanguage::Vi => "vi".into(),
+                EmailLanguage::En => "en".into(),
+            },
         }
     }
 
@@ -227,6 +240,16 @@ impl SettingsForm {
                 &self.first_reply_target_seconds,
             )?),
             ratings_enabled: Some(self.ratings_enabled.is_some()),
+            email_alert_wait_minutes: match self.email_alert_wait_minutes.trim() {
+                "" => None,
+                n => Some(number("emailAlertWaitMinutes", n)?),
+            },
+            email_language: match self.email_language.as_str() {
+                "" => None,
+                "vi" => Some(EmailLanguage::Vi),
+                "en" => Some(EmailLanguage::En),
+                _ => return Err(Refusal::new("emailLanguage", t.err_choice)),
+            },
         })
     }
 }
@@ -269,6 +292,8 @@ impl Refusal {
             "routing" => t.set_routing,
             "autoEndIdleMinutes" => t.set_auto_end,
             "firstReplyTargetSeconds" => t.set_first_reply,
+            "emailAlertWaitMinutes" => t.set_mail_wait,
+            "emailLanguage" => t.set_mail_language,
             f => match f.strip_prefix("hours.") {
                 Some(day) => day_name(t, day),
                 None => "",

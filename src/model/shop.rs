@@ -29,6 +29,17 @@ pub enum Routing {
     Auto,
 }
 
+/// The language of the e-mails the shop sends (waiting alerts, transcripts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum, Default)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum EmailLanguage {
+    /// Vietnamese, like the pages' default.
+    #[default]
+    Vi,
+    En,
+}
+
 /// The guest form's optional fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object, Default)]
 pub struct Prechat {
@@ -104,6 +115,11 @@ pub struct ShopSettings {
     pub first_reply_target_seconds: u32,
     /// Whether customers are asked to rate a session that ended.
     pub ratings_enabled: bool,
+    /// E-mail the staff who opted in when a session has waited (`OPEN`, unclaimed) this many
+    /// minutes, once per session; 0 = never. Needs the server's `--smtp-url`.
+    pub email_alert_wait_minutes: u32,
+    /// The language of the shop's e-mails.
+    pub email_language: EmailLanguage,
 }
 
 impl Default for ShopSettings {
@@ -121,6 +137,8 @@ impl Default for ShopSettings {
             auto_end_idle_minutes: 0,
             first_reply_target_seconds: 120,
             ratings_enabled: true,
+            email_alert_wait_minutes: 0,
+            email_language: EmailLanguage::Vi,
         }
     }
 }
@@ -196,6 +214,8 @@ pub struct SettingsPatch {
     pub auto_end_idle_minutes: Option<u32>,
     pub first_reply_target_seconds: Option<u32>,
     pub ratings_enabled: Option<bool>,
+    pub email_alert_wait_minutes: Option<u32>,
+    pub email_language: Option<EmailLanguage>,
 }
 
 impl SettingsPatch {
@@ -222,6 +242,10 @@ impl SettingsPatch {
                 .first_reply_target_seconds
                 .unwrap_or(current.first_reply_target_seconds),
             ratings_enabled: self.ratings_enabled.unwrap_or(current.ratings_enabled),
+            email_alert_wait_minutes: self
+                .email_alert_wait_minutes
+                .unwrap_or(current.email_alert_wait_minutes),
+            email_language: self.email_language.unwrap_or(current.email_language),
         }
     }
 }

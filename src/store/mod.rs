@@ -7,6 +7,7 @@ pub(crate) mod canned;
 pub(crate) mod console_sessions;
 pub(crate) mod handover;
 pub(crate) mod labels;
+pub(crate) mod mail;
 pub(crate) mod messages;
 pub(crate) mod notes;
 pub(crate) mod outbox;

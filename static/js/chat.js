@@ -144,6 +144,7 @@
     $('not-me').hidden = true;
     $('guest-as').hidden = true;
     closeRating();
+    offerTranscript(null);
     $('rating-thanks').hidden = true;
     $('topic-picker').hidden = true;
     room = null;
@@ -155,6 +156,7 @@
   // ---------- the session ----------
   function showSession(s) {
     session = s && s.status !== 'ENDED' ? s : null;
+    offerTranscript(s);
     if (convo && session) convo.know(session.staff);
     $('help-bar').hidden = Boolean(session) || !$('topic-picker').hidden;
     if (session) { $('topic-picker').hidden = true; closeRating(); $('rating-thanks').hidden = true; }
@@ -163,6 +165,34 @@
     else statusLine.textContent = fmt('with_staff', { name: displayName(session.staff) }) + ' · ' + session.title;
     card.dataset.session = session ? session.status : 'NONE';
   }
+  // ---------- the transcript of a session that ended, by e-mail ----------
+  /** The ended session the button sends (0: none); offered only when the server sends e-mail. */
+  let transcriptFor = 0;
+  function offerTranscript(s) {
+    const on = card.dataset.mail === 'on' && s && s.status === 'ENDED';
+    if (on && transcriptFor === s.id) return;
+    transcriptFor = on ? s.id : 0;
+    $('transcript-mail').hidden = !on;
+    $('transcript-mail-status').textContent = '';
+    $('transcript-mail-btn').disabled = false;
+  }
+  $('transcript-mail-btn').addEventListener('click', async () => {
+    const id = transcriptFor, button = $('transcript-mail-btn'), line = $('transcript-mail-status');
+    if (!id) return;
+    button.disabled = true;
+    try {
+      const sent = await api('POST', '/chat/sessions/' + id + '/transcript-email', undefined, auth.token);
+      // Enabled again: asking once more is answered by the server's limit, in the page's words.
+      if (transcriptFor === id) { line.textContent = fmt('mail_transcript_sent', { address: sent.sentTo }); button.disabled = false; }
+    } catch (err) {
+      if (transcriptFor !== id) return;
+      button.disabled = false;
+      if (err.status === 400) { line.textContent = t.mail_transcript_no_address; button.disabled = true; }
+      else if (err.status === 429) line.textContent = t.mail_transcript_limited;
+      else line.textContent = err.message || t.error_generic;
+    }
+  });
+
   // ---------- rating a session that ended ----------
   /** Sessions this page already asked about (a reload asks again, unless "Not now" was said). */
   const asked = new Set();
@@ -224,7 +254,7 @@
     const token = auth.token, roomId = room.id;
     const [latest] = await api('GET', '/chat/rooms/' + roomId + '/sessions?limit=1', undefined, token).catch(() => []);
     if (!auth || auth.token !== token || !room || room.id !== roomId || session) return;
-    if (latest && latest.status === 'ENDED') askRating(latest);
+    if (latest && latest.status === 'ENDED') { askRating(latest); offerTranscript(latest); }
   }
 
   $('get-help').addEventListener('click', () => { closeRating(); $('rating-thanks').hidden = true; $('topic-picker').hidden = false; $('help-bar').hidden = true; $('topic-input').focus(); });

@@ -215,6 +215,12 @@ async fn each_operation_lists_only_its_errors_and_describes_its_inputs() {
             "setSessionLabels",
             "200 400 401 403 404 409 413 415 500 503",
         ),
+        ("getMyNotifications", "200 401 403 500 503"),
+        ("setMyNotifications", "200 400 401 403 413 415 500 503"),
+        (
+            "emailSessionTranscript",
+            "202 400 401 403 404 409 429 500 503",
+        ),
     ];
     let mut seen = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
