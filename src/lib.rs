@@ -25,6 +25,7 @@ pub mod server;
 pub(crate) mod store;
 pub mod time;
 pub mod tls;
+pub(crate) mod transcript_text;
 
 pub use config::Config;
 pub use error::AppError;

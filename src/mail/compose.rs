@@ -6,10 +6,10 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 
-use crate::api::transcript_file::{TranscriptFile, TranscriptFormat};
 use crate::model::shop::EmailLanguage;
 use crate::model::{Session, Transcript};
 use crate::store::mail::DueMail;
+use crate::transcript_text;
 
 /// A mail's subject and bodies, as the outbox stores them.
 #[derive(Debug, Clone)]
@@ -149,8 +149,8 @@ pub(crate) fn transcript(
             "You get this e-mail because you pressed \"E-mail me the transcript\" on the chat page.",
         ),
     };
-    let txt = TranscriptFile::render(t, TranscriptFormat::Txt, Some(session_id)).into_text();
-    let page = TranscriptFile::render(t, TranscriptFormat::Html, Some(session_id)).into_text();
+    let txt = transcript_text::text(t, Some(session_id));
+    let page = transcript_text::html(t, Some(session_id));
     let intro = format!(
         "<p>{}</p><p style=\"color:#5b6270\">{}</p>",
         escape(&lead),
