@@ -1,78 +1,12 @@
-//! Vietnamese and English for every page: the language a request wants (a `?lang=` link, the
-//! sticky `lang` cookie, then `Accept-Language`) and the words in it. It never renders a page.
-//! One table on purpose, past 400 lines: a translator finds every phrase of both languages in
-//! one file, each on one line.
+//! Vietnamese and English for every page: the words in each language, one table. Which
+//! language a request wants is `lang.rs`. It never renders a page. A translator finds every
+//! phrase of both languages in this file, each on one line.
 
-use poem::Request;
 use serde::Serialize;
 
-use super::session::cookie;
-
-/// The languages the pages speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Lang {
-    Vi,
-    En,
-}
-
-/// Cookie that keeps the language a person picked with the switch.
-pub(crate) const LANG_COOKIE: &str = "lang";
+pub(crate) use super::lang::{LANG_COOKIE, Lang};
 
 impl Lang {
-    /// The BCP 47 code, for `<html lang>` and the cookie.
-    pub(crate) fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
-    /// A language tag (`vi`, `en-US`, `vi_VN`) if it is one the pages speak.
-    pub(crate) fn parse(s: &str) -> Option<Lang> {
-        let primary = s.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "vi" => Some(Lang::Vi),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// What this request should be answered in. Vietnamese is the default: the shops this is
-    /// made for are Vietnamese, and a browser that asks for neither language gets it.
-    pub(crate) fn of(req: &Request) -> Lang {
-        let query = req.uri().query().unwrap_or("");
-        let asked = query
-            .split('&')
-            .find_map(|p| p.strip_prefix("lang="))
-            .and_then(Lang::parse);
-        asked
-            .or_else(|| cookie(req, LANG_COOKIE).and_then(|v| Lang::parse(&v)))
-            .or_else(|| {
-                req.header("accept-language")
-                    .and_then(Lang::from_accept_language)
-            })
-            .unwrap_or(Lang::Vi)
-    }
-
-    /// The supported language with the highest `q` in an `Accept-Language` header.
-    pub(crate) fn from_accept_language(header: &str) -> Option<Lang> {
-        let mut best: Option<(Lang, f32)> = None;
-        for part in header.split(',') {
-            let mut pieces = part.split(';');
-            let Some(lang) = pieces.next().and_then(Lang::parse) else {
-                continue;
-            };
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
-                best = Some((lang, q));
-            }
-        }
-        best.map(|(l, _)| l)
-    }
-
     /// The words of this language.
     pub(crate) fn strings(self) -> &'static Strings {
         match self {
@@ -439,23 +373,4 @@ phrases! {
     mail_transcript_sent: "Đã gửi nội dung cuộc trò chuyện tới {address}.", "The transcript is on its way to {address}.";
     mail_transcript_no_address: "Chúng tôi chưa có địa chỉ e-mail của bạn nên không gửi được.", "We have no e-mail address for you, so it cannot be sent.";
     mail_transcript_limited: "Bạn vừa yêu cầu rồi. Vui lòng thử lại sau ít phút.", "You asked a moment ago. Please try again in a few minutes.";
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Lang;
-
-    #[test]
-    fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(
-            Lang::from_accept_language("fr-FR, en;q=0.5, vi;q=0.8"),
-            Some(Lang::Vi)
-        );
-        assert_eq!(Lang::from_accept_language("fr, de"), None);
-        assert_eq!(
-            Lang::from_accept_language("vi;q=0, en;q=0.1"),
-            Some(Lang::En)
-        );
-    }
 }

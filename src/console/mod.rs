@@ -17,6 +17,7 @@ mod desk;
 mod desk_search;
 mod headers;
 mod i18n;
+mod lang;
 mod login;
 mod notifications;
 mod session;
