@@ -215,8 +215,6 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     give_up_at       INTEGER NOT NULL,
     created_at       INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id)
-    WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_room_queue
     ON webhook_deliveries (webhook_id, room_id, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);

@@ -63,6 +63,11 @@ pub(crate) fn open_writer(path: &Path, busy_timeout_ms: u64) -> rusqlite::Result
     // an erasure (chat/privacy.rs) leaves nothing readable in the file. Deletes are rare here
     // (messages are only ever added), so the extra writes are too.
     conn.pragma_update(None, "secure_delete", true)?;
+    // Each rule runs in a savepoint, whose journal of the pages it changed spills to a temporary
+    // file past 64 KiB and then stays a file for the transaction: one `pwrite` per changed page,
+    // 30% of the writer's time once a rule also wrote webhook rows (docs/PERFORMANCE.md). In
+    // memory it is a copy; one rule's pages are a few dozen KiB, a bulk erasure's a few MiB.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 

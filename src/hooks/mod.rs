@@ -2,7 +2,7 @@
 //! §11). At least once: a delivery stays pending in the database until its receiver answered
 //! 2xx, so a crash or restart only means it is sent again (with the same `Frontdesk-Delivery`).
 //! In order per room per endpoint: each (endpoint, room) queue is worked by one chain at a time,
-//! which starts at the queue's first pending delivery (store/outbox.rs `due_heads`), sends the
+//! which starts at the queue's first pending delivery (store/outbox.rs `queue_heads`), sends the
 //! queue one delivery after another, and stops at the first failure (the rest wait for its
 //! retry). A chain's results are recorded before its queue can be picked again, so nothing is
 //! sent twice while the process runs. A slow receiver never slows the chat: requests run in
@@ -145,16 +145,20 @@ async fn run(db: Db, client: reqwest::Client, settings: WebhookSettings) {
             let skip = busy.clone();
             let found = db
                 .read(move |conn| {
-                    let heads = outbox::due_heads(conn, now, free + skip.len())?;
                     let mut picked = Vec::new();
-                    for head in heads {
+                    let mut next = None::<i64>;
+                    for (head, due_at) in outbox::queue_heads(conn)? {
+                        if due_at > now {
+                            next = Some(next.map_or(due_at, |n| n.min(due_at)));
+                            continue;
+                        }
                         let queue = queue_of(&head);
                         if skip.contains(&queue) || picked.len() == free {
                             continue;
                         }
                         picked.push((queue, outbox::queue_from(conn, head, CHAIN_LEN)?));
                     }
-                    Ok((picked, outbox::next_due_after(conn, now)?))
+                    Ok((picked, next))
                 })
                 .await;
             match found {

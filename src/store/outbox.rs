@@ -109,25 +109,45 @@ fn due_row(r: &Row<'_>) -> rusqlite::Result<DueDelivery> {
 /// The first pending delivery of a queue: `(id, webhook_id, room_id)`.
 pub(crate) type Head = (i64, i64, Option<i64>);
 
-/// Pending deliveries due by `now` to enabled endpoints that are first in their room's queue for
-/// their endpoint (an earlier one still pending holds the others back), earliest first. Only
-/// their ids: the dispatcher skips the queues it is already working before it reads more.
-pub(crate) fn due_heads(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Head>, AppError> {
+/// The first pending delivery of every queue to an enabled endpoint (an earlier one still
+/// pending holds the others back), with when it falls due; earliest first.
+///
+/// The room queues are found by stepping from one (endpoint, room) to the next in
+/// `webhook_deliveries_room_queue`, one index seek per queue, so a look costs the number of
+/// queues and not the backlog: under a burst the dispatcher looks every few milliseconds, and a
+/// scan of every pending delivery (what a `NOT EXISTS` per candidate came to) made its reads
+/// cost more than its requests (docs/PERFORMANCE.md). A delivery without a room is a queue of
+/// its own; there are few (test events).
+pub(crate) fn queue_heads(conn: &Connection) -> Result<Vec<(Head, i64)>, AppError> {
     let rows = conn
         .prepare_cached(
-            "SELECT d.id, d.webhook_id, d.room_id
-             FROM webhook_deliveries d
+            "WITH RECURSIVE h(id) AS (
+               SELECT (SELECT id FROM webhook_deliveries
+                       WHERE status = 'pending' AND room_id IS NOT NULL
+                       ORDER BY webhook_id, room_id, id LIMIT 1)
+               UNION ALL
+               SELECT coalesce(
+                   (SELECT n.id FROM webhook_deliveries n
+                    WHERE n.status = 'pending' AND n.webhook_id = p.webhook_id
+                      AND n.room_id > p.room_id
+                    ORDER BY n.room_id, n.id LIMIT 1),
+                   (SELECT n.id FROM webhook_deliveries n
+                    WHERE n.status = 'pending' AND n.webhook_id > p.webhook_id
+                      AND n.room_id IS NOT NULL
+                    ORDER BY n.webhook_id, n.room_id, n.id LIMIT 1))
+               FROM h JOIN webhook_deliveries p ON p.id = h.id
+             )
+             SELECT d.id, d.webhook_id, d.room_id, d.next_attempt_at FROM h
+             JOIN webhook_deliveries d ON d.id = h.id
              JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                               WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                                 AND p.room_id = d.room_id AND p.id < d.id)
-             ORDER BY d.next_attempt_at, d.id
-             LIMIT ?2",
+             UNION ALL
+             SELECT d.id, d.webhook_id, d.room_id, d.next_attempt_at FROM webhooks w
+             CROSS JOIN webhook_deliveries d INDEXED BY webhook_deliveries_room_queue
+               ON d.webhook_id = w.id AND d.room_id IS NULL AND d.status = 'pending'
+             WHERE w.enabled = 1
+             ORDER BY 4, 1",
         )?
-        .query_map(params![now, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -158,20 +178,6 @@ pub(crate) fn queue_from(
         .query_map(params![webhook_id, room_id, head, limit as i64], due_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
-}
-
-/// When the next delivery that is first in its queue falls due after `now`, if one waits.
-pub(crate) fn next_due_after(conn: &Connection, now: i64) -> Result<Option<i64>, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT min(d.next_attempt_at) FROM webhook_deliveries d
-             JOIN webhooks w ON w.id = d.webhook_id AND w.enabled = 1
-             WHERE d.status = 'pending' AND d.next_attempt_at > ?1
-               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                               WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                                 AND p.room_id = d.room_id AND p.id < d.id)",
-        )?
-        .query_row([now], |r| r.get(0))?)
 }
 
 /// What became of one attempt.
