@@ -11,6 +11,8 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 # Let's Encrypt's test CA, which the HTTPS tests (tests/api/tls.rs) start and stop themselves.
 command -v pebble >/dev/null || missing+=(pebble)
+# PostgreSQL, which the migration tests (tests/api/migrate_postgres.rs) start and stop themselves.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ -d tests/browser ]; then
   command -v chromium >/dev/null || missing+=(chromium)
 fi

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `backup`, `restore`, and
+//! The command line: `serve`, `backup`, `restore`, `migrate-to-postgres`, and
 //! `user create|set-password|deactivate|activate|list` for the operator. Every flag can also come
 //! from the environment; the `///` comments are the `--help` text.
 
@@ -57,6 +57,24 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Copy the database (--db) into a new, empty PostgreSQL database (--database-url), all in
+    /// one transaction, and check the copy by counting every table on both sides. The server
+    /// must be stopped; the SQLite file is only read. See docs/SCALING.md.
+    MigrateToPostgres {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        postgres: DatabaseUrlArg,
+    },
+}
+
+/// Where the shared PostgreSQL database is.
+#[derive(Debug, Args)]
+pub struct DatabaseUrlArg {
+    /// The PostgreSQL database, as `postgres://user:password@host:port/name` (or libpq's
+    /// `key=value` form). Plain TCP or a Unix socket (`host=/run/postgresql`); no TLS yet.
+    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
 }
 
 /// `restore --help`'s closing text; the numbers are db::EXIT_* (BSD sysexits).
@@ -181,6 +199,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Restore { file, db } => return restore(&file, &db.db),
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::User(command) => users::run(&runtime, command),
+        Command::MigrateToPostgres { db, postgres } => runtime
+            .block_on(db::migrate_to_postgres(&db.db, &postgres.database_url))
+            .map(|done| {
+                let rows: i64 = done.tables.iter().map(|(_, n)| n).sum();
+                for (table, n) in &done.tables {
+                    println!("{table}: {n} rows");
+                }
+                println!(
+                    "copied {} into PostgreSQL: {rows} rows in {} tables, the same count in each \
+                     on both sides",
+                    db.db.display(),
+                    done.tables.len()
+                );
+            }),
         Command::Backup { file, db } => db::backup(&db.db, &file).map(|messages| {
             println!(
                 "backed up {} to {} ({messages} messages)",

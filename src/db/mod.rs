@@ -4,6 +4,7 @@
 mod backup;
 mod connection;
 mod file_check;
+mod postgres;
 mod private_file;
 mod restore;
 mod schedule;
@@ -19,6 +20,7 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use backup::backup;
+pub use postgres::{Migrated, migrate_to_postgres};
 pub use restore::{
     EXIT_BAD_BACKUP, EXIT_CANNOT_WRITE, EXIT_NO_INPUT, EXIT_SERVER_RUNNING, RestoreError, Restored,
     restore,

@@ -1,0 +1,311 @@
+//! `frontdesk migrate-to-postgres` (issue 16): a shop's whole SQLite database goes into an
+//! empty PostgreSQL database, row for row, and a copy that cannot be complete changes nothing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use frontdesk::model::Role;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::attachments::{PNG, send, upload};
+use crate::helpers::spawn_app;
+use crate::postgres::Postgres;
+use crate::process::{BIN, ServerProcess};
+
+fn migrate(db: &Path, url: &str) -> Output {
+    Command::new(BIN)
+        .args(["migrate-to-postgres", "--db"])
+        .arg(db)
+        .env("FRONTDESK_DATABASE_URL", url)
+        .output()
+        .expect("run frontdesk")
+}
+
+/// Every table of the SQLite database with its row count (the FTS5 index and its shadow
+/// tables are derived from `messages`, not copied).
+fn sqlite_counts(db: &Path) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM pragma_table_list
+             WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    names
+        .into_iter()
+        .map(|n| {
+            let count = conn
+                .query_row(&format!("SELECT count(*) FROM \"{n}\""), [], |r| r.get(0))
+                .unwrap();
+            (n, count)
+        })
+        .collect()
+}
+
+async fn postgres_tables(client: &tokio_postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn count(client: &tokio_postgres::Client, table: &str) -> i64 {
+    client
+        .query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_shops_database_moves_to_postgresql_row_for_row() {
+    let pg = Postgres::start();
+    let url = pg.create_database("shop").await;
+
+    // A shop with a little of everything: accounts, a claimed and a waiting session, messages
+    // with quotes, commas, new lines and Vietnamese, a file, a note, labels, a canned reply,
+    // a webhook with its deliveries, a read marker.
+    let app = spawn_app().await;
+    let db = app.config.db_path.clone();
+    let _dir = app.dir();
+    let anh = app.customer("anh").await;
+    let binh = app.customer("binh").await;
+    let mai = app.staff("mai").await;
+    let boss = app.member(Role::Admin, "boss").await;
+    let (_, hook) = app
+        .post(
+            "/api/admin/webhooks",
+            &boss,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["message.created"]}),
+        )
+        .await;
+    assert!(hook["id"].is_i64(), "{hook}");
+    let room = anh.room_id.unwrap();
+    let session = app.open_session(&anh, "Đơn hàng \"42\", bị trễ").await;
+    app.open_session(&binh, "waiting").await;
+    app.claim(&mai, session).await;
+    let anh_sock = app.socket(&anh).await;
+    let mai_sock = app.socket(&mai).await;
+    mai_sock.join(room).await;
+    for text in [
+        "Xin chào, đơn \"42\" đâu?",
+        "line one\nline two, with a comma",
+        "",
+    ] {
+        let content = if text.is_empty() { "\\N" } else { text };
+        let ack = anh_sock
+            .ack("send_message", json!({"roomId": room, "content": content}))
+            .await;
+        assert_eq!(ack["ok"], true, "{ack}");
+    }
+    let (_, file) = upload(&app, &anh, room, "receipt.png", "image/png", PNG.to_vec()).await;
+    let ack = send(&anh_sock, room, "the receipt", json!([file["id"]])).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let ack = mai_sock
+        .ack(
+            "add_note",
+            json!({"roomId": room, "content": "VIP; \"careful\""}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/chat/sessions/{session}/labels"),
+            Some(&mai.token),
+            Some(json!({"labels": ["refund", "vip"]})),
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, _) = app
+        .post(
+            "/api/chat/canned-replies",
+            &boss,
+            json!({"shortcut": "hi", "content": "Hi {firstName}!"}),
+        )
+        .await;
+    assert!(status.is_success());
+    app.stop().await;
+
+    let out = migrate(&db, &url);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        pg.log()
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the same count in each"));
+
+    let client = pg.connect("shop").await;
+    let ours = sqlite_counts(&db);
+    let mut theirs: Vec<String> = postgres_tables(&client).await;
+    theirs.retain(|t| t != "frontdesk_schema");
+    let copied: Vec<&String> = ours
+        .iter()
+        .filter(|(n, _)| !n.starts_with("message_search"))
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(copied, theirs.iter().collect::<Vec<_>>());
+    for (table, rows) in &ours {
+        if !table.starts_with("message_search") {
+            assert_eq!(count(&client, table).await, *rows, "{table}");
+        }
+    }
+    for (table, at_least) in [("messages", 4), ("attachment_chunks", 1), ("notes", 1)] {
+        assert!(count(&client, table).await >= at_least, "{table}");
+    }
+
+    // The values themselves, not only how many.
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    let want: Vec<(i64, String, i64)> = sqlite
+        .prepare("SELECT id, content, seq FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let got: Vec<(i64, String, i64)> = client
+        .query("SELECT id, content, seq FROM messages ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        got.iter().any(|(_, c, _)| c == "\\N"),
+        "a literal \\N is text, not NULL"
+    );
+    let bytes: Vec<u8> = client
+        .query_one("SELECT data FROM attachment_chunks", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(bytes, PNG);
+    let title: String = client
+        .query_one("SELECT title FROM sessions WHERE id = $1", &[&session])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(title, "Đơn hàng \"42\", bị trễ");
+    let nulls: i64 = client
+        .query_one("SELECT count(*) FROM sessions WHERE staff_id IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(nulls, 1, "the waiting session has no staff member");
+    let version: i64 = client
+        .query_one("SELECT version FROM frontdesk_schema", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, frontdesk::db::LATEST_VERSION);
+
+    // New rows continue after the copied ids, and names stay unique ignoring case.
+    let max: i64 = client
+        .query_one("SELECT max(id) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let next: i64 = client
+        .query_one(
+            "INSERT INTO users (user_name, password_hash, role, created_at)
+             VALUES ('new', '', 'STAFF', 0) RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(next, max + 1);
+    let twin = client
+        .execute(
+            "INSERT INTO users (user_name, password_hash, role, created_at)
+             VALUES ('MAI', '', 'STAFF', 0)",
+            &[],
+        )
+        .await;
+    assert!(twin.is_err(), "MAI and mai are the same name");
+}
+
+#[tokio::test]
+async fn a_migration_that_cannot_be_complete_changes_nothing() {
+    let pg = Postgres::start();
+    let url = pg.create_database("target").await;
+    let client = pg.connect("target").await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("frontdesk.db");
+
+    // No database at that path.
+    let out = migrate(&db, &url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no database"));
+
+    // A server still running on it: what it acks after the copy would be left behind.
+    let mut server = ServerProcess::start(&db, "127.0.0.1:0");
+    let out = migrate(&db, &url);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("server is running"), "{said}");
+    assert!(postgres_tables(&client).await.is_empty());
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(10)).is_some());
+
+    // Unreachable PostgreSQL.
+    let out = migrate(&db, "postgres://fd@127.0.0.1:1/none");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect to PostgreSQL"));
+
+    // The first copy works; a second into the same database is refused and adds nothing.
+    assert!(migrate(&db, &url).status.success());
+    let users = count(&client, "users").await;
+    let tables = postgres_tables(&client).await;
+    let out = migrate(&db, &url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    assert_eq!(count(&client, "users").await, users);
+    assert_eq!(postgres_tables(&client).await, tables);
+
+    // A row PostgreSQL refuses half way (a note in a room that does not exist; SQLite takes it
+    // with its foreign keys off): the whole copy is rolled back, the target stays empty.
+    let broken = pg.create_database("broken").await;
+    let broken_client = pg.connect("broken").await;
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    sqlite.pragma_update(None, "foreign_keys", false).unwrap();
+    sqlite
+        .execute(
+            "INSERT INTO notes (room_id, author_id, content, created_at) VALUES (999, 999, 'x', 0)",
+            [],
+        )
+        .unwrap();
+    let out = migrate(&db, &broken);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot copy notes"), "{said}");
+    assert!(postgres_tables(&broken_client).await.is_empty());
+    drop(sqlite);
+
+    // A target that someone else already uses is refused before anything is written.
+    let other = pg.create_database("other").await;
+    let other_client = pg.connect("other").await;
+    other_client
+        .batch_execute("CREATE TABLE inventory (sku TEXT)")
+        .await
+        .unwrap();
+    let out = migrate(&db, &other);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inventory"));
+    assert_eq!(postgres_tables(&other_client).await, ["inventory"]);
+}

@@ -1,0 +1,160 @@
+//! PostgreSQL for the tests of the cluster work: Debian's server, started here as a plain
+//! process under a temporary directory (`initdb` and `pg_ctl`, as the `postgres` user when the
+//! tests run as root, since `initdb` refuses root) and stopped by its pid when the test ends.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// A running PostgreSQL server of its own; stopped when dropped.
+pub(crate) struct Postgres {
+    dir: TempDir,
+    pid: i32,
+    pub port: u16,
+}
+
+/// The newest PostgreSQL installed the Debian way (`/usr/lib/postgresql/<version>/bin`).
+fn bin_dir() -> PathBuf {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .filter(|(_, bin): &(u32, PathBuf)| bin.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin).expect(
+        "PostgreSQL is not installed: `apt-get install postgresql` (scripts/test.sh does it)",
+    )
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `program` from PostgreSQL's bin folder, run as `postgres` when we are root.
+fn pg_command(program: &str) -> Command {
+    let path = bin_dir().join(program);
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(path);
+        c
+    } else {
+        Command::new(path)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(mut command: Command, what: &str) {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Postgres {
+    /// Creates a new cluster (user `fd`, trusted on loopback) and starts it on a free port.
+    pub(crate) fn start() -> Postgres {
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg("postgres").arg(dir.path());
+                    c
+                },
+                "chown",
+            );
+        }
+        let data = dir.path().join("pg");
+        let mut init = pg_command("initdb");
+        init.arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "fd", "-E", "UTF8", "--no-sync"]);
+        run(init, "initdb");
+        let port = free_port();
+        let mut start = pg_command("pg_ctl");
+        start
+            .arg("-D")
+            .arg(&data)
+            .args(["-w", "-l"])
+            .arg(dir.path().join("pg.log"))
+            .arg("-o")
+            .arg(format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                dir.path().display()
+            ))
+            .arg("start");
+        run(start, "pg_ctl start");
+        let pid = std::fs::read_to_string(data.join("postmaster.pid"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        Postgres { dir, pid, port }
+    }
+
+    /// The URL of database `name` on this server (`postgres` always exists).
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("postgres://fd@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates an empty database and returns its URL.
+    pub(crate) async fn create_database(&self, name: &str) -> String {
+        let admin = self.connect("postgres").await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        self.url(name)
+    }
+
+    /// A client of database `name`.
+    pub(crate) async fn connect(&self, name: &str) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(name), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
+        tokio::spawn(connection);
+        client
+    }
+
+    /// The server's log, for a failing test's message.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pg.log")).unwrap_or_default()
+    }
+
+    fn data(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Postgres {
+    /// Immediate shutdown by pid (SIGQUIT), then wait until the postmaster is gone, so the
+    /// temporary directory is removed after it.
+    fn drop(&mut self) {
+        // SAFETY: signalling the postmaster we started.
+        unsafe {
+            libc::kill(self.pid, libc::SIGQUIT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.data().join("pg/postmaster.pid").exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
