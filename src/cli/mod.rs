@@ -59,10 +59,12 @@ pub enum Command {
     },
     /// Copy the database (--db) into a new, empty PostgreSQL database (--database-url), all in
     /// one transaction, and check the copy by counting every table on both sides. The server
-    /// must be stopped; the SQLite file is only read. See docs/SCALING.md.
+    /// must be stopped; the SQLite file is only read (an older one is first brought to this
+    /// build's schema, as `serve` would). See docs/SCALING.md.
     MigrateToPostgres {
-        #[command(flatten)]
-        db: DbArg,
+        /// The SQLite database file to copy (it must exist).
+        #[arg(long, env = "FRONTDESK_DB", default_value = "./frontdesk.db")]
+        db: PathBuf,
         #[command(flatten)]
         postgres: DatabaseUrlArg,
     },
@@ -200,7 +202,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::User(command) => users::run(&runtime, command),
         Command::MigrateToPostgres { db, postgres } => runtime
-            .block_on(db::migrate_to_postgres(&db.db, &postgres.database_url))
+            .block_on(db::migrate_to_postgres(&db, &postgres.database_url))
             .map(|done| {
                 let rows: i64 = done.tables.iter().map(|(_, n)| n).sum();
                 for (table, n) in &done.tables {
@@ -209,7 +211,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 println!(
                     "copied {} into PostgreSQL: {rows} rows in {} tables, the same count in each \
                      on both sides",
-                    db.db.display(),
+                    db.display(),
                     done.tables.len()
                 );
             }),

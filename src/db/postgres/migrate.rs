@@ -1,7 +1,7 @@
 //! `frontdesk migrate-to-postgres`: a shop that outgrows one machine takes its history along.
 //! The copy is all or nothing: the schema and every row go in in one PostgreSQL transaction, so
 //! a failure leaves the target as empty as it was; and it is checked by counting every table on
-//! both sides after the commit. The SQLite file is only read.
+//! both sides after the commit. The SQLite file is only read, once it is at this build's schema.
 
 use std::path::Path;
 
