@@ -4,8 +4,9 @@
 -- the Unix epoch; SQLite's INTEGER is BIGINT here, its 0/1 flags stay integers, so a row means
 -- the same on both engines. Ids are identities that also accept the ids a migration brings.
 -- What differs, and why:
--- - user names are unique ignoring case through an index on lower(user_name) (SQLite: COLLATE
---   NOCASE on the column);
+-- - user names are unique ignoring case through an index on lower(user_name COLLATE "C"),
+--   which folds ASCII letters only, exactly as SQLite's COLLATE NOCASE on the column does
+--   (lower() under the database's locale would fold more, and differently per locale);
 -- - no message_search: SQLite's FTS5 index is derived from messages and rebuilt from them.
 
 CREATE TABLE frontdesk_schema (
@@ -28,7 +29,7 @@ CREATE TABLE users (
     site_id       TEXT,
     erased_at     BIGINT
 );
-CREATE UNIQUE INDEX users_by_name ON users (lower(user_name));
+CREATE UNIQUE INDEX users_by_name ON users (lower(user_name COLLATE "C"));
 CREATE UNIQUE INDEX users_by_site_id ON users (site_id) WHERE site_id IS NOT NULL;
 
 CREATE TABLE rooms (

@@ -208,6 +208,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 for (table, n) in &done.tables {
                     println!("{table}: {n} rows");
                 }
+                for (table, n) in &done.replaced {
+                    eprintln!(
+                        "frontdesk: {table}: {n} text values held a NUL character or bytes that \
+                         are not UTF-8, which PostgreSQL cannot store; they were copied with \
+                         U+FFFD in their place"
+                    );
+                }
                 println!(
                     "copied {} into PostgreSQL: {rows} rows in {} tables, the same count in each \
                      on both sides",

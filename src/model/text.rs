@@ -9,6 +9,11 @@ use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use serde_json::Value;
 
+/// Why a string holding U+0000 is refused on every door (REST here, the socket in
+/// `realtime/payload.rs`): it is never text a person typed, and PostgreSQL's `text` cannot hold
+/// it, so a database that took it could not move to a cluster (docs/SCALING.md).
+pub(crate) const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
+
 /// A request field that must be a JSON string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Text(pub String);
@@ -46,6 +51,7 @@ impl Type for Text {
 impl ParseFromJSON for Text {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value.unwrap_or_default() {
+            Value::String(s) if s.contains('\0') => Err(ParseError::custom(NUL_REFUSED)),
             Value::String(s) => Ok(Text(s)),
             other => Err(ParseError::expected_type(other)),
         }

@@ -62,6 +62,10 @@ impl Field for Option<String> {
     fn read(map: &Map<String, Value>, name: &str) -> Result<Option<String>, AppError> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.contains('\0') => Err(AppError::bad_request(format!(
+                "{name} {}",
+                crate::model::text::NUL_REFUSED
+            ))),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(AppError::bad_request(format!("{name} must be a string"))),
         }

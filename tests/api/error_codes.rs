@@ -132,6 +132,53 @@ async fn a_value_of_the_wrong_json_type_is_a_400() {
 }
 
 #[tokio::test]
+async fn a_nul_character_is_refused_on_every_door_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let customer = app.customer("nul").await;
+    let room = customer.room_id.unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/api/chat/rooms/{room}/sessions"),
+            &customer,
+            json!({ "title": "order\u{0}42" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "VALIDATION_FAILED");
+    assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
+    let (_, sessions) = app
+        .get(&format!("/api/chat/rooms/{room}/sessions"), &customer)
+        .await;
+    assert_eq!(sessions, json!([]), "nothing was opened");
+
+    let sock = app.socket(&customer).await;
+    sock.join(room).await;
+    let ack = sock
+        .ack(
+            "send_message",
+            json!({"roomId": room, "content": "hi\u{0}there"}),
+        )
+        .await;
+    assert_eq!(ack["ok"], false, "{ack}");
+    assert_eq!(ack["error"]["code"], "VALIDATION_FAILED", "{ack}");
+    assert!(
+        ack["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("content"),
+        "{ack}"
+    );
+    let (_, messages) = app
+        .get(&format!("/api/chat/rooms/{room}/messages"), &customer)
+        .await;
+    assert_eq!(
+        messages["messages"],
+        json!([]),
+        "nothing was stored: {messages}"
+    );
+}
+
+#[tokio::test]
 async fn socket_refusals_carry_their_code_once() {
     let app = spawn_app().await;
     let customer = app.customer("contested").await;

@@ -48,6 +48,13 @@ fn sqlite_counts(db: &Path) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// The command failed and said `says` on stderr.
+fn refused(out: &Output, says: &str) {
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it should have refused: {said}");
+    assert!(said.contains(says), "{said}");
+}
+
 async fn postgres_tables(client: &tokio_postgres::Client) -> Vec<String> {
     client
         .query(
@@ -139,6 +146,15 @@ async fn a_shops_database_moves_to_postgresql_row_for_row() {
         .await;
     assert!(status.is_success());
     app.stop().await;
+    // What an older build let in: a NUL character, which PostgreSQL's text cannot hold.
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    sqlite
+        .execute(
+            "INSERT INTO notes (room_id, author_id, content, created_at) VALUES (?1, ?2, ?3, 0)",
+            rusqlite::params![room, mai.id, "old\0note"],
+        )
+        .unwrap();
+    drop(sqlite);
 
     let out = migrate(&db, &url);
     assert!(
@@ -148,6 +164,8 @@ async fn a_shops_database_moves_to_postgresql_row_for_row() {
         pg.log()
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("the same count in each"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("notes: 1 text values held a NUL"), "{said}");
 
     let client = pg.connect("shop").await;
     let ours = sqlite_counts(&db);
@@ -207,6 +225,12 @@ async fn a_shops_database_moves_to_postgresql_row_for_row() {
         .unwrap()
         .get(0);
     assert_eq!(nulls, 1, "the waiting session has no staff member");
+    let note: String = client
+        .query_one("SELECT content FROM notes WHERE content LIKE 'old%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(note, "old\u{FFFD}note");
     let version: i64 = client
         .query_one("SELECT version FROM frontdesk_schema", &[])
         .await
@@ -249,32 +273,26 @@ async fn a_migration_that_cannot_be_complete_changes_nothing() {
     let db = dir.path().join("frontdesk.db");
 
     // No database at that path.
-    let out = migrate(&db, &url);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no database"));
+    refused(&migrate(&db, &url), "there is no database");
 
     // A server still running on it: what it acks after the copy would be left behind.
     let mut server = ServerProcess::start(&db, "127.0.0.1:0");
-    let out = migrate(&db, &url);
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("server is running"), "{said}");
+    refused(&migrate(&db, &url), "server is running");
     assert!(postgres_tables(&client).await.is_empty());
     server.signal("TERM");
     assert!(server.wait_exit(Duration::from_secs(10)).is_some());
 
     // Unreachable PostgreSQL.
-    let out = migrate(&db, "postgres://fd@127.0.0.1:1/none");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect to PostgreSQL"));
+    refused(
+        &migrate(&db, "postgres://fd@127.0.0.1:1/none"),
+        "cannot connect to PostgreSQL",
+    );
 
     // The first copy works; a second into the same database is refused and adds nothing.
     assert!(migrate(&db, &url).status.success());
     let users = count(&client, "users").await;
     let tables = postgres_tables(&client).await;
-    let out = migrate(&db, &url);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    refused(&migrate(&db, &url), "is not empty");
     assert_eq!(count(&client, "users").await, users);
     assert_eq!(postgres_tables(&client).await, tables);
 
@@ -290,12 +308,46 @@ async fn a_migration_that_cannot_be_complete_changes_nothing() {
             [],
         )
         .unwrap();
-    let out = migrate(&db, &broken);
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("cannot copy notes"), "{said}");
+    refused(&migrate(&db, &broken), "cannot copy notes");
     assert!(postgres_tables(&broken_client).await.is_empty());
-    drop(sqlite);
+
+    // A value SQLite took in a column of another kind (text where a file's bytes belong)
+    // would be stored wrong, not refused, by PostgreSQL: the copy refuses it and names it.
+    let typed = pg.create_database("typed").await;
+    let typed_client = pg.connect("typed").await;
+    sqlite
+        .execute(
+            "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (1, 0, '\\x41')",
+            [],
+        )
+        .unwrap();
+    refused(&migrate(&db, &typed), "attachment_chunks.data holds text");
+    assert!(postgres_tables(&typed_client).await.is_empty());
+    sqlite
+        .execute_batch("DELETE FROM attachment_chunks; DELETE FROM notes WHERE room_id = 999;")
+        .unwrap();
+
+    // A file of an older schema: upgrading it here would leave a file older builds refuse.
+    sqlite.pragma_update(None, "user_version", 8).unwrap();
+    refused(
+        &migrate(&db, &typed),
+        "start this build's server on it once",
+    );
+    let version: i64 = sqlite
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 8, "the file was only read");
+    sqlite
+        .pragma_update(None, "user_version", frontdesk::db::LATEST_VERSION)
+        .unwrap();
+
+    // Not UTF-8: Vietnamese would not fit.
+    let admin = pg.connect("postgres").await;
+    admin
+        .batch_execute("CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        .await
+        .unwrap();
+    refused(&migrate(&db, &pg.url("latin")), "not UTF8");
 
     // A target that someone else already uses is refused before anything is written.
     let other = pg.create_database("other").await;
@@ -304,8 +356,14 @@ async fn a_migration_that_cannot_be_complete_changes_nothing() {
         .batch_execute("CREATE TABLE inventory (sku TEXT)")
         .await
         .unwrap();
-    let out = migrate(&db, &other);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("inventory"));
+    refused(&migrate(&db, &other), "inventory");
     assert_eq!(postgres_tables(&other_client).await, ["inventory"]);
+    // ... even when all it holds is a sequence, which information_schema's tables do not list.
+    let sequenced = pg.create_database("sequenced").await;
+    pg.connect("sequenced")
+        .await
+        .batch_execute("CREATE SEQUENCE invoice_numbers")
+        .await
+        .unwrap();
+    refused(&migrate(&db, &sequenced), "invoice_numbers");
 }

@@ -23,14 +23,22 @@ pub(crate) async fn connect(url: &str) -> Result<tokio_postgres::Client, String>
     Ok(client)
 }
 
-/// A driver error with the server's own message when there is one (tokio-postgres' Display
-/// says only "db error").
+/// A driver error with the server's own message, its detail, where it happened (for a COPY:
+/// the table, line and column of the row it refused) and its hint; tokio-postgres' Display
+/// says only "db error".
 pub(crate) fn error_text(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => match db.detail() {
-            Some(detail) => format!("{} ({detail})", db.message()),
-            None => db.message().to_string(),
-        },
-        None => e.to_string(),
+    let Some(db) = e.as_db_error() else {
+        return e.to_string();
+    };
+    let mut text = db.message().to_string();
+    for (label, part) in [
+        ("", db.detail()),
+        ("at ", db.where_()),
+        ("hint: ", db.hint()),
+    ] {
+        if let Some(part) = part {
+            text.push_str(&format!(" ({label}{part})"));
+        }
     }
+    text
 }

@@ -17,12 +17,16 @@ const _: () = assert!(
 
 const SCHEMA: &str = include_str!("../../../schema_postgres.sql");
 
-/// The tables in the connection's current schema (`search_path`), by name.
-pub(crate) async fn tables(client: &impl GenericClient) -> Result<Vec<String>, String> {
+/// Everything that holds data or names in the connection's current schema (`search_path`):
+/// tables, views and sequences, by name. Read from `pg_class`, not `information_schema`, which
+/// shows only what the current role has rights on: a table of someone else's is still there.
+pub(crate) async fn relations(client: &impl GenericClient) -> Result<Vec<String>, String> {
     let rows = client
         .query(
-            "SELECT table_name::text FROM information_schema.tables
-             WHERE table_schema = current_schema() ORDER BY 1",
+            "SELECT c.relname::text FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+             ORDER BY 1",
             &[],
         )
         .await
@@ -30,21 +34,36 @@ pub(crate) async fn tables(client: &impl GenericClient) -> Result<Vec<String>, S
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-/// The columns of `table`, by name.
+/// The tables in the current schema, by name.
+pub(crate) async fn tables(client: &impl GenericClient) -> Result<Vec<String>, String> {
+    let rows = client
+        .query(
+            "SELECT c.relname::text FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(|e| format!("cannot read the PostgreSQL schema: {}", error_text(&e)))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The columns of `table` with their types (`information_schema`'s `data_type`), by name.
 pub(crate) async fn columns(
     client: &impl GenericClient,
     table: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, String)>, String> {
     let rows = client
         .query(
-            "SELECT column_name::text FROM information_schema.columns
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
              WHERE table_schema = current_schema() AND table_name = $1
              ORDER BY ordinal_position",
             &[&table],
         )
         .await
         .map_err(|e| format!("cannot read the columns of {table}: {}", error_text(&e)))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// Creates every table of an empty database and records its version.
