@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use poem::web::{Data, Form, Path};
+use super::form::Form;
+use poem::web::{Data, Path};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 

@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
+use super::form::Form;
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query, Redirect};
+use poem::web::{Data, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use super::form::Form;
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query};
+use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 

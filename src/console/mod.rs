@@ -15,6 +15,7 @@ mod assets;
 mod customer;
 mod desk;
 mod desk_search;
+mod form;
 mod headers;
 mod i18n;
 mod lang;

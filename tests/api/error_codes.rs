@@ -176,6 +176,38 @@ async fn a_nul_character_is_refused_on_every_door_and_nothing_is_stored() {
         json!([]),
         "nothing was stored: {messages}"
     );
+
+    // The console's forms too (one extractor for all of them).
+    let boss = app.admin("boss").await;
+    let console = app.console("boss").await;
+    let page = app
+        .form(
+            "/console/admin/canned",
+            &console.cookie,
+            &[
+                ("shortcut", "hi"),
+                ("content", "Hello\u{0}"),
+                ("csrf", &console.csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(page.body.contains("NUL"), "{}", page.body);
+    let (_, replies) = app.get("/api/chat/canned-replies", &boss).await;
+    assert_eq!(replies, json!([]), "nothing was stored");
+    // The same form without the NUL goes through, so the refusal was the NUL's.
+    let page = app
+        .form(
+            "/console/admin/canned",
+            &console.cookie,
+            &[
+                ("shortcut", "hi"),
+                ("content", "Hello"),
+                ("csrf", &console.csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
 
 #[tokio::test]
