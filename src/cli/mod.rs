@@ -74,9 +74,14 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DatabaseUrlArg {
     /// The PostgreSQL database, as `postgres://user:password@host:port/name` (or libpq's
-    /// `key=value` form). Plain TCP or a Unix socket (`host=/run/postgresql`); no TLS yet.
+    /// `key=value` form; a Unix socket with `host=/run/postgresql`). `sslmode=require` connects
+    /// over TLS and verifies the server's certificate; otherwise no TLS.
     #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// The PEM file of the CA that signed PostgreSQL's certificate (a private CA); unset: the
+    /// system's root certificates. Only with `sslmode=require`.
+    #[arg(long, env = "FRONTDESK_DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
 }
 
 /// `restore --help`'s closing text; the numbers are db::EXIT_* (BSD sysexits).
@@ -202,7 +207,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::User(command) => users::run(&runtime, command),
         Command::MigrateToPostgres { db, postgres } => runtime
-            .block_on(db::migrate_to_postgres(&db, &postgres.database_url))
+            .block_on(db::migrate_to_postgres(
+                &db,
+                &postgres.database_url,
+                postgres.database_ca.as_deref(),
+            ))
             .map(|done| {
                 let rows: i64 = done.tables.iter().map(|(_, n)| n).sum();
                 for (table, n) in &done.tables {

@@ -13,12 +13,18 @@ use crate::attachments::{PNG, send, upload};
 use crate::helpers::spawn_app;
 use crate::postgres::Postgres;
 use crate::process::{BIN, ServerProcess};
+use crate::tls::TestCa;
 
 fn migrate(db: &Path, url: &str) -> Output {
+    migrate_with(db, url, &[])
+}
+
+fn migrate_with(db: &Path, url: &str, env: &[(&str, &Path)]) -> Output {
     Command::new(BIN)
         .args(["migrate-to-postgres", "--db"])
         .arg(db)
         .env("FRONTDESK_DATABASE_URL", url)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
         .output()
         .expect("run frontdesk")
 }
@@ -366,4 +372,48 @@ async fn a_migration_that_cannot_be_complete_changes_nothing() {
         .await
         .unwrap();
     refused(&migrate(&db, &sequenced), "invoice_numbers");
+}
+
+#[tokio::test]
+async fn with_sslmode_require_the_copy_goes_over_tls_to_a_verified_server() {
+    let ca = TestCa::new("Frontdesk test PostgreSQL CA");
+    let pg = Postgres::start_tls(&ca);
+    pg.create_database("secure").await;
+    let client = pg.connect("secure").await;
+    let app = spawn_app().await;
+    let (db, _dir) = (app.config.db_path.clone(), app.dir());
+    app.customer("anh").await;
+    app.stop().await;
+    let ca_file = _dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let port = pg.port;
+    let tls_url = format!("postgres://fd@localhost:{port}/secure?sslmode=require");
+
+    // The server accepts TCP only over TLS.
+    refused(
+        &migrate(&db, &format!("postgres://fd@127.0.0.1:{port}/secure")),
+        "no encryption",
+    );
+    // Over TLS, a certificate the system's roots do not vouch for is refused.
+    refused(&migrate(&db, &tls_url), "certificate");
+    // A CA file without sslmode=require is a mistake, not a silent plain connection.
+    refused(
+        &migrate_with(
+            &db,
+            &format!("postgres://fd@localhost:{port}/secure"),
+            &[("FRONTDESK_DATABASE_CA", &ca_file)],
+        ),
+        "sslmode=require",
+    );
+    assert!(postgres_tables(&client).await.is_empty());
+
+    // With the CA that signed it: copied (over TLS, since TCP takes nothing else).
+    let out = migrate_with(&db, &tls_url, &[("FRONTDESK_DATABASE_CA", &ca_file)]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        pg.log()
+    );
+    assert_eq!(count(&client, "users").await, 1);
 }

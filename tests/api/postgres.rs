@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::tls::{TestCa, free_port};
+
 /// A running PostgreSQL server of its own; stopped when dropped.
 pub(crate) struct Postgres {
     dir: TempDir,
@@ -47,14 +49,6 @@ fn pg_command(program: &str) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn run(mut command: Command, what: &str) {
     let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
@@ -68,23 +62,54 @@ fn run(mut command: Command, what: &str) {
 impl Postgres {
     /// Creates a new cluster (user `fd`, trusted on loopback) and starts it on a free port.
     pub(crate) fn start() -> Postgres {
+        Self::start_with(None)
+    }
+
+    /// Like [`Postgres::start`], but TCP connections must use TLS, with a certificate for
+    /// `localhost` and 127.0.0.1 that `ca` signed (the Unix socket stays open, for the tests'
+    /// own connections).
+    pub(crate) fn start_tls(ca: &TestCa) -> Postgres {
+        Self::start_with(Some(ca))
+    }
+
+    fn start_with(ca: Option<&TestCa>) -> Postgres {
         let dir = tempfile::tempdir().unwrap();
-        if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.arg("postgres").arg(dir.path());
-                    c
-                },
-                "chown",
-            );
-        }
+        let chown = |path: &Path| {
+            if is_root() {
+                let mut c = Command::new("chown");
+                c.args(["-R", "postgres"]).arg(path);
+                run(c, "chown");
+            }
+        };
+        chown(dir.path());
         let data = dir.path().join("pg");
         let mut init = pg_command("initdb");
         init.arg("-D")
             .arg(&data)
             .args(["-A", "trust", "-U", "fd", "-E", "UTF8", "--no-sync"]);
         run(init, "initdb");
+        let mut options = format!(
+            "-p {{port}} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            dir.path().display()
+        );
+        if let Some(ca) = ca {
+            use std::os::unix::fs::PermissionsExt;
+            let (cert, key) = ca.leaf();
+            std::fs::write(data.join("server.crt"), cert).unwrap();
+            std::fs::write(data.join("server.key"), key).unwrap();
+            std::fs::set_permissions(
+                data.join("server.key"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+            )
+            .unwrap();
+            chown(&data);
+            options.push_str(" -c ssl=on");
+        }
         let port = free_port();
         let mut start = pg_command("pg_ctl");
         start
@@ -93,10 +118,7 @@ impl Postgres {
             .args(["-w", "-l"])
             .arg(dir.path().join("pg.log"))
             .arg("-o")
-            .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-                dir.path().display()
-            ))
+            .arg(options.replace("{port}", &port.to_string()))
             .arg("start");
         run(start, "pg_ctl start");
         let pid = std::fs::read_to_string(data.join("postmaster.pid"))
@@ -125,9 +147,14 @@ impl Postgres {
         self.url(name)
     }
 
-    /// A client of database `name`.
+    /// A client of database `name`, over the Unix socket (which needs no TLS in either mode).
     pub(crate) async fn connect(&self, name: &str) -> tokio_postgres::Client {
-        let (client, connection) = tokio_postgres::connect(&self.url(name), tokio_postgres::NoTls)
+        let socket = format!(
+            "host={} port={} user=fd dbname={name}",
+            self.dir.path().display(),
+            self.port
+        );
+        let (client, connection) = tokio_postgres::connect(&socket, tokio_postgres::NoTls)
             .await
             .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
         tokio::spawn(connection);

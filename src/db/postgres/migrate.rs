@@ -22,14 +22,19 @@ pub struct Migrated {
     pub replaced: Vec<(String, i64)>,
 }
 
-/// Copies the SQLite database at `db` into the empty PostgreSQL database at `url`.
+/// Copies the SQLite database at `db` into the empty PostgreSQL database at `url` (over TLS
+/// verified against `ca` or the system's roots when the URL says `sslmode=require`).
 ///
 /// Refused, with nothing changed on either side, when a server runs on `db` (what it acks
 /// after the copy started would be left behind; `serve` holds the database's lock), when `db`
 /// is not at this build's schema (starting this build's server once upgrades it), when the
 /// target holds anything or is not UTF-8, when the two schemas do not have the same tables and
 /// columns, or when a value does not fit its PostgreSQL column.
-pub async fn migrate_to_postgres(db: &Path, url: &str) -> Result<Migrated, String> {
+pub async fn migrate_to_postgres(
+    db: &Path,
+    url: &str,
+    ca: Option<&Path>,
+) -> Result<Migrated, String> {
     if !db.exists() {
         return Err(format!("there is no database at {}", db.display()));
     }
@@ -42,7 +47,7 @@ pub async fn migrate_to_postgres(db: &Path, url: &str) -> Result<Migrated, Strin
         .await
         .map_err(|e| e.to_string())??;
 
-    let mut client = super::connect(url).await?;
+    let mut client = super::connect(url, ca).await?;
     check_empty_utf8(&client).await?;
     let tx = client.transaction().await.map_err(|e| {
         format!(
