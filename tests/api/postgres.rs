@@ -110,17 +110,29 @@ impl Postgres {
             chown(&data);
             options.push_str(" -c ssl=on");
         }
-        let port = free_port();
-        let mut start = pg_command("pg_ctl");
-        start
-            .arg("-D")
-            .arg(&data)
-            .args(["-w", "-l"])
-            .arg(dir.path().join("pg.log"))
-            .arg("-o")
-            .arg(options.replace("{port}", &port.to_string()))
-            .arg("start");
-        run(start, "pg_ctl start");
+        // A free port can be taken by another test's server between the look and the bind:
+        // try another then.
+        let mut tries = 0;
+        let port = loop {
+            let port = free_port();
+            let mut start = pg_command("pg_ctl");
+            start
+                .arg("-D")
+                .arg(&data)
+                .args(["-w", "-l"])
+                .arg(dir.path().join("pg.log"))
+                .arg("-o")
+                .arg(options.replace("{port}", &port.to_string()))
+                .arg("start");
+            tries += 1;
+            if tries == 3 {
+                run(start, "pg_ctl start");
+                break port;
+            }
+            if start.output().is_ok_and(|out| out.status.success()) {
+                break port;
+            }
+        };
         let pid = std::fs::read_to_string(data.join("postmaster.pid"))
             .unwrap()
             .lines()
