@@ -21,6 +21,7 @@ mod limits;
 mod mail;
 mod mail_delivery;
 mod migrate_postgres;
+mod migrate_postgres_refusals;
 mod monitoring;
 mod openapi;
 mod operations;
