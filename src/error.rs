@@ -236,6 +236,19 @@ impl From<rusqlite::Error> for AppError {
     }
 }
 
+impl From<crate::store::sql::Error> for AppError {
+    fn from(err: crate::store::sql::Error) -> Self {
+        use crate::store::sql::Error;
+        match err {
+            Error::Lite(e) => e.into(),
+            other => {
+                tracing::error!(err = %other, "database error");
+                AppError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
 impl From<r2d2::Error> for AppError {
     fn from(err: r2d2::Error) -> Self {
         tracing::error!(%err, "connection pool");

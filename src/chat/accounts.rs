@@ -58,7 +58,7 @@ pub async fn create(
 
 /// Inserts a user, and a customer's room in the same transaction.
 pub(super) fn insert_with_room(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::sql::Connection,
     new: &users::NewUser<'_>,
     now: i64,
 ) -> Result<UserProfile, AppError> {

@@ -3,7 +3,7 @@
 //! so the new holder can answer and end it; the target's capacity is checked in the same
 //! transaction, and the queue is offered again because the previous holder has a chat fewer.
 
-use rusqlite::Connection;
+use crate::store::sql::Connection;
 
 use super::rooms::audience;
 use super::{

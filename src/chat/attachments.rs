@@ -101,7 +101,7 @@ struct Started {
 impl Started {
     fn store(
         self,
-        conn: &rusqlite::Connection,
+        conn: &crate::store::sql::Connection,
         first: &[u8],
         last: bool,
     ) -> Result<Outcome<i64>, AppError> {
@@ -186,7 +186,11 @@ async fn read_chunk<R: AsyncRead + Unpin>(bytes: &mut R) -> Result<Vec<u8>, AppE
     Ok(chunk)
 }
 
-fn may_send(conn: &rusqlite::Connection, caller: &Caller, room_id: i64) -> Result<(), AppError> {
+fn may_send(
+    conn: &crate::store::sql::Connection,
+    caller: &Caller,
+    room_id: i64,
+) -> Result<(), AppError> {
     let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
     access::send(caller, &RoomFacts::of(&room, false)).map(|_| ())
 }
@@ -226,7 +230,7 @@ fn human_size(bytes: u64) -> String {
 /// sent yet (contract §9), and that there are not too many; the send rule calls it inside its
 /// transaction and then [`attachments::attach`]es them.
 pub(super) fn check_unsent(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::sql::Connection,
     caller: &Caller,
     room_id: i64,
     ids: &[i64],

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use crate::store::sql::Connection;
 use serde::Serialize;
 
 use super::{ActivityReason, Event};

@@ -88,7 +88,10 @@ pub(crate) async fn is_erased(db: &Db, id: i64) -> Result<bool, AppError> {
 }
 
 /// Refuses to bring an erased account back.
-pub(crate) fn check_not_erased(conn: &rusqlite::Connection, id: i64) -> Result<(), AppError> {
+pub(crate) fn check_not_erased(
+    conn: &crate::store::sql::Connection,
+    id: i64,
+) -> Result<(), AppError> {
     if privacy::is_erased(conn, id)? {
         return Err(AppError::conflict(
             ErrorCode::AccountErased,

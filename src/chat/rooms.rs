@@ -1,6 +1,6 @@
 //! Rooms: who sees which, and the lists staff work from.
 
-use rusqlite::Connection;
+use crate::store::sql::Connection;
 
 use super::access::{self, RoomFacts};
 use super::events::Audience;

@@ -10,7 +10,7 @@
 //! connects or comes back from away, or an admin raises the cap or turns routing on. Admins
 //! are never routed to (they watch the dashboard with a socket open); they claim by hand.
 
-use rusqlite::Connection;
+use crate::store::sql::Connection;
 
 use super::rooms::audience;
 use super::{ActivityReason, Event, LeaveReason, RoomActivity, settings};

@@ -36,7 +36,7 @@ pub(crate) async fn open(
     .await
 }
 
-fn load(conn: &rusqlite::Connection, id: i64) -> Result<Session, AppError> {
+fn load(conn: &crate::store::sql::Connection, id: i64) -> Result<Session, AppError> {
     sessions::view(conn, id)
 }
 
@@ -82,7 +82,7 @@ pub(crate) async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<S
 
 /// A session and its room, for a rule that checks the room's customer (404 if no session).
 pub(super) fn with_room(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::sql::Connection,
     session_id: i64,
 ) -> Result<(sessions::SessionRow, rooms::RoomRow), AppError> {
     let row = sessions::by_id(conn, session_id)?
@@ -113,7 +113,7 @@ pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Ses
 /// Ends session `session_id` of room `room_id` (not yet ended) and announces it, whoever or
 /// whatever ends it: a person, or the idle timer.
 pub(super) fn end_now(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::sql::Connection,
     session_id: i64,
     room_id: i64,
 ) -> Result<(Session, Vec<Event>), AppError> {

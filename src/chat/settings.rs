@@ -14,7 +14,7 @@ use crate::time::{Timestamp, now_ms};
 const KEY: &str = "shop";
 
 /// The stored settings, or the defaults for a shop that never saved any.
-pub(crate) fn load(conn: &rusqlite::Connection) -> Result<ShopSettings, AppError> {
+pub(crate) fn load(conn: &crate::store::sql::Connection) -> Result<ShopSettings, AppError> {
     match settings::get(conn, KEY)? {
         None => Ok(ShopSettings::default()),
         Some(json) => serde_json::from_str(&json)
@@ -85,7 +85,7 @@ fn checked(s: ShopSettings) -> Result<ShopSettings, AppError> {
 }
 
 /// Whether the shop is inside its business hours at `now_ms`, inside a write or read.
-pub(crate) fn is_open(conn: &rusqlite::Connection, now_ms: i64) -> Result<bool, AppError> {
+pub(crate) fn is_open(conn: &crate::store::sql::Connection, now_ms: i64) -> Result<bool, AppError> {
     let s = load(conn)?;
     Ok(hours::openness(hours::zone(&s.timezone)?, &s.hours, now_ms).open)
 }

@@ -3,7 +3,7 @@
 //! retry a delivery now. Every change to endpoints keeps the writer's in-memory subscriptions
 //! right (see [`change`]); the events themselves are written by chat/outbox.rs.
 
-use rusqlite::Connection;
+use crate::store::sql::Connection;
 
 use super::access;
 use super::outbox::EventType;

@@ -215,7 +215,14 @@ fn list_users(db_path: &std::path::Path) -> Result<(), String> {
         ));
     }
     let conn = db::open_read_only(db_path)?;
-    let (rows, total) = users::list(&conn, None, None, u32::MAX, 0).map_err(|e| e.to_string())?;
+    let (rows, total) = users::list(
+        &crate::store::sql::Connection::Lite(&conn),
+        None,
+        None,
+        u32::MAX,
+        0,
+    )
+    .map_err(|e| e.to_string())?;
     println!(
         "{:>6}  {:<8}  {:<6}  {:<24}  NAME",
         "ID", "ROLE", "ACTIVE", "USERNAME"

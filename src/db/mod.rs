@@ -35,6 +35,7 @@ use crate::chat::Event;
 use crate::chat::outbox::Subscriptions;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::store::sql::Connection as Sql;
 
 /// What a write rule returns: its value for the caller, and the events to announce once the
 /// transaction holding it has committed (never before, so nobody hears of a change that is lost).
@@ -93,10 +94,10 @@ impl Db {
         }
         let readers = connection::reader_pool(path, config.read_pool_size, config.busy_timeout_ms)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
-        let webhooks = Subscriptions::load(&conn, config.webhooks.retry_window)
+        let webhooks = Subscriptions::load(&Sql::Lite(&conn), config.webhooks.retry_window)
             .map_err(|e| format!("cannot read the webhooks: {e}"))?;
         let webhooks = Arc::new(webhooks);
-        let search = crate::store::search::SearchIndexer::start(&conn)
+        let search = crate::store::search::SearchIndexer::start(&Sql::Lite(&conn))
             .map_err(|e| format!("cannot read the newest message: {e}"))?;
         let writer = writer::Writer::start(
             conn,
@@ -122,15 +123,15 @@ impl Db {
     }
 
     /// Runs a read on a pooled read-only connection, off the async runtime.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&Sql) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.get()?;
-            f(&conn)
+            f(&Sql::Lite(&conn))
         })
         .await
         .map_err(|e| AppError::Internal(format!("read task failed: {e}")))?
@@ -141,7 +142,7 @@ impl Db {
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
+        F: FnOnce(&Sql) -> Result<Outcome<T>, AppError> + Send + 'static,
     {
         self.writer.submit(f).await
     }

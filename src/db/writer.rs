@@ -40,6 +40,7 @@ use crate::chat::outbox::{self, Subscriptions};
 use crate::chat::{Event, Tally};
 use crate::error::AppError;
 use crate::store::search::SearchIndexer;
+use crate::store::sql::Connection as Sql;
 
 mod syncer;
 
@@ -68,7 +69,7 @@ pub(crate) struct WriterStats {
 
 trait Job: Send {
     /// Runs the rule; true when it succeeded and its changes should stay.
-    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool;
+    fn run(&mut self, conn: &Sql, events: &mut Vec<Event>) -> bool;
     /// Turns a job that succeeded into a failed one (its outbox rows could not be written).
     fn refuse(&mut self, err: AppError);
     /// Replies once the batch's fate is known.
@@ -84,9 +85,9 @@ struct TypedJob<T, F> {
 impl<T, F> Job for TypedJob<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send,
+    F: FnOnce(&Sql) -> Result<Outcome<T>, AppError> + Send,
 {
-    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
+    fn run(&mut self, conn: &Sql, events: &mut Vec<Event>) -> bool {
         let Some(rule) = self.rule.take() else {
             return false;
         };
@@ -179,7 +180,7 @@ impl Writer {
     pub(crate) async fn submit<T, F>(&self, rule: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<Outcome<T>, AppError> + Send + 'static,
+        F: FnOnce(&Sql) -> Result<Outcome<T>, AppError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = TypedJob {
@@ -306,21 +307,22 @@ fn run_jobs(
     (webhooks, outboxed): (&Subscriptions, &mut bool),
     search: &mut Option<&mut SearchIndexer>,
 ) -> (Result<(), AppError>, u64) {
-    let abort = |e: rusqlite::Error| {
+    let abort = |e: AppError| {
         let _ = exec(conn, "ROLLBACK");
-        Err(e.into())
+        Err(e)
     };
     if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         return (Err(e.into()), 0);
     }
+    let sql = Sql::Lite(conn);
     let mut events = Vec::new();
     for job in batch.iter_mut() {
         if let Err(e) = exec(conn, "SAVEPOINT job") {
-            return (abort(e), 0);
+            return (abort(e.into()), 0);
         }
-        let mut kept = job.run(conn, &mut events);
+        let mut kept = job.run(&sql, &mut events);
         if kept && !events.is_empty() {
-            match outbox::record(conn, webhooks, &events) {
+            match outbox::record(&sql, webhooks, &events) {
                 Ok(made) => *outboxed |= made > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot write the webhook outbox; the change is undone");
@@ -335,7 +337,7 @@ fn run_jobs(
             exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
         };
         if let Err(e) = ended {
-            return (abort(e), 0);
+            return (abort(e.into()), 0);
         }
         if kept {
             published.append(&mut events);
@@ -344,16 +346,16 @@ fn run_jobs(
         }
     }
     if let Some(search) = search
-        && let Err(e) = search.index_new(conn)
+        && let Err(e) = search.index_new(&sql)
     {
         // The batch's messages cannot be searched: it is refused whole, as a failed commit is.
         tracing::error!(error = %e, "cannot index the batch's messages");
-        return (abort(e), 0);
+        return (abort(e.into()), 0);
     }
     let committing = Instant::now();
     let committed = match exec(conn, "COMMIT") {
         Ok(()) => Ok(()),
-        Err(e) => abort(e),
+        Err(e) => abort(e.into()),
     };
     (committed, committing.elapsed().as_micros() as u64)
 }
@@ -370,8 +372,11 @@ mod tests {
         let hooks = Subscriptions::new(0, std::time::Duration::from_secs(60));
         let writer = Writer::start(conn, 16, events, Arc::new(hooks), None).unwrap();
         let panicked = writer
-            .submit(|c: &Connection| -> Result<Outcome<()>, AppError> {
-                c.execute("INSERT INTO t VALUES (1)", []).unwrap();
+            .submit(|c: &Sql| -> Result<Outcome<()>, AppError> {
+                c.prepare_cached("INSERT INTO t VALUES (1)")
+                    .unwrap()
+                    .execute([])
+                    .unwrap();
                 panic!("a bug in a rule");
             })
             .await;
@@ -380,8 +385,8 @@ mod tests {
             "{panicked:?}"
         );
         let rows = writer
-            .submit(|c: &Connection| {
-                c.execute("INSERT INTO t VALUES (2)", [])?;
+            .submit(|c: &Sql| {
+                c.prepare_cached("INSERT INTO t VALUES (2)")?.execute([])?;
                 let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
                 Ok(Outcome::quiet(n))
             })

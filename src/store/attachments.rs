@@ -1,7 +1,7 @@
 //! SQL for attachments and their chunks, and the attachments of a message as the joined
 //! statements of messages.rs and room_views.rs read them.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 
 use crate::auth::file_link;
 use crate::error::AppError;
@@ -19,14 +19,12 @@ macro_rules! attachments_column {
 pub(crate) use attachments_column;
 
 /// The attachments in an [`attachments_column`], each with a link signed now.
-pub(crate) fn from_column(json: Option<&str>) -> rusqlite::Result<Vec<Attachment>> {
+pub(crate) fn from_column(json: Option<&str>) -> super::sql::Result<Vec<Attachment>> {
     let Some(json) = json.filter(|j| *j != "[]") else {
         return Ok(Vec::new());
     };
     let rows: Vec<(i64, String, String, i64, String)> =
-        serde_json::from_str(json).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-        })?;
+        serde_json::from_str(json).map_err(|e| super::sql::Error::decode(0, e))?;
     let now = crate::time::now_ms() / 1000;
     Ok(rows
         .into_iter()

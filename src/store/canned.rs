@@ -1,13 +1,13 @@
 //! SQL for canned replies (contract §10): the shop's stock answers, unique by shortcut.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, ErrorCode};
 use crate::model::CannedReply;
 
 const SELECT: &str = "SELECT id, shortcut, content FROM canned_replies ";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<CannedReply> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<CannedReply> {
     Ok(CannedReply {
         id: r.get(0)?,
         shortcut: r.get(1)?,
@@ -15,8 +15,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CannedReply> {
     })
 }
 
-fn taken(e: rusqlite::Error) -> AppError {
-    if super::is_unique_violation(&e) {
+fn taken(e: super::sql::Error) -> AppError {
+    if e.is_unique_violation() {
         AppError::conflict(
             ErrorCode::ShortcutTaken,
             "Another canned reply already has this shortcut",

@@ -3,7 +3,7 @@
 //! copy of the database (or of its WAL) holds no value that signs anyone in; rows written
 //! before ids were hashed match no cookie any more and are deleted when they expire.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;

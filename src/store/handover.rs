@@ -1,7 +1,7 @@
 //! SQL for handing a claimed session to another staff member (an admin's reassignment). It
 //! changes who holds the session and nothing else; chat/assign.rs decides when.
 
-use rusqlite::{Connection, params};
+use super::sql::{Connection, params};
 
 use crate::error::AppError;
 

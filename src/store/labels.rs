@@ -1,7 +1,7 @@
 //! SQL for session labels (contract §10). A session's labels are read with its view, as one
 //! column of the joined statement (store/sessions.rs `session_views!`); this writes them.
 
-use rusqlite::{Connection, params};
+use super::sql::{Connection, params};
 
 use crate::error::AppError;
 

@@ -1,7 +1,7 @@
 //! SQL for e-mail: the mail outbox (one row per message to send), which sessions already had
 //! their waiting alert, and staff's notification choices. Never decides who may do what.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 

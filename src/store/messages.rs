@@ -2,7 +2,7 @@
 //! constant string so a call costs one lookup in the connection's prepared-statement cache and
 //! no formatting.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use super::attachments;
 use crate::error::AppError;
@@ -24,7 +24,7 @@ macro_rules! select {
 pub(crate) use select;
 
 /// A message from the first twelve columns of [`select!`] (search reads the same columns).
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+pub(crate) fn from_row(r: &Row<'_>) -> super::sql::Result<Message> {
     let role: String = r.get(11)?;
     Ok(Message {
         id: r.get(0)?,

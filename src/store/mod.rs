@@ -20,24 +20,19 @@ pub(crate) mod rooms;
 pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod settings;
+pub(crate) mod sql;
 pub(crate) mod stats;
 pub(crate) mod transcripts;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 
-/// Whether an error is a UNIQUE constraint failing, which the caller turns into a 409.
-pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
-    matches!(err, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
-}
-
 /// A user summary from the four columns from `at` (user name, first, last, avatar) of a joined
 /// row: the views that embed people read them in the same statement.
 pub(crate) fn summary(
-    r: &rusqlite::Row<'_>,
+    r: &sql::Row<'_>,
     id: i64,
     at: usize,
-) -> rusqlite::Result<crate::model::UserSummary> {
+) -> sql::Result<crate::model::UserSummary> {
     Ok(crate::model::UserSummary {
         id,
         user_name: r.get(at)?,
@@ -49,9 +44,9 @@ pub(crate) fn summary(
 
 /// [`summary`] of a user who may be absent (a NULL id from a LEFT JOIN).
 pub(crate) fn maybe_summary(
-    r: &rusqlite::Row<'_>,
+    r: &sql::Row<'_>,
     id: Option<i64>,
     at: usize,
-) -> rusqlite::Result<Option<crate::model::UserSummary>> {
+) -> sql::Result<Option<crate::model::UserSummary>> {
     id.map(|id| summary(r, id, at)).transpose()
 }

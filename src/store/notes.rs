@@ -1,6 +1,6 @@
 //! SQL for private notes (contract §10) and assembling the `Note` shape.
 
-use rusqlite::{Connection, Row, params};
+use super::sql::{Connection, Row, params};
 
 use crate::error::AppError;
 use crate::model::{Note, UserSummary};
@@ -10,7 +10,7 @@ const SELECT: &str = "SELECT n.id, n.room_id, n.content, n.created_at,
         u.id, u.user_name, u.first_name, u.last_name, u.avatar
      FROM notes n JOIN users u ON u.id = n.author_id ";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<Note> {
     Ok(Note {
         id: r.get(0)?,
         room_id: r.get(1)?,

@@ -1,7 +1,7 @@
 //! SQL for the webhook outbox: events, one delivery row per (event, endpoint), and what the
 //! dispatcher needs to pick the next deliveries and record their attempts.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::AppError;
 use crate::model::webhooks::{Delivery, DeliveryStatus};
@@ -91,7 +91,7 @@ macro_rules! due_from {
     };
 }
 
-fn due_row(r: &Row<'_>) -> rusqlite::Result<DueDelivery> {
+fn due_row(r: &Row<'_>) -> super::sql::Result<DueDelivery> {
     Ok(DueDelivery {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -213,7 +213,7 @@ pub(crate) fn record_attempt(conn: &Connection, a: &Attempted) -> Result<(), App
 const DELIVERY_COLUMNS: &str = "d.id, d.event_id, e.type, d.status, d.attempts, d.last_status_code,
      d.last_error, d.next_attempt_at, d.created_at";
 
-fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+fn delivery(r: &Row<'_>) -> super::sql::Result<Delivery> {
     let status: String = r.get(3)?;
     Ok(Delivery {
         id: r.get(0)?,

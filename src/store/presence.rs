@@ -1,7 +1,7 @@
 //! SQL for staff presence (who has the desk open, who is away) and the routing choice that
 //! reads it together with the sessions each one holds.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 

@@ -1,6 +1,6 @@
 //! SQL for a customer's data: everything an export holds, and erasing it for good.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 

@@ -2,7 +2,7 @@
 //! member, customer and date, with the names already joined in. Who may read them is
 //! chat/reports.rs's business.
 
-use rusqlite::{Connection, Row, params};
+use super::sql::{Connection, Row, params};
 
 use crate::error::AppError;
 use crate::model::SessionStatus;
@@ -45,7 +45,7 @@ pub(crate) struct Named {
     pub last_name: String,
 }
 
-fn named(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Named>> {
+fn named(r: &Row<'_>, at: usize) -> super::sql::Result<Option<Named>> {
     let id: Option<i64> = r.get(at)?;
     Ok(match id {
         Some(id) => Some(Named {

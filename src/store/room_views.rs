@@ -3,7 +3,7 @@
 //! staff member, and the viewer's unread count, joined. Before this, each listed room cost six
 //! to eight statements (issue 11 item 4, issue 18).
 
-use rusqlite::{Connection, Row, params};
+use super::sql::{Connection, Row, params};
 
 use super::attachments::{self, attachments_column};
 use super::labels::{self, labels_column};
@@ -102,7 +102,7 @@ pub(crate) fn one(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Roo
         .ok_or_else(|| AppError::not_found("Room not found"))
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<Room> {
     let id: i64 = r.get(0)?;
     let name: String = r.get(1)?;
     let customer_id: i64 = r.get(3)?;

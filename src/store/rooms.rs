@@ -1,6 +1,6 @@
 //! SQL for rooms. Their `Room` views, joined in one statement per list, are in room_views.rs.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::AppError;
 
@@ -15,7 +15,7 @@ pub(crate) struct RoomRow {
 
 const COLUMNS: &str = "customer_id, staff_id, last_message_at, message_count";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<RoomRow> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<RoomRow> {
     Ok(RoomRow {
         customer_id: r.get(0)?,
         staff_id: r.get(1)?,

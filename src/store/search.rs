@@ -4,7 +4,7 @@
 //! rooms a caller may search is decided in `chat::access::search_scope`; this module only
 //! applies the filter it is given.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use super::attachments::attachments_column;
 use super::messages::from_row;
@@ -71,7 +71,7 @@ pub(crate) struct SearchIndexer {
 
 impl SearchIndexer {
     /// Starts after the newest message: every older one is already in the index.
-    pub(crate) fn start(conn: &Connection) -> rusqlite::Result<SearchIndexer> {
+    pub(crate) fn start(conn: &Connection) -> super::sql::Result<SearchIndexer> {
         let through = newest_message(conn)?;
         Ok(SearchIndexer {
             through,
@@ -82,7 +82,7 @@ impl SearchIndexer {
     /// Adds the messages stored since the last commit. `đ`/`Đ` are folded here exactly as
     /// `db::SEARCH_INDEX` folds the history. A message erased in the same batch is indexed
     /// with its (now empty) text, so nothing of it reaches the index.
-    pub(crate) fn index_new(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+    pub(crate) fn index_new(&mut self, conn: &Connection) -> super::sql::Result<()> {
         let newest = newest_message(conn)?;
         if newest > self.through {
             conn.prepare_cached(
@@ -107,7 +107,7 @@ impl SearchIndexer {
     }
 }
 
-fn newest_message(conn: &Connection) -> rusqlite::Result<i64> {
+fn newest_message(conn: &Connection) -> super::sql::Result<i64> {
     conn.prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
         .query_row([], |r| r.get(0))
 }
@@ -187,7 +187,7 @@ fn scope(conn: &Connection, filter: SearchFilter) -> Result<Option<Scope>, AppEr
     })
 }
 
-fn hit_from_row(r: &Row<'_>) -> rusqlite::Result<SearchHit> {
+fn hit_from_row(r: &Row<'_>) -> super::sql::Result<SearchHit> {
     let message = from_row(r)?;
     Ok(SearchHit {
         room: RoomRef {

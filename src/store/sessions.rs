@@ -1,6 +1,6 @@
 //! SQL for sessions, and their `Session` views (joined, one statement per list).
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use super::labels::labels_column;
 use crate::error::{AppError, ErrorCode};
@@ -22,7 +22,7 @@ pub(crate) struct SessionRow {
 
 const COLUMNS: &str = "id, room_id, title, status, staff_id, started_at, claimed_at, ended_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<SessionRow> {
     let status: String = r.get(3)?;
     Ok(SessionRow {
         id: r.get(0)?,
@@ -52,7 +52,7 @@ pub(crate) fn insert(
         .execute(params![room_id, title, now, after_hours]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
+        Err(e) if e.is_unique_violation() => Err(AppError::conflict(
             ErrorCode::ActiveSessionExists,
             "This room already has an active session",
         )),
@@ -114,7 +114,7 @@ macro_rules! session_views {
     };
 }
 
-fn view_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+fn view_from_row(r: &Row<'_>) -> super::sql::Result<Session> {
     let row = from_row(r)?;
     let customer_id: i64 = r.get(9)?;
     let customer = super::summary(r, customer_id, 10)?;

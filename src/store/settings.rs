@@ -1,7 +1,7 @@
 //! SQL for server-wide settings: the ones the operator did not give (such as a generated JWT
 //! secret) and the shop's own (one JSON document, `shop`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 

@@ -1,7 +1,7 @@
 //! SQL for the admin dashboard's figures. It counts and measures; medians, day boundaries and
 //! who may see the figures are decided in chat/stats.rs.
 
-use rusqlite::{Connection, params};
+use super::sql::{Connection, params};
 
 use crate::error::AppError;
 

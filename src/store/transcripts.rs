@@ -1,6 +1,6 @@
 //! SQL of transcripts: every message of a room, or of one of its sessions, oldest first.
 
-use rusqlite::{Connection, params};
+use super::sql::{Connection, params};
 
 use super::messages::{from_row, select};
 use crate::error::AppError;

@@ -1,6 +1,6 @@
 //! SQL for users.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Role, UserProfile, UserSummary};
@@ -54,7 +54,7 @@ impl UserRow {
 const COLUMNS: &str = "id, user_name, password_hash, role, first_name, last_name, avatar, \
                        is_active, token_version, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<UserRow> {
     let role: String = r.get(3)?;
     Ok(UserRow {
         id: r.get(0)?,
@@ -149,7 +149,7 @@ pub(crate) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<
         ]);
     match result {
         Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(e) if super::is_unique_violation(&e) => Err(AppError::conflict(
+        Err(e) if e.is_unique_violation() => Err(AppError::conflict(
             ErrorCode::UserNameTaken,
             "userName is already taken",
         )),

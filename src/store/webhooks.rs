@@ -1,7 +1,7 @@
 //! SQL for webhook endpoints. The event types are a bit mask here; which bit is which type is
 //! chat/webhooks.rs's business.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::AppError;
 
@@ -18,7 +18,7 @@ pub(crate) struct WebhookRow {
 
 const COLUMNS: &str = "id, url, event_mask, secret, enabled, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<WebhookRow> {
+fn from_row(r: &Row<'_>) -> super::sql::Result<WebhookRow> {
     Ok(WebhookRow {
         id: r.get(0)?,
         url: r.get(1)?,

@@ -131,6 +131,13 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     }))
 }
 
+/// A read-only connection for a benchmark's setup lookups (which room, whose customer): not
+/// the timed part, which goes through the server's own `Db`.
+pub(crate) fn open_for_setup(path: &Path) -> Result<Connection, String> {
+    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
 /// Times the server's own rule for `join_room`'s history (`frontdesk::chat::messages::history`,
 /// the call the socket handler makes: a pooled read-only connection through `Db::read`, the
 /// room's visibility check, the latest page) plus serializing the payload, on a room, as its
@@ -142,34 +149,31 @@ pub async fn history_in_process(
     iterations: usize,
 ) -> Result<Value, String> {
     let db = Db::open_unannounced(&Config::new(path))?;
-    let (customer, oldest) = db
-        .read(move |conn| {
-            let customer = conn
-                .query_row(
-                    "SELECT u.id, u.user_name, u.first_name, u.last_name, u.avatar
-                     FROM rooms r JOIN users u ON u.id = r.customer_id WHERE r.id = ?1",
-                    params![room_id],
-                    |r| {
-                        Ok(UserSummary {
-                            id: r.get(0)?,
-                            user_name: r.get(1)?,
-                            first_name: r.get(2)?,
-                            last_name: r.get(3)?,
-                            avatar: r.get(4)?,
-                        })
-                    },
-                )
-                .optional()?;
-            let oldest = conn
-                .query_row(
-                    "SELECT id FROM messages WHERE room_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
-                    params![room_id, limit],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?;
-            Ok((customer, oldest))
-        })
-        .await
+    let conn = open_for_setup(path)?;
+    let customer = conn
+        .query_row(
+            "SELECT u.id, u.user_name, u.first_name, u.last_name, u.avatar
+             FROM rooms r JOIN users u ON u.id = r.customer_id WHERE r.id = ?1",
+            params![room_id],
+            |r| {
+                Ok(UserSummary {
+                    id: r.get(0)?,
+                    user_name: r.get(1)?,
+                    first_name: r.get(2)?,
+                    last_name: r.get(3)?,
+                    avatar: r.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| e.to_string())?;
+    let oldest = conn
+        .query_row(
+            "SELECT id FROM messages WHERE room_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
+            params![room_id, limit],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
         .map_err(|e| e.to_string())?;
     let customer = customer.ok_or_else(|| format!("room {room_id} or its customer not found"))?;
     let oldest =

@@ -42,17 +42,13 @@ pub async fn search_in_process(
     iterations: usize,
 ) -> Result<Value, String> {
     let db = Db::open_unannounced(&Config::new(path))?;
-    let customer = db
-        .read(move |conn| {
-            Ok(conn.query_row(
-                "SELECT u.id, u.user_name FROM rooms r JOIN users u ON u.id = r.customer_id
-                 WHERE r.id = ?1",
-                params![room],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            ))
-        })
-        .await
-        .map_err(|e| e.to_string())?
+    let customer = crate::bench::open_for_setup(path)?
+        .query_row(
+            "SELECT u.id, u.user_name FROM rooms r JOIN users u ON u.id = r.customer_id
+             WHERE r.id = ?1",
+            params![room],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
         .map_err(|e| format!("room {room} or its customer not found: {e}"))?;
     // A staff member or admin needs no row: search reads only their id and role.
     let (id, user_name) = match role {
