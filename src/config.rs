@@ -9,6 +9,11 @@ use std::time::Duration;
 pub struct Config {
     /// Where the database file lives; created on first run.
     pub db_path: PathBuf,
+    /// The cluster's PostgreSQL (`postgres://...`); when set, `db_path` is not used for data
+    /// and this node shares its state with every other node on the same database.
+    pub database_url: Option<String>,
+    /// The CA that signed PostgreSQL's certificate, for `sslmode=require` (else the system's).
+    pub database_ca: Option<PathBuf>,
     /// Signing secret for tokens. `None`: generated on first run and kept in the database.
     pub jwt_secret: Option<String>,
     /// The secret the shop's own site signs its customers' identity tokens with (HS256, at least
@@ -183,6 +188,8 @@ impl Config {
             jwt_secret: None,
             site_secret: None,
             token_ttl: Duration::from_secs(7 * 24 * 3600),
+            database_url: None,
+            database_ca: None,
             busy_timeout_ms: 5_000,
             max_db_bytes: None,
             read_pool_size: 8,
@@ -232,6 +239,20 @@ impl Config {
 
     /// Checks what flags and environment cannot express, with guidance for the operator.
     pub fn validate(&self) -> Result<(), String> {
+        if self.database_url.is_some() && self.backups.is_some() {
+            return Err(
+                "--backup-dir copies the SQLite file; with --database-url back up \
+                        PostgreSQL with pg_dump or your provider's backups"
+                    .into(),
+            );
+        }
+        if self.database_url.is_some() && self.max_db_bytes.is_some() {
+            return Err(
+                "--max-db-mb caps the SQLite file; with --database-url PostgreSQL's \
+                        own limits apply"
+                    .into(),
+            );
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < 32
         {

@@ -37,7 +37,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     config.validate()?;
-    let _one_server = ServerLock::acquire(&config.db_path).map_err(|e| e.to_string())?;
+    // Nodes of a cluster share their PostgreSQL on purpose; a SQLite file has one server.
+    let _one_server = match config.database_url {
+        None => Some(ServerLock::acquire(&config.db_path).map_err(|e| e.to_string())?),
+        Some(_) => None,
+    };
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;

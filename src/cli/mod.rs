@@ -101,13 +101,41 @@ pub struct DbArg {
     pub db: PathBuf,
 }
 
+/// Where the shop's data is: the SQLite file, or a cluster's PostgreSQL.
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// The SQLite database file; created on first run. Ignored with --database-url.
+    #[arg(long, env = "FRONTDESK_DB", default_value = "./frontdesk.db")]
+    pub db: PathBuf,
+    /// Run on this PostgreSQL database instead of the SQLite file, as a node of a cluster:
+    /// `postgres://user:password@host:port/name` (or libpq's `key=value` form). An empty
+    /// database gets Frontdesk's tables. `sslmode=require` connects over TLS and verifies the
+    /// server's certificate; otherwise no TLS. See docs/SCALING.md.
+    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The PEM file of the CA that signed PostgreSQL's certificate (a private CA); unset: the
+    /// system's root certificates. Only with `sslmode=require`.
+    #[arg(long, env = "FRONTDESK_DATABASE_CA", requires = "database_url")]
+    pub database_ca: Option<PathBuf>,
+}
+
+impl StoreArg {
+    /// A default configuration on this store.
+    pub(crate) fn config(self) -> Config {
+        let mut config = Config::new(self.db);
+        config.database_url = self.database_url;
+        config.database_ca = self.database_ca;
+        config
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FRONTDESK_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: String,
     #[command(flatten)]
-    pub db: DbArg,
+    pub db: StoreArg,
     /// Secret that signs access tokens (at least 32 bytes). Unset: generated and kept in the database.
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -300,7 +328,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let mut config = Config::new(args.db.db);
+    let mut config = args.db.config();
     config.jwt_secret = args.jwt_secret;
     config.site_secret = args.site_secret;
     config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);

@@ -2,11 +2,9 @@
 //! goes through the rules in chat/ as `Actor::Operator`, so it is held to the same checks as
 //! the console; a refusal is the rule's message on stderr and exit code 1.
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 
-use super::DbArg;
+use super::StoreArg;
 use crate::auth::Actor;
 use crate::chat::accounts::{self, NewAccount};
 use crate::config::Config;
@@ -30,7 +28,7 @@ pub enum UserCommand {
         #[arg(long, default_value = "")]
         last_name: String,
         #[command(flatten)]
-        db: DbArg,
+        db: StoreArg,
     },
     /// Set a user's password; their tokens and console sessions end (an open socket stays until it reconnects).
     SetPassword {
@@ -39,26 +37,26 @@ pub enum UserCommand {
         #[command(flatten)]
         password: PasswordArgs,
         #[command(flatten)]
-        db: DbArg,
+        db: StoreArg,
     },
     /// Deactivate a user: their tokens and console sessions end and they cannot sign in.
     Deactivate {
         #[arg(long)]
         username: String,
         #[command(flatten)]
-        db: DbArg,
+        db: StoreArg,
     },
     /// Activate a deactivated user again.
     Activate {
         #[arg(long)]
         username: String,
         #[command(flatten)]
-        db: DbArg,
+        db: StoreArg,
     },
     /// List users, newest first.
     List {
         #[command(flatten)]
-        db: DbArg,
+        db: StoreArg,
     },
 }
 
@@ -135,7 +133,7 @@ pub(super) fn run(runtime: &tokio::runtime::Runtime, command: UserCommand) -> Re
                 first_name,
                 last_name,
             };
-            runtime.block_on(create_user(db.db, account))
+            runtime.block_on(create_user(db.config(), account))
         }
         UserCommand::SetPassword {
             username,
@@ -143,38 +141,44 @@ pub(super) fn run(runtime: &tokio::runtime::Runtime, command: UserCommand) -> Re
             db,
         } => {
             let change = Change::Password(password.read()?);
-            runtime.block_on(change_user(db.db, username, "password set for", change))
+            runtime.block_on(change_user(
+                db.config(),
+                username,
+                "password set for",
+                change,
+            ))
         }
         UserCommand::Deactivate { username, db } => runtime.block_on(change_user(
-            db.db,
+            db.config(),
             username,
             "deactivated",
             Change::Active(false),
         )),
         UserCommand::Activate { username, db } => runtime.block_on(change_user(
-            db.db,
+            db.config(),
             username,
             "activated",
             Change::Active(true),
         )),
-        UserCommand::List { db } => list_users(&db.db),
+        UserCommand::List { db } => runtime.block_on(list_users(db.config())),
     }
 }
 
-/// The database for one operator command, with its own writer (it works while the server runs).
-async fn open(db_path: PathBuf) -> Result<Db, String> {
+/// The database for one operator command, with its own writer (it works while the server
+/// runs; on PostgreSQL, while every node runs).
+async fn open(config: Config) -> Result<Db, String> {
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    crate::server::open_db(&Config::new(db_path), events).await
+    crate::server::open_db(&config, events).await
 }
 
 /// A change to the user named `user_name`, through the rules as the operator.
 async fn change_user(
-    db_path: PathBuf,
+    config: Config,
     user_name: String,
     done: &str,
     change: Change,
 ) -> Result<(), String> {
-    let db = open(db_path).await?;
+    let db = open(config).await?;
     let id = accounts::id_of(&db, &user_name)
         .await
         .map_err(|e| e.to_string())?;
@@ -193,8 +197,8 @@ async fn change_user(
     Ok(())
 }
 
-async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String> {
-    let db = open(db_path).await?;
+async fn create_user(config: Config, account: NewAccount) -> Result<(), String> {
+    let db = open(config).await?;
     let user = accounts::create(&db, Actor::Operator, account)
         .await
         .map_err(|e| e.to_string())?;
@@ -207,21 +211,23 @@ async fn create_user(db_path: PathBuf, account: NewAccount) -> Result<(), String
     Ok(())
 }
 
-fn list_users(db_path: &std::path::Path) -> Result<(), String> {
-    if !db_path.exists() {
-        return Err(format!(
-            "{} does not exist yet; run `frontdesk serve` first",
-            db_path.display()
-        ));
+/// Lists from the file without starting a writer (a missing file is not created); from
+/// PostgreSQL through a node's pool.
+async fn list_users(config: Config) -> Result<(), String> {
+    let list = |conn: &crate::store::sql::Connection| users::list(conn, None, None, u32::MAX, 0);
+    let (rows, total) = if config.database_url.is_some() {
+        open(config).await?.read(move |conn| list(conn)).await
+    } else {
+        let path = &config.db_path;
+        if !path.exists() {
+            return Err(format!(
+                "{} does not exist yet; run `frontdesk serve` first",
+                path.display()
+            ));
+        }
+        let conn = db::open_read_only(path)?;
+        list(&crate::store::sql::Connection::Lite(&conn))
     }
-    let conn = db::open_read_only(db_path)?;
-    let (rows, total) = users::list(
-        &crate::store::sql::Connection::Lite(&conn),
-        None,
-        None,
-        u32::MAX,
-        0,
-    )
     .map_err(|e| e.to_string())?;
     println!(
         "{:>6}  {:<8}  {:<6}  {:<24}  NAME",

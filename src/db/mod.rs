@@ -20,6 +20,7 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use backup::backup;
+pub(crate) use postgres::error_text as pg_error_text;
 pub use postgres::{Migrated, migrate_to_postgres};
 pub use restore::{
     EXIT_BAD_BACKUP, EXIT_CANNOT_WRITE, EXIT_NO_INPUT, EXIT_SERVER_RUNNING, RestoreError, Restored,
@@ -35,7 +36,8 @@ use crate::chat::Event;
 use crate::chat::outbox::Subscriptions;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::store::sql::Connection as Sql;
+use crate::store::sql::{Connection as Sql, PgConn};
+use writer::WriteTo;
 
 /// What a write rule returns: its value for the caller, and the events to announce once the
 /// transaction holding it has committed (never before, so nobody hears of a change that is lost).
@@ -62,10 +64,18 @@ impl<T> Outcome<T> {
 /// Cheap to clone; every door shares one.
 #[derive(Clone)]
 pub struct Db {
-    readers: r2d2::Pool<SqliteConnectionManager>,
+    readers: Readers,
     writer: writer::Writer,
-    path: std::path::PathBuf,
+    /// The SQLite file; `None` on PostgreSQL.
+    path: Option<std::path::PathBuf>,
     webhooks: Arc<Subscriptions>,
+}
+
+/// Where reads run: read-only connections to the SQLite file, or the node's PostgreSQL pool.
+#[derive(Clone)]
+enum Readers {
+    Lite(r2d2::Pool<SqliteConnectionManager>),
+    Pg(deadpool_postgres::Pool, tokio::runtime::Handle),
 }
 
 impl Db {
@@ -73,6 +83,9 @@ impl Db {
     /// and sends every committed event to `events`. A file that is not a usable SQLite database
     /// is refused with a message and left untouched.
     pub(crate) fn open(config: &Config, events: UnboundedSender<Event>) -> Result<Db, String> {
+        if let Some(url) = &config.database_url {
+            return Db::open_postgres(url, config, events);
+        }
         let path = config.db_path.as_path();
         connection::check_is_sqlite(path)?;
         file_check::check_not_truncated(path)?;
@@ -100,7 +113,7 @@ impl Db {
         let search = crate::store::search::SearchIndexer::start(&Sql::Lite(&conn))
             .map_err(|e| format!("cannot read the newest message: {e}"))?;
         let writer = writer::Writer::start(
-            conn,
+            WriteTo::Lite(conn),
             config.write_batch_max,
             events,
             webhooks.clone(),
@@ -108,18 +121,56 @@ impl Db {
         )
         .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Db {
-            readers,
+            readers: Readers::Lite(readers),
             writer,
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
+            webhooks,
+        })
+    }
+
+    /// [`Db::open`] on the cluster's PostgreSQL: the schema is created in an empty database or
+    /// checked, and the node's writer and reads share one pool. Runs on a blocking thread of
+    /// the runtime (as `server::open_db` calls it).
+    fn open_postgres(
+        url: &str,
+        config: &Config,
+        events: UnboundedSender<Event>,
+    ) -> Result<Db, String> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| "PostgreSQL is opened from within the server's runtime".to_string())?;
+        let wait = std::time::Duration::from_millis(config.busy_timeout_ms.max(1_000));
+        let size = config.read_pool_size as usize + 1;
+        let pool = postgres::pool(url, config.database_ca.as_deref(), size, wait)?;
+        runtime.block_on(postgres::ensure_schema(&pool))?;
+        let client = runtime
+            .block_on(pool.get())
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        let webhooks = Subscriptions::load(
+            &Sql::Pg(&PgConn::new(client, runtime.clone())),
+            config.webhooks.retry_window,
+        )
+        .map_err(|e| format!("cannot read the webhooks: {e}"))?;
+        let webhooks = Arc::new(webhooks);
+        let to = WriteTo::Pg {
+            pool: pool.clone(),
+            runtime: runtime.clone(),
+        };
+        let writer =
+            writer::Writer::start(to, config.write_batch_max, events, webhooks.clone(), None)
+                .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(Db {
+            readers: Readers::Pg(pool, runtime),
+            writer,
+            path: None,
             webhooks,
         })
     }
 
     /// [`Db::open`] for a process that serves nobody (the `user` command, the load tool's
     /// benchmarks, tests that prepare a database): committed changes are announced to no one.
-    pub fn open_unannounced(config: &Config) -> Result<Db, String> {
+    pub async fn open_unannounced(config: &Config) -> Result<Db, String> {
         let (events, _) = tokio::sync::mpsc::unbounded_channel();
-        Db::open(config, events)
+        crate::server::open_db(config, events).await
     }
 
     /// Runs a read on a pooled read-only connection, off the async runtime.
@@ -128,10 +179,16 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Sql) -> Result<T, AppError> + Send + 'static,
     {
-        let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.get()?;
-            f(&Sql::Lite(&conn))
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || match readers {
+            Readers::Lite(pool) => f(&Sql::Lite(&*pool.get()?)),
+            Readers::Pg(pool, runtime) => {
+                let client = runtime.block_on(pool.get()).map_err(|e| {
+                    tracing::error!(error = %e, "no PostgreSQL connection for a read");
+                    AppError::Unavailable("The database is unreachable; try again".into())
+                })?;
+                f(&Sql::Pg(&PgConn::new(client, runtime)))
+            }
         })
         .await
         .map_err(|e| AppError::Internal(format!("read task failed: {e}")))?
@@ -151,7 +208,11 @@ impl Db {
     /// versions of pages (which an erasure overwrote) are gone from the WAL too. Waits briefly
     /// for readers that still hold an older snapshot.
     pub(crate) async fn checkpoint_truncate(&self) -> Result<(), AppError> {
-        let path = self.path.clone();
+        // PostgreSQL keeps no log of old row versions for readers to find; its dead rows are
+        // reclaimed by (auto)vacuum.
+        let Some(path) = self.path.clone() else {
+            return Ok(());
+        };
         tokio::task::spawn_blocking(move || {
             let conn = Connection::open(&path)?;
             for _ in 0..100 {

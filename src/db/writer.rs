@@ -40,11 +40,22 @@ use crate::chat::outbox::{self, Subscriptions};
 use crate::chat::{Event, Tally};
 use crate::error::AppError;
 use crate::store::search::SearchIndexer;
-use crate::store::sql::Connection as Sql;
+use crate::store::sql::{Connection as Sql, PgConn};
 
 mod syncer;
 
 use syncer::{Committed, Publisher, open_wal_for_sync, sync_loop};
+
+/// What the writer writes to: the SQLite file it alone writes, or a node's pool of the
+/// cluster's PostgreSQL, from which each batch takes a connection (so a connection that broke
+/// costs one batch, and the next takes a new one).
+pub(crate) enum WriteTo {
+    Lite(Connection),
+    Pg {
+        pool: deadpool_postgres::Pool,
+        runtime: tokio::runtime::Handle,
+    },
+}
 
 /// How many jobs may wait for the writer before senders are made to wait (backpressure).
 const QUEUE_DEPTH: usize = 8_192;
@@ -138,7 +149,7 @@ impl Writer {
     /// Starts the thread that owns `conn` for the rest of the process, and the syncer that
     /// makes each committed batch durable before it is answered and announced.
     pub(crate) fn start(
-        conn: Connection,
+        to: WriteTo,
         batch_max: usize,
         events: mpsc::UnboundedSender<Event>,
         webhooks: Arc<Subscriptions>,
@@ -147,7 +158,10 @@ impl Writer {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let (sync_tx, sync_rx) = std::sync::mpsc::sync_channel(SYNC_DEPTH);
         let stats = Arc::new(WriterStats::default());
-        let wal = open_wal_for_sync(&conn);
+        let wal = match &to {
+            WriteTo::Lite(conn) => open_wal_for_sync(conn),
+            WriteTo::Pg { .. } => None,
+        };
         let (writer_stats, syncer_stats) = (stats.clone(), stats.clone());
         let tally = Arc::new(Tally::default());
         let publish = Publisher {
@@ -167,7 +181,7 @@ impl Writer {
                     webhooks: &webhooks,
                     search,
                 };
-                run(conn, rx, batches, sync_tx)
+                run(to, rx, batches, sync_tx)
             })?;
         Ok(Writer {
             jobs: tx,
@@ -216,7 +230,7 @@ struct Batches<'a> {
 }
 
 fn run(
-    conn: Connection,
+    to: WriteTo,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
     mut batches: Batches<'_>,
     synced: std::sync::mpsc::SyncSender<Committed>,
@@ -234,13 +248,27 @@ fn run(
         }
         let mut events = Vec::new();
         let mut outboxed = false;
-        let (result, commit_micros) = run_batch(
-            &conn,
-            &mut batch,
-            &mut events,
-            (batches.webhooks, &mut outboxed),
-            batches.search.as_mut(),
-        );
+        let mut run_on = |sql: &Sql, begin: &str| {
+            run_batch(
+                (sql, begin),
+                &mut batch,
+                &mut events,
+                (batches.webhooks, &mut outboxed),
+                batches.search.as_mut(),
+            )
+        };
+        let (result, commit_micros) = match &to {
+            WriteTo::Lite(conn) => run_on(&Sql::Lite(conn), "BEGIN IMMEDIATE"),
+            WriteTo::Pg { pool, runtime } => match runtime.block_on(pool.get()) {
+                Ok(client) => run_on(&Sql::Pg(&PgConn::new(client, runtime.clone())), "BEGIN"),
+                Err(e) => {
+                    tracing::error!(error = %e, "no PostgreSQL connection for a batch");
+                    let down =
+                        AppError::Unavailable("The database is unreachable; try again".into());
+                    (Err(down), 0)
+                }
+            },
+        };
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         stats
@@ -275,19 +303,16 @@ fn run(
     }
     // Every sender is gone: the process is shutting down and every batch has committed. The
     // checkpoint syncs the WAL first, then folds it into the database file.
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-}
-
-/// Runs one statement without parameters through the statement cache.
-fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+    if let WriteTo::Lite(conn) = to {
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
 }
 
 /// Runs the batch in one transaction, collecting the kept jobs' events in order and writing their
 /// webhook outbox rows (noting whether there were any); returns whether it committed and how
 /// long `COMMIT` took.
 fn run_batch(
-    conn: &Connection,
+    conn: (&Sql, &str),
     batch: &mut [Box<dyn Job>],
     published: &mut Vec<Event>,
     (webhooks, outboxed): (&Subscriptions, &mut bool),
@@ -301,28 +326,29 @@ fn run_batch(
 }
 
 fn run_jobs(
-    conn: &Connection,
+    (conn, begin): (&Sql, &str),
     batch: &mut [Box<dyn Job>],
     published: &mut Vec<Event>,
     (webhooks, outboxed): (&Subscriptions, &mut bool),
     search: &mut Option<&mut SearchIndexer>,
 ) -> (Result<(), AppError>, u64) {
+    let exec = |sql: &Sql, statement: &str| sql.batch_execute(statement);
     let abort = |e: AppError| {
         let _ = exec(conn, "ROLLBACK");
         Err(e)
     };
-    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+    if let Err(e) = exec(conn, begin) {
         return (Err(e.into()), 0);
     }
-    let sql = Sql::Lite(conn);
+    let sql = conn;
     let mut events = Vec::new();
     for job in batch.iter_mut() {
         if let Err(e) = exec(conn, "SAVEPOINT job") {
             return (abort(e.into()), 0);
         }
-        let mut kept = job.run(&sql, &mut events);
+        let mut kept = job.run(sql, &mut events);
         if kept && !events.is_empty() {
-            match outbox::record(&sql, webhooks, &events) {
+            match outbox::record(sql, webhooks, &events) {
                 Ok(made) => *outboxed |= made > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot write the webhook outbox; the change is undone");
@@ -346,7 +372,7 @@ fn run_jobs(
         }
     }
     if let Some(search) = search
-        && let Err(e) = search.index_new(&sql)
+        && let Err(e) = search.index_new(sql)
     {
         // The batch's messages cannot be searched: it is refused whole, as a failed commit is.
         tracing::error!(error = %e, "cannot index the batch's messages");
@@ -370,7 +396,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
         let (events, _) = mpsc::unbounded_channel();
         let hooks = Subscriptions::new(0, std::time::Duration::from_secs(60));
-        let writer = Writer::start(conn, 16, events, Arc::new(hooks), None).unwrap();
+        let writer = Writer::start(WriteTo::Lite(conn), 16, events, Arc::new(hooks), None).unwrap();
         let panicked = writer
             .submit(|c: &Sql| -> Result<Outcome<()>, AppError> {
                 c.prepare_cached("INSERT INTO t VALUES (1)")

@@ -90,7 +90,7 @@ pub(crate) fn create(conn: &Connection, f: &NewFile<'_>, now: i64) -> Result<i64
         file_link::new_key(),
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 pub(crate) fn add_chunk(conn: &Connection, id: i64, seq: i64, data: &[u8]) -> Result<(), AppError> {

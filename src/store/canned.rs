@@ -52,7 +52,7 @@ pub(crate) fn insert(
     )?
     .execute(params![shortcut, content, now])
     .map_err(taken)?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     by_id(conn, id)?.ok_or_else(|| AppError::Internal("new canned reply vanished".into()))
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn enqueue(
         at,
         give_up_at
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 /// A pending mail with everything its sending needs.

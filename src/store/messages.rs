@@ -75,7 +75,7 @@ pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<
         m.client_message_id,
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {

@@ -38,7 +38,7 @@ pub(crate) fn insert(
         "INSERT INTO notes (room_id, author_id, content, created_at) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![room_id, author_id, content, now])?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE n.id = ?1"))?
         .query_row([id], from_row)?)

@@ -22,7 +22,7 @@ pub(crate) fn enqueue(
         "INSERT INTO webhook_events (type, room_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![kind, room_id, data, at])?;
-    let event_id = conn.last_insert_rowid();
+    let event_id = conn.last_insert_rowid()?;
     let made = conn
         .prepare_cached(
             "INSERT INTO webhook_deliveries
@@ -52,14 +52,14 @@ pub(crate) fn enqueue_for(
         "INSERT INTO webhook_events (type, room_id, data, created_at) VALUES (?1, NULL, ?2, ?3)",
     )?
     .execute(params![kind, data, at])?;
-    let event_id = conn.last_insert_rowid();
+    let event_id = conn.last_insert_rowid()?;
     conn.prepare_cached(
         "INSERT INTO webhook_deliveries
            (event_id, webhook_id, room_id, status, next_attempt_at, give_up_at, created_at)
          VALUES (?1, ?2, NULL, 'pending', ?3, ?4, ?3)",
     )?
     .execute(params![event_id, webhook_id, at, give_up_at])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 /// A pending delivery with everything its request needs.

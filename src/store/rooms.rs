@@ -35,7 +35,7 @@ pub(crate) fn insert_for_customer(
          VALUES ('', ?1, ?2, ?2, ?2)",
     )?
     .execute(params![customer_id, now])?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     conn.prepare_cached("UPDATE rooms SET name = 'Support Request #' || id WHERE id = ?1")?
         .execute([id])?;
     Ok(id)

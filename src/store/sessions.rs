@@ -51,7 +51,7 @@ pub(crate) fn insert(
         )?
         .execute(params![room_id, title, now, after_hours]);
     match result {
-        Ok(_) => Ok(conn.last_insert_rowid()),
+        Ok(_) => Ok(conn.last_insert_rowid()?),
         Err(e) if e.is_unique_violation() => Err(AppError::conflict(
             ErrorCode::ActiveSessionExists,
             "This room already has an active session",

@@ -148,7 +148,7 @@ pub(crate) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<
             user.phone
         ]);
     match result {
-        Ok(_) => Ok(conn.last_insert_rowid()),
+        Ok(_) => Ok(conn.last_insert_rowid()?),
         Err(e) if e.is_unique_violation() => Err(AppError::conflict(
             ErrorCode::UserNameTaken,
             "userName is already taken",

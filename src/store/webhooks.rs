@@ -41,7 +41,7 @@ pub(crate) fn insert(
          VALUES (?1, ?2, ?3, 1, ?4)",
     )?
     .execute(params![url, event_mask, secret, at])?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     by_id(conn, id)?.ok_or_else(|| AppError::Internal("new webhook vanished".into()))
 }
 

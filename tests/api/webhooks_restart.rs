@@ -33,7 +33,7 @@ async fn deliveries_pending_at_a_sigkill_are_all_delivered_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("frontdesk.db");
     {
-        let handle = Db::open_unannounced(&Config::new(&db)).unwrap();
+        let handle = Db::open_unannounced(&Config::new(&db)).await.unwrap();
         let account = NewAccount {
             user_name: "boss".into(),
             password: PASSWORD.into(),

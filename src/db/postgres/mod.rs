@@ -1,10 +1,10 @@
-//! PostgreSQL, the shared database of a cluster (docs/SCALING.md). What exists so far is its
-//! schema at the same version as SQLite's and `frontdesk migrate-to-postgres`, which copies a
-//! shop's SQLite database into an empty PostgreSQL one; the server itself still runs on SQLite
-//! only (the engine is the next part of the cluster work).
+//! PostgreSQL, the shared database of a cluster (docs/SCALING.md): its schema at the same
+//! version as SQLite's, the pool a node serves from, and `frontdesk migrate-to-postgres`, which
+//! copies a shop's SQLite database into an empty PostgreSQL one.
 
 mod copy;
 mod migrate;
+mod pool;
 mod schema;
 
 use std::path::Path;
@@ -12,6 +12,7 @@ use std::path::Path;
 use tokio_postgres::config::SslMode;
 
 pub use migrate::{Migrated, migrate_to_postgres};
+pub(crate) use pool::{ensure_schema, pool};
 
 /// Connects with `url` (`postgres://user:password@host:port/db`, or the key=value form) and
 /// drives the connection on the current runtime until the client is dropped.

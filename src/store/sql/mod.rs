@@ -7,8 +7,10 @@
 //! same as before, and each engine answers it in its own module.
 
 mod lite;
+mod pg;
 mod value;
 
+pub(crate) use pg::PgConn;
 pub(crate) use value::{FromColumn, Param, Value};
 
 /// A statement's placeholders are written `?1`, `?2`, ... on both engines.
@@ -26,16 +28,19 @@ pub(crate) use params;
 #[derive(Clone, Copy)]
 pub(crate) enum Connection<'c> {
     Lite(&'c rusqlite::Connection),
+    Pg(&'c PgConn),
 }
 
 /// A prepared statement, from the connection's cache.
 pub(crate) enum Statement<'c> {
     Lite(rusqlite::CachedStatement<'c>),
+    Pg(&'c PgConn, tokio_postgres::Statement),
 }
 
 /// One row of a result, read by column index.
 pub(crate) enum Row<'r> {
     Lite(&'r rusqlite::Row<'r>),
+    Pg(&'r tokio_postgres::Row),
 }
 
 /// Why a statement failed. A missing row is its own case, so `optional()` reads the same on
@@ -48,6 +53,8 @@ pub(crate) enum Error {
     Decode { column: usize, message: String },
     #[error(transparent)]
     Lite(rusqlite::Error),
+    #[error("{}", crate::db::pg_error_text(.0))]
+    Pg(#[from] tokio_postgres::Error),
 }
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
@@ -68,6 +75,7 @@ impl Error {
             Error::Lite(rusqlite::Error::SqliteFailure(f, _)) => {
                 f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
             }
+            Error::Pg(e) => e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
             _ => false,
         }
     }
@@ -133,6 +141,7 @@ impl<'c> Connection<'c> {
     pub(crate) fn prepare_cached(&self, sql: &str) -> Result<Statement<'c>> {
         match self {
             Connection::Lite(c) => Ok(Statement::Lite(c.prepare_cached(sql)?)),
+            Connection::Pg(c) => Ok(Statement::Pg(c, c.prepare(sql)?)),
         }
     }
 
@@ -146,10 +155,26 @@ impl<'c> Connection<'c> {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
-    /// The id of the row the last `INSERT` on this connection added.
-    pub(crate) fn last_insert_rowid(&self) -> i64 {
+    /// The id of the row the last `INSERT` on this connection added (PostgreSQL: the last value
+    /// an identity column's sequence gave this session, which is that row's id).
+    pub(crate) fn last_insert_rowid(&self) -> Result<i64> {
         match self {
-            Connection::Lite(c) => c.last_insert_rowid(),
+            Connection::Lite(c) => Ok(c.last_insert_rowid()),
+            Connection::Pg(_) => self
+                .prepare_cached("SELECT lastval()")?
+                .query_row([], |r| r.get(0))
+                .map_err(|e| match e {
+                    Error::NoRow => Error::decode(0, "no row was inserted"),
+                    e => e,
+                }),
+        }
+    }
+
+    /// Runs statements without arguments or results (`BEGIN`, `SAVEPOINT job`, ...).
+    pub(crate) fn batch_execute(&self, sql: &str) -> Result<()> {
+        match self {
+            Connection::Lite(c) => Ok(c.prepare_cached(sql)?.execute([]).map(|_| ())?),
+            Connection::Pg(c) => c.batch_execute(sql),
         }
     }
 }
@@ -159,6 +184,7 @@ impl Statement<'_> {
     pub(crate) fn execute(&mut self, params: impl Params) -> Result<usize> {
         match self {
             Statement::Lite(s) => lite::execute(s, params),
+            Statement::Pg(c, s) => c.execute(s, params),
         }
     }
 
@@ -170,6 +196,7 @@ impl Statement<'_> {
     ) -> Result<T> {
         match self {
             Statement::Lite(s) => lite::query_row(s, params, f),
+            Statement::Pg(c, s) => pg::query_row(c, s, params, f),
         }
     }
 
@@ -181,6 +208,7 @@ impl Statement<'_> {
     ) -> Result<std::vec::IntoIter<Result<T>>> {
         match self {
             Statement::Lite(s) => lite::query_map(s, params, f),
+            Statement::Pg(c, s) => pg::query_map(c, s, params, f),
         }
     }
 }
@@ -188,11 +216,14 @@ impl Statement<'_> {
 impl Row<'_> {
     /// Column `idx` as `T`, converted as each engine converts its own values.
     pub(crate) fn get<I: ColumnIndex, T: FromColumn>(&self, idx: I) -> Result<T> {
-        match self {
-            Row::Lite(r) => {
-                T::from_lite(r.get_ref(idx.index())?).map_err(|e| Error::decode(idx.index(), e))
-            }
-        }
+        let i = idx.index();
+        let value = match self {
+            Row::Lite(r) => value::from_lite(r.get_ref(i)?),
+            Row::Pg(r) => pg::cell(r, i),
+        };
+        value
+            .and_then(T::from_value)
+            .map_err(|e| Error::decode(i, e))
     }
 }
 

@@ -100,25 +100,36 @@ impl<T: Param> Param for Option<T> {
     }
 }
 
-/// What a column can be read as.
-pub(crate) trait FromColumn: Sized {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String>;
+/// A SQLite value as one of the five kinds; text must be UTF-8 (every door writes only that).
+pub(super) fn from_lite(v: ValueRef<'_>) -> Result<Value<'_>, String> {
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(std::str::from_utf8(t).map_err(|e| e.to_string())?),
+        ValueRef::Blob(b) => Value::Blob(b),
+    })
 }
 
-fn kind(v: ValueRef<'_>) -> &'static str {
+/// What a column can be read as, from either engine's value.
+pub(crate) trait FromColumn: Sized {
+    fn from_value(v: Value<'_>) -> Result<Self, String>;
+}
+
+fn kind(v: Value<'_>) -> &'static str {
     match v {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "an integer",
-        ValueRef::Real(_) => "a real",
-        ValueRef::Text(_) => "text",
-        ValueRef::Blob(_) => "bytes",
+        Value::Null => "NULL",
+        Value::Int(_) => "an integer",
+        Value::Real(_) => "a real",
+        Value::Text(_) => "text",
+        Value::Blob(_) => "bytes",
     }
 }
 
 impl FromColumn for i64 {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
         match v {
-            ValueRef::Integer(i) => Ok(i),
+            Value::Int(i) => Ok(i),
             other => Err(format!("expected an integer, found {}", kind(other))),
         }
     }
@@ -127,8 +138,8 @@ impl FromColumn for i64 {
 macro_rules! narrow_int_column {
     ($($t:ty)+) => {$(
         impl FromColumn for $t {
-            fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
-                let wide = i64::from_lite(v)?;
+            fn from_value(v: Value<'_>) -> Result<Self, String> {
+                let wide = i64::from_value(v)?;
                 <$t>::try_from(wide).map_err(|_| format!("{wide} is out of range"))
             }
         }
@@ -137,44 +148,44 @@ macro_rules! narrow_int_column {
 narrow_int_column!(i32 u32 u64 usize);
 
 impl FromColumn for bool {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
-        i64::from_lite(v).map(|i| i != 0)
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
+        i64::from_value(v).map(|i| i != 0)
     }
 }
 
 impl FromColumn for f64 {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
         match v {
-            ValueRef::Real(f) => Ok(f),
-            ValueRef::Integer(i) => Ok(i as f64),
+            Value::Real(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
             other => Err(format!("expected a number, found {}", kind(other))),
         }
     }
 }
 
 impl FromColumn for String {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
         match v {
-            ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|e| e.to_string()),
+            Value::Text(t) => Ok(t.to_string()),
             other => Err(format!("expected text, found {}", kind(other))),
         }
     }
 }
 
 impl FromColumn for Vec<u8> {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
         match v {
-            ValueRef::Blob(b) => Ok(b.to_vec()),
+            Value::Blob(b) => Ok(b.to_vec()),
             other => Err(format!("expected bytes, found {}", kind(other))),
         }
     }
 }
 
 impl<T: FromColumn> FromColumn for Option<T> {
-    fn from_lite(v: ValueRef<'_>) -> Result<Self, String> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
         match v {
-            ValueRef::Null => Ok(None),
-            other => T::from_lite(other).map(Some),
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
         }
     }
 }

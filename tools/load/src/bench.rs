@@ -25,7 +25,7 @@ use crate::{Credentials, PASSWORD, measure};
 /// them). Every customer is `perf<N>` with the password [`PASSWORD`]; room N belongs to `perf<N>`.
 /// The schema comes from the server itself; the rows come from one recursive-CTE statement per
 /// table inside one transaction.
-pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Value, String> {
+pub async fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Value, String> {
     if path.exists() {
         return Err(format!("{} exists; give a new path", path.display()));
     }
@@ -35,7 +35,7 @@ pub fn generate_db(path: &Path, rooms: u64, total: u64, hot: u64) -> Result<Valu
     let started = Instant::now();
     {
         // Creates the schema exactly as the server does, then lets the writer thread go.
-        Db::open_unannounced(&Config::new(path))?;
+        Db::open_unannounced(&Config::new(path)).await?;
     }
     let hash = frontdesk::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
@@ -148,7 +148,7 @@ pub async fn history_in_process(
     limit: u32,
     iterations: usize,
 ) -> Result<Value, String> {
-    let db = Db::open_unannounced(&Config::new(path))?;
+    let db = Db::open_unannounced(&Config::new(path)).await?;
     let conn = open_for_setup(path)?;
     let customer = conn
         .query_row(

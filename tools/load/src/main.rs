@@ -198,7 +198,7 @@ fn main() -> ExitCode {
             rooms,
             messages,
             hot,
-        }) => bench::generate_db(&db, rooms, messages, hot),
+        }) => runtime.block_on(bench::generate_db(&db, rooms, messages, hot)),
         Some(Bench::HistoryDb {
             db,
             room,

@@ -41,7 +41,7 @@ pub async fn search_in_process(
     limit: u32,
     iterations: usize,
 ) -> Result<Value, String> {
-    let db = Db::open_unannounced(&Config::new(path))?;
+    let db = Db::open_unannounced(&Config::new(path)).await?;
     let customer = crate::bench::open_for_setup(path)?
         .query_row(
             "SELECT u.id, u.user_name FROM rooms r JOIN users u ON u.id = r.customer_id

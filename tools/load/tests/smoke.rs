@@ -34,7 +34,9 @@ async fn every_message_is_delivered_exactly_once() {
 
     // An admin, created the way the operator does (the `user` command's code path, on its own
     // connection while the server runs); the tool signs in as them to create staff accounts.
-    let db = Db::open_unannounced(&config).expect("second handle on the database");
+    let db = Db::open_unannounced(&config)
+        .await
+        .expect("second handle on the database");
     let admin = NewAccount {
         user_name: "loadboss".into(),
         password: PASSWORD.into(),
