@@ -26,6 +26,9 @@ fi
 # --workspace: the load tool (tools/load) too, and its smoke test against the in-process server.
 cargo build --locked --workspace
 cargo test --locked --workspace
+# The same integration suite again with PostgreSQL as the store (issue 16): a server started
+# here under a temporary folder, stopped by its pid when the suite ends.
+bash scripts/test-postgres.sh
 
 export FRONTDESK_BIN="$PWD/target/debug/frontdesk"
 bash scripts/schemathesis.sh

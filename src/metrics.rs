@@ -185,7 +185,7 @@ impl Metrics {
         );
         r.register(
             "database_size_bytes",
-            "Size of the database file",
+            "Size of the database (the SQLite file, or the PostgreSQL database)",
             gauge(live.db_bytes as i64),
         );
         r.register(

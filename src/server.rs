@@ -261,6 +261,7 @@ async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Respo
         .db
         .read(move |conn| {
             let (waiting, oldest) = crate::store::queue_stats::waiting(conn)?;
+            let engine_bytes = crate::store::queue_stats::database_bytes(conn)?;
             let size = |suffix: &str| {
                 let mut name = path.as_os_str().to_owned();
                 name.push(suffix);
@@ -271,7 +272,7 @@ async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Respo
                 oldest_wait_seconds: oldest
                     .map(|t| (crate::time::now_ms() - t).max(0) as f64 / 1000.0)
                     .unwrap_or(0.0),
-                db_bytes: size(""),
+                db_bytes: engine_bytes.map_or_else(|| size(""), |b| b.max(0) as u64),
                 wal_bytes: size("-wal"),
             })
         })

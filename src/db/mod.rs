@@ -8,7 +8,7 @@ mod postgres;
 mod private_file;
 mod restore;
 mod schedule;
-mod schema;
+pub(crate) mod schema;
 mod server_lock;
 mod writer;
 

@@ -5,52 +5,89 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 9;
+pub const LATEST_VERSION: i64 = 10;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
+/// One schema version's change, for each engine. `STEPS[i]` takes version `i + 1` to `i + 2`; a
+/// PostgreSQL database starts at version 9 (when that engine was added), so the steps before it
+/// have nothing for PostgreSQL. One list, so a version means the same on both engines.
+pub(crate) struct Step {
+    pub(crate) sqlite: &'static str,
+    pub(crate) postgres: &'static str,
+}
+
 /// Upgrade steps: `STEPS[i]` takes version `i + 1` to `i + 2`.
-const STEPS: &[&str] = &[
+pub(crate) const STEPS: &[Step] = &[
     // 1 -> 2: read markers, token revocation, and the indexes added with them.
-    "ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
-     CREATE TABLE IF NOT EXISTS read_markers (
-         user_id INTEGER NOT NULL REFERENCES users (id),
-         room_id INTEGER NOT NULL REFERENCES rooms (id),
-         message_id INTEGER NOT NULL,
-         PRIMARY KEY (user_id, room_id)
-     ) WITHOUT ROWID;",
+    Step {
+        sqlite: "ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+         CREATE TABLE IF NOT EXISTS read_markers (
+             user_id INTEGER NOT NULL REFERENCES users (id),
+             room_id INTEGER NOT NULL REFERENCES rooms (id),
+             message_id INTEGER NOT NULL,
+             PRIMARY KEY (user_id, room_id)
+         ) WITHOUT ROWID;",
+        postgres: "",
+    },
     // 2 -> 3: server-side sessions of the web consoles (schema.sql re-states the table too).
-    "CREATE TABLE IF NOT EXISTS console_sessions (
-         id TEXT PRIMARY KEY,
-         user_id INTEGER NOT NULL REFERENCES users (id),
-         csrf_token TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     ) WITHOUT ROWID;",
+    Step {
+        sqlite: "CREATE TABLE IF NOT EXISTS console_sessions (
+             id TEXT PRIMARY KEY,
+             user_id INTEGER NOT NULL REFERENCES users (id),
+             csrf_token TEXT NOT NULL,
+             created_at INTEGER NOT NULL,
+             expires_at INTEGER NOT NULL
+         ) WITHOUT ROWID;",
+        postgres: "",
+    },
     // 3 -> 4: the positions that make unread counts constant-time, filled from the history.
-    "ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE messages ADD COLUMN sender_seq INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE rooms ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;",
+    Step {
+        sqlite: "ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE messages ADD COLUMN sender_seq INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE read_markers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE read_markers ADD COLUMN own_seq INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE rooms ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;",
+        postgres: "",
+    },
     // 4 -> 5: guests' contact details, the shop's own ids of its signed-in customers,
     // sessions opened outside business hours, and customers' ratings of their sessions.
-    "ALTER TABLE users ADD COLUMN email TEXT;
-     ALTER TABLE users ADD COLUMN phone TEXT;
-     ALTER TABLE users ADD COLUMN site_id TEXT;
-     ALTER TABLE sessions ADD COLUMN after_hours INTEGER NOT NULL DEFAULT 0;
-     ALTER TABLE sessions ADD COLUMN rating_score INTEGER;
-     ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
-     ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
+    Step {
+        sqlite: "ALTER TABLE users ADD COLUMN email TEXT;
+         ALTER TABLE users ADD COLUMN phone TEXT;
+         ALTER TABLE users ADD COLUMN site_id TEXT;
+         ALTER TABLE sessions ADD COLUMN after_hours INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE sessions ADD COLUMN rating_score INTEGER;
+         ALTER TABLE sessions ADD COLUMN rating_comment TEXT;
+         ALTER TABLE sessions ADD COLUMN rated_at INTEGER;",
+        postgres: "",
+    },
     // 5 -> 6: attachments; their tables are new in schema.sql, which is re-stated after the steps.
-    "",
+    Step {
+        sqlite: "",
+        postgres: "",
+    },
     // 6 -> 7: full-text search over every message, filled from the history.
-    SEARCH_INDEX,
+    Step {
+        sqlite: SEARCH_INDEX,
+        postgres: "",
+    },
     // 7 -> 8: erased accounts (contract §11).
-    "ALTER TABLE users ADD COLUMN erased_at INTEGER;",
+    Step {
+        sqlite: "ALTER TABLE users ADD COLUMN erased_at INTEGER;",
+        postgres: "",
+    },
     // 8 -> 9: the webhook dispatcher finds due deliveries through their queues
     // (store/outbox.rs `queue_heads`); the index by due time only cost the writer.
-    "DROP INDEX IF EXISTS webhook_deliveries_due;",
+    Step {
+        sqlite: "DROP INDEX IF EXISTS webhook_deliveries_due;",
+        postgres: "",
+    },
+    // 9 -> 10: message search on PostgreSQL (SQLite has had its FTS5 index since 7).
+    Step {
+        sqlite: "",
+        postgres: crate::db::postgres::SEARCH,
+    },
 ];
 
 /// The search index of every message (issue 13), created and filled from the stored history in
@@ -113,7 +150,7 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), String> {
     } else {
         let from = version.max(1);
         for (i, step) in STEPS.iter().enumerate().skip((from - 1) as usize) {
-            tx.execute_batch(step)
+            tx.execute_batch(step.sqlite)
                 .map_err(|e| format!("upgrade to schema version {} failed: {e}", i + 2))?;
         }
         if from < 4 {

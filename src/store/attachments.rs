@@ -121,7 +121,7 @@ pub(crate) fn delete(conn: &Connection, id: i64) -> Result<(), AppError> {
 /// squeeze under the limit).
 pub(crate) fn stored_bytes(conn: &Connection) -> Result<i64, AppError> {
     Ok(conn
-        .prepare_cached("SELECT coalesce(sum(size), 0) FROM attachments")?
+        .prepare_cached("SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM attachments")?
         .query_row([], |r| r.get(0))?)
 }
 

@@ -162,7 +162,8 @@ pub(crate) fn waiting_unalerted(
 /// Notes that session `session_id`'s waiting alert was written (never again).
 pub(crate) fn mark_alerted(conn: &Connection, session_id: i64, now: i64) -> Result<(), AppError> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO mail_alerted_sessions (session_id, alerted_at) VALUES (?1, ?2)",
+        "INSERT INTO mail_alerted_sessions (session_id, alerted_at) VALUES (?1, ?2)
+         ON CONFLICT DO NOTHING",
     )?
     .execute(params![session_id, now])?;
     Ok(())

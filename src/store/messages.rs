@@ -158,7 +158,8 @@ pub(crate) fn mark_read(
     conn.prepare_cached(
         "INSERT INTO read_markers (user_id, room_id, message_id) VALUES (?1, ?2, ?3)
          ON CONFLICT (user_id, room_id) DO UPDATE
-         SET message_id = max(message_id, excluded.message_id)",
+         SET message_id = CASE WHEN read_markers.message_id > excluded.message_id
+                           THEN read_markers.message_id ELSE excluded.message_id END",
     )?
     .execute(params![user_id, room_id, message_id])?;
     // The marker's positions, for `unread_count`; the same transaction as the move.

@@ -274,7 +274,7 @@ pub(crate) fn retry_now(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE webhook_deliveries
-         SET status = 'pending', next_attempt_at = ?2, give_up_at = max(give_up_at, ?3)
+         SET status = 'pending', next_attempt_at = ?2, give_up_at = CASE WHEN give_up_at > ?3 THEN give_up_at ELSE ?3 END
          WHERE id = ?1",
     )?
     .execute(params![id, now, give_up_at])?;

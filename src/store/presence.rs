@@ -15,7 +15,7 @@ pub(crate) fn set_sockets(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO staff_presence (user_id, sockets, seq) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET sockets = ?2, seq = ?3 WHERE seq < ?3",
+         ON CONFLICT (user_id) DO UPDATE SET sockets = ?2, seq = ?3 WHERE staff_presence.seq < ?3",
     )?
     .execute(params![user_id, sockets, seq])?;
     Ok(())

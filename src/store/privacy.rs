@@ -63,10 +63,7 @@ pub(crate) fn erase(
     let Some(room) = room_id else {
         return Ok(());
     };
-    conn.prepare_cached(
-        "DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?1)",
-    )?
-    .execute([room])?;
+    super::search::forget_room(conn, room)?;
     conn.prepare_cached(
         "UPDATE messages SET content = '', client_message_id = NULL WHERE room_id = ?1",
     )?
@@ -82,9 +79,5 @@ pub(crate) fn erase(
         "UPDATE sessions SET title = '—', rating_comment = NULL WHERE room_id = ?1",
     )?
     .execute([room])?;
-    // Merging the index's segments drops the erased messages' terms from it, instead of
-    // leaving them behind a tombstone.
-    conn.prepare_cached("INSERT INTO message_search (message_search) VALUES ('optimize')")?
-        .execute([])?;
-    Ok(())
+    super::search::compact(conn)
 }

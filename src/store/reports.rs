@@ -91,13 +91,14 @@ pub(crate) struct SessionLine {
     pub labels: Vec<String>,
 }
 
-const SESSION_WHERE: &str = "(?1 IS NULL OR s.status = ?1)
+const SESSION_WHERE: &str = "(CAST(?1 AS TEXT) IS NULL OR s.status = ?1)
     AND (?2 = 0 OR (?2 = 1 AND s.staff_id IS NULL) OR (?2 = 2 AND s.staff_id = ?3))
-    AND (?4 IS NULL OR c.user_name LIKE ?4 ESCAPE '\\' OR c.first_name LIKE ?4 ESCAPE '\\'
+    AND (CAST(?4 AS TEXT) IS NULL OR c.user_name LIKE ?4 ESCAPE '\\' OR c.first_name LIKE ?4 ESCAPE '\\'
          OR c.last_name LIKE ?4 ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ?4 ESCAPE '\\')
-    AND (?5 IS NULL OR s.started_at >= ?5) AND (?6 IS NULL OR s.started_at < ?6)
-    AND (?9 IS NULL OR EXISTS (SELECT 1 FROM session_labels fl
-                               WHERE fl.session_id = s.id AND fl.label = ?9))";
+    AND (CAST(?5 AS BIGINT) IS NULL OR s.started_at >= ?5)
+    AND (CAST(?6 AS BIGINT) IS NULL OR s.started_at < ?6)
+    AND (CAST(?7 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM session_labels fl
+                               WHERE fl.session_id = s.id AND fl.label = ?7))";
 
 /// A page of sessions matching `q`, newest first, and how many match in all.
 pub(crate) fn sessions(
@@ -114,14 +115,14 @@ pub(crate) fn sessions(
             (SELECT count(*) FROM messages m WHERE m.session_id = s.id),
             c.id, c.user_name, c.first_name, c.last_name,
             st.id, st.user_name, st.first_name, st.last_name, {labels}
-         {from} WHERE {SESSION_WHERE} ORDER BY s.id DESC LIMIT ?7 OFFSET ?8",
+         {from} WHERE {SESSION_WHERE} ORDER BY s.id DESC LIMIT ?8 OFFSET ?9",
         labels = super::labels::labels_column!()
     );
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(
             params![
-                status, mode, staff_id, pattern, q.from, q.to, q.limit, q.offset, q.label
+                status, mode, staff_id, pattern, q.from, q.to, q.label, q.limit, q.offset
             ],
             |r| {
                 let status: String = r.get(3)?;
@@ -144,7 +145,7 @@ pub(crate) fn sessions(
     let total = conn
         .prepare_cached(&format!("SELECT count(*) {from} WHERE {SESSION_WHERE}"))?
         .query_row(
-            params![status, mode, staff_id, pattern, q.from, q.to, 0, 0, q.label],
+            params![status, mode, staff_id, pattern, q.from, q.to, q.label],
             |r| r.get(0),
         )?;
     Ok((rows, total))
@@ -175,9 +176,10 @@ pub(crate) struct RoomLine {
 }
 
 const ROOM_WHERE: &str = "(?1 = 0 OR (?1 = 1 AND r.staff_id IS NULL) OR (?1 = 2 AND r.staff_id = ?2))
-    AND (?3 IS NULL OR c.user_name LIKE ?3 ESCAPE '\\' OR c.first_name LIKE ?3 ESCAPE '\\'
+    AND (CAST(?3 AS TEXT) IS NULL OR c.user_name LIKE ?3 ESCAPE '\\' OR c.first_name LIKE ?3 ESCAPE '\\'
          OR c.last_name LIKE ?3 ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ?3 ESCAPE '\\')
-    AND (?4 IS NULL OR ?4 = EXISTS (SELECT 1 FROM sessions a WHERE a.room_id = r.id AND a.status <> 'ENDED'))";
+    AND (CAST(?4 AS BOOLEAN) IS NULL
+         OR CAST(?4 AS BOOLEAN) = EXISTS (SELECT 1 FROM sessions a WHERE a.room_id = r.id AND a.status <> 'ENDED'))";
 
 /// A page of rooms matching `q`, latest activity first, and how many match in all.
 pub(crate) fn rooms(conn: &Connection, q: &RoomQuery) -> Result<(Vec<RoomLine>, i64), AppError> {

@@ -75,13 +75,13 @@ pub(crate) fn list(
     offset: u32,
 ) -> Result<Vec<Room>, AppError> {
     let (sql, id) = match filter {
-        RoomFilter::All => (room_views!("?3 IS NULL"), None),
+        RoomFilter::All => (room_views!("CAST(?3 AS BIGINT) IS NULL"), None),
         RoomFilter::AssignedTo(staff) => (room_views!("staff_id = ?3"), Some(staff)),
-        RoomFilter::Assigned => (room_views!("staff_id IS NOT NULL AND ?3 IS NULL"), None),
+        RoomFilter::Assigned => (room_views!("staff_id IS NOT NULL AND CAST(?3 AS BIGINT) IS NULL"), None),
         RoomFilter::Unassigned => (
             room_views!(
                 "staff_id IS NULL AND (message_count > 0 OR EXISTS (SELECT 1 FROM sessions a
-                  WHERE a.room_id = rooms.id AND a.status <> 'ENDED')) AND ?3 IS NULL"
+                  WHERE a.room_id = rooms.id AND a.status <> 'ENDED')) AND CAST(?3 AS BIGINT) IS NULL"
             ),
             None,
         ),

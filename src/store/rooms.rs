@@ -59,7 +59,7 @@ pub(crate) fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(),
 pub(crate) fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE rooms SET message_count = message_count + 1, last_message_at = ?2,
-           activity_at = max(activity_at, ?2) WHERE id = ?1",
+           activity_at = CASE WHEN activity_at > ?2 THEN activity_at ELSE ?2 END WHERE id = ?1",
     )?
     .execute(params![id, at])?;
     Ok(())
@@ -67,7 +67,7 @@ pub(crate) fn record_message(conn: &Connection, id: i64, at: i64) -> Result<(), 
 
 /// A session started in the room at `at`: the room's activity is at least that.
 pub(crate) fn record_session_start(conn: &Connection, id: i64, at: i64) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE rooms SET activity_at = max(activity_at, ?2) WHERE id = ?1")?
+    conn.prepare_cached("UPDATE rooms SET activity_at = CASE WHEN activity_at > ?2 THEN activity_at ELSE ?2 END WHERE id = ?1")?
         .execute(params![id, at])?;
     Ok(())
 }

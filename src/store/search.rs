@@ -1,8 +1,10 @@
 //! SQL of message search: indexing a new message, and reading a page of matches with its rooms
-//! and a (bounded) count. The index is the contentless FTS5 table `message_search` (created by
-//! `db::SEARCH_INDEX`); its rowid is the message id, so newest first is rowid order. Which
-//! rooms a caller may search is decided in `chat::access::search_scope`; this module only
-//! applies the filter it is given.
+//! and a (bounded) count. On SQLite the index is the contentless FTS5 table `message_search`
+//! (created by `db::SEARCH_INDEX`); its rowid is the message id, so newest first is rowid order.
+//! On PostgreSQL it is a GIN index over `frontdesk_search_vector(content)` (`db::postgres::SEARCH`),
+//! which the database keeps by itself. Both fold case and accents and split words alike, so a
+//! query finds the same messages on either engine. Which rooms a caller may search is decided in
+//! `chat::access::search_scope`; this module only applies the filter it is given.
 
 use super::sql::{Connection, OptionalExtension, Row, params};
 
@@ -51,6 +53,33 @@ fn expression(terms: &[SearchTerm], scope: Scope) -> String {
     }
 }
 
+/// The same terms as a PostgreSQL `tsquery` (read by `to_tsquery('simple', frontdesk_fold(..))`):
+/// each word split where FTS5's tokenizer splits it (at anything not a letter or digit), the
+/// words of a term in a row (`<->`), the last a prefix (`:*`) when asked, every term required.
+/// Only letters and digits reach the text, so nothing typed is read as `tsquery` syntax.
+fn tsquery(terms: &[SearchTerm]) -> String {
+    let mut parts = Vec::new();
+    for term in terms {
+        let words: Vec<String> = term
+            .words
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("'{w}'"))
+            .collect();
+        if let Some(last) = words.len().checked_sub(1) {
+            let star = if term.prefix { ":*" } else { "" };
+            let mut phrase = words[..last].iter().fold(String::new(), |mut p, w| {
+                p.push_str(w);
+                p.push_str(" <-> ");
+                p
+            });
+            phrase.push_str(&words[last]);
+            parts.push(format!("({phrase}{star})"));
+        }
+    }
+    parts.join(" & ")
+}
+
 /// Keeps the index up to date with `messages`, a batch at a time: the writer calls
 /// [`SearchIndexer::index_new`] once per transaction, after its rules and outside their
 /// savepoints, so the new messages of the batch enter the index together with their commit.
@@ -71,6 +100,7 @@ pub(crate) struct SearchIndexer {
 
 impl SearchIndexer {
     /// Starts after the newest message: every older one is already in the index.
+    /// (On SQLite: PostgreSQL's index needs no indexer.)
     pub(crate) fn start(conn: &Connection) -> super::sql::Result<SearchIndexer> {
         let through = newest_message(conn)?;
         Ok(SearchIndexer {
@@ -148,6 +178,40 @@ macro_rules! count {
     };
 }
 
+/// The PostgreSQL statement around a filter, with the same columns as [`hits!`].
+macro_rules! pg_hits {
+    ($condition:literal) => {
+        concat!(
+            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
+                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
+            attachments_column!(),
+            ", r.name, c.id, c.user_name, c.first_name, c.last_name, c.avatar
+             FROM messages m
+             JOIN users u ON u.id = m.sender_id
+             JOIN rooms r ON r.id = m.room_id
+             JOIN users c ON c.id = r.customer_id
+             WHERE frontdesk_search_vector(m.content) @@ to_tsquery('simple', frontdesk_fold(?1))
+               AND ",
+            $condition,
+            " ORDER BY m.id DESC LIMIT ?3 OFFSET ?4"
+        )
+    };
+}
+
+/// The PostgreSQL count, as [`count!`].
+macro_rules! pg_count {
+    ($condition:literal) => {
+        concat!(
+            "SELECT count(*) FROM (SELECT 1 FROM messages m
+               JOIN rooms r ON r.id = m.room_id
+             WHERE frontdesk_search_vector(m.content) @@ to_tsquery('simple', frontdesk_fold(?1))
+               AND ",
+            $condition,
+            " LIMIT ?3) AS hits"
+        )
+    };
+}
+
 /// Each filter's condition on `r` (the room), naming `?2`.
 macro_rules! with_filter {
     ($shape:ident, $filter:expr) => {
@@ -160,7 +224,7 @@ macro_rules! with_filter {
                 ),
                 Some(id),
             ),
-            Scope::All => ($shape!("?2 IS NULL"), None),
+            Scope::All => ($shape!("CAST(?2 AS BIGINT) IS NULL"), None),
         }
     };
 }
@@ -210,13 +274,14 @@ pub(crate) fn page(
     let Some(scope) = scope(conn, filter)? else {
         return Ok(Vec::new());
     };
-    let (sql, id) = with_filter!(hits, scope);
+    let ((sql, id), query) = if conn.is_postgres() {
+        (with_filter!(pg_hits, scope), tsquery(terms))
+    } else {
+        (with_filter!(hits, scope), expression(terms, scope))
+    };
     Ok(conn
         .prepare_cached(sql)?
-        .query_map(
-            params![expression(terms, scope), id, limit, offset],
-            hit_from_row,
-        )?
+        .query_map(params![query, id, limit, offset], hit_from_row)?
         .collect::<Result<Vec<_>, _>>()?)
 }
 
@@ -231,8 +296,60 @@ pub(crate) fn count(
     let Some(scope) = scope(conn, filter)? else {
         return Ok(0);
     };
-    let (sql, id) = with_filter!(count, scope);
+    let ((sql, id), query) = if conn.is_postgres() {
+        (with_filter!(pg_count, scope), tsquery(terms))
+    } else {
+        (with_filter!(count, scope), expression(terms, scope))
+    };
     Ok(conn
         .prepare_cached(sql)?
-        .query_row(params![expression(terms, scope), id, cap], |r| r.get(0))?)
+        .query_row(params![query, id, cap], |r| r.get(0))?)
+}
+
+/// Takes an erased room's messages out of the index (their text is emptied in the same
+/// transaction). PostgreSQL's index follows the emptied rows by itself.
+pub(crate) fn forget_room(conn: &Connection, room: i64) -> Result<(), AppError> {
+    if conn.is_postgres() {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?1)",
+    )?
+    .execute([room])?;
+    Ok(())
+}
+
+/// After an erasure: merging FTS5's segments drops the erased messages' terms from the file,
+/// instead of leaving them behind a tombstone. (PostgreSQL: VACUUM, which autovacuum runs,
+/// clears the dead index entries; see docs/SCALING.md.)
+pub(crate) fn compact(conn: &Connection) -> Result<(), AppError> {
+    if conn.is_postgres() {
+        return Ok(());
+    }
+    conn.prepare_cached("INSERT INTO message_search (message_search) VALUES ('optimize')")?
+        .execute([])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SearchTerm, tsquery};
+
+    #[test]
+    fn a_tsquery_holds_only_quoted_words_and_operators() {
+        let terms = [
+            SearchTerm {
+                words: "đơn hàng".into(),
+                prefix: false,
+            },
+            SearchTerm {
+                words: "a@b.com:*'&".into(),
+                prefix: true,
+            },
+        ];
+        assert_eq!(
+            tsquery(&terms),
+            "('đơn' <-> 'hàng') & ('a' <-> 'b' <-> 'com':*)"
+        );
+    }
 }

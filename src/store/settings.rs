@@ -14,8 +14,10 @@ pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppErr
 
 /// Stores `value` unless the key already has one; returns the value that is now stored.
 pub(crate) fn get_or_insert(conn: &Connection, key: &str, value: &str) -> Result<String, AppError> {
-    conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![key, value])?;
     get(conn, key)?.ok_or_else(|| AppError::Internal(format!("setting {key} vanished")))
 }
 

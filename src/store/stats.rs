@@ -65,7 +65,7 @@ pub(crate) fn session_lengths(conn: &Connection, since: i64) -> Result<Vec<i64>,
 /// How many sessions started since `since` were opened outside business hours.
 pub(crate) fn after_hours_since(conn: &Connection, since: i64) -> Result<i64, AppError> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM sessions WHERE started_at >= ?1 AND after_hours")?
+        .prepare_cached("SELECT count(*) FROM sessions WHERE started_at >= ?1 AND after_hours = 1")?
         .query_row([since], |r| r.get(0))?)
 }
 
@@ -73,7 +73,7 @@ pub(crate) fn after_hours_since(conn: &Connection, since: i64) -> Result<i64, Ap
 pub(crate) fn ratings_since(conn: &Connection, since: i64) -> Result<(i64, Option<f64>), AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(rating_score), avg(rating_score) FROM sessions
+            "SELECT count(rating_score), CAST(avg(rating_score) AS DOUBLE PRECISION) FROM sessions
              WHERE started_at >= ?1 AND rating_score IS NOT NULL",
         )?
         .query_row([since], |r| Ok((r.get(0)?, r.get(1)?)))?)
@@ -101,7 +101,7 @@ pub(crate) fn staff_load(conn: &Connection, since: i64) -> Result<Vec<StaffLoad>
                (SELECT count(*) FROM sessions s WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS'),
                (SELECT count(*) FROM rooms r WHERE r.staff_id = u.id),
                (SELECT count(*) FROM sessions s WHERE s.staff_id = u.id AND s.started_at >= ?1)
-             FROM users u WHERE u.role IN ('STAFF', 'ADMIN') AND u.is_active
+             FROM users u WHERE u.role IN ('STAFF', 'ADMIN') AND u.is_active = 1
              ORDER BY 4 DESC, 6 DESC, u.id",
         )?
         .query_map([since], |r| {

@@ -14,7 +14,7 @@ pub(crate) fn messages(
 ) -> Result<Vec<Message>, AppError> {
     Ok(conn
         .prepare_cached(select!(
-            "WHERE m.room_id = ?1 AND (?2 IS NULL OR m.session_id = ?2) ORDER BY m.id"
+            "WHERE m.room_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR m.session_id = ?2) ORDER BY m.id"
         ))?
         .query_map(params![room_id, session_id], from_row)?
         .collect::<Result<Vec<_>, _>>()?)

@@ -173,8 +173,8 @@ pub(crate) fn list(
         format!("%{escaped}%")
     });
     let role = role.map(|r| r.as_str());
-    let filter = "(?1 IS NULL OR user_name LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\'
-                   OR last_name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR role = ?2)";
+    let filter = "(CAST(?1 AS TEXT) IS NULL OR user_name LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\'
+                   OR last_name LIKE ?1 ESCAPE '\\') AND (CAST(?2 AS TEXT) IS NULL OR role = ?2)";
     let sql =
         format!("SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4");
     let rows = conn
@@ -200,7 +200,7 @@ pub(crate) fn update_profile(
         "UPDATE users SET first_name = coalesce(?2, first_name), last_name = coalesce(?3, last_name),
                 role = coalesce(?4, role),
                 avatar = CASE WHEN ?5 THEN ?6 ELSE avatar END,
-                token_version = token_version + (?4 IS NOT NULL AND ?4 <> role)
+                token_version = token_version + CASE WHEN ?4 IS NOT NULL AND ?4 <> role THEN 1 ELSE 0 END
          WHERE id = ?1",
     )?
     .execute(params![
@@ -230,7 +230,7 @@ pub(crate) fn set_password(
 /// Activates or deactivates; deactivating also ends every token.
 pub(crate) fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
     conn.prepare_cached(
-        "UPDATE users SET is_active = ?2, token_version = token_version + (NOT ?2) WHERE id = ?1",
+        "UPDATE users SET is_active = ?2, token_version = token_version + CASE WHEN CAST(?2 AS BIGINT) = 0 THEN 1 ELSE 0 END WHERE id = ?1",
     )?
     .execute(params![id, active])?;
     Ok(())
@@ -238,6 +238,6 @@ pub(crate) fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(),
 
 pub(crate) fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM users WHERE role = ?1 AND is_active")?
+        .prepare_cached("SELECT count(*) FROM users WHERE role = ?1 AND is_active = 1")?
         .query_row([role.as_str()], |r| r.get(0))?)
 }

@@ -96,6 +96,7 @@ async fn a_large_file_round_trips_in_chunks_and_the_backup_keeps_it() {
     );
 
     // The backup is one file, and the file is in it.
+    crate::helpers::sqlite_only!("backups are copies of the SQLite file");
     let backup = app.dir().path().join("copy.db");
     frontdesk::db::backup(&app.config.db_path, &backup).expect("backup");
     let restored = Arc::new(tempfile::tempdir().unwrap());
@@ -124,39 +125,32 @@ async fn an_upload_cut_off_by_a_crash_is_cleared_at_start_up() {
     let room = customer.room_id.unwrap();
     let (_, kept) = upload(&app, &customer, room, "a.png", "image/png", PNG.to_vec()).await;
     let dir = app.dir();
-    let path = app.config.db_path.clone();
+    let db = app.db();
     app.stop().await;
     // What a crash mid-upload leaves: a row that never completed, with one chunk.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!(
+    db.execute(
         "INSERT INTO attachments (id, room_id, uploader_id, file_name, content_type, size, url_key, created_at)
-           VALUES (900, {room}, {}, 'half.pdf', 'application/pdf', 999999, 'k', 0);
-         INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (900, 0, x'255044462d');",
-        customer.id
-    ))
-    .unwrap();
-    drop(conn);
+           VALUES (900, ?1, ?2, 'half.pdf', 'application/pdf', 999999, 'k', 0)",
+        &[&room, &customer.id],
+    );
+    db.execute(
+        "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (900, 0, ?1)",
+        &[&b"%PDF-".to_vec()],
+    );
     let again = spawn_app_in(dir, |_| {}).await;
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let left: Vec<i64> = conn
-        .prepare("SELECT id FROM attachments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let left = db.texts(
+        "SELECT CAST(count(*) AS TEXT), CAST(min(id) AS TEXT) FROM attachments",
+        &[],
+    );
     assert_eq!(
         left,
-        vec![kept["id"].as_i64().unwrap()],
+        ["1".to_string(), kept["id"].to_string()],
         "the unfinished one is gone, the fresh one stays"
     );
-    let chunks: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM attachment_chunks WHERE attachment_id = 900",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let chunks = db.i64(
+        "SELECT count(*) FROM attachment_chunks WHERE attachment_id = 900",
+        &[],
+    );
     assert_eq!(chunks, 0);
     again.stop().await;
 }

@@ -342,11 +342,9 @@ async fn a_changed_or_expired_link_is_refused() {
     );
 
     // Correctly signed, with the file's own key, but for a time that has passed.
-    let key: String = rusqlite::Connection::open(app.config.db_path.clone())
-        .unwrap()
-        .query_row("SELECT url_key FROM attachments WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let key = app
+        .db()
+        .text("SELECT url_key FROM attachments WHERE id = ?1", &[&id])
         .unwrap();
     let past = chrono::Utc::now().timestamp() - 60;
     let sig = sign(&key, id, past);
@@ -364,10 +362,7 @@ async fn a_changed_or_expired_link_is_refused() {
 }
 
 fn stored_files(app: &TestApp) -> i64 {
-    rusqlite::Connection::open(&app.config.db_path)
-        .unwrap()
-        .query_row("SELECT count(*) FROM attachments", [], |r| r.get(0))
-        .unwrap()
+    app.db().i64("SELECT count(*) FROM attachments", &[])
 }
 
 /// A link's signature as the server makes it: HMAC-SHA256 of `id.expires` with the file's key.

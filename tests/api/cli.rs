@@ -13,7 +13,13 @@ use crate::process::BIN;
 
 /// Runs `frontdesk user ARGS --db <the app's database>` with `stdin` piped in.
 fn user(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    // The commands work on the engine the server runs on.
+    match &app.config.database_url {
+        Some(url) => command.env("FRONTDESK_DATABASE_URL", url),
+        None => command.env_remove("FRONTDESK_DATABASE_URL"),
+    };
+    let mut child = command
         .arg("user")
         .args(args)
         .arg("--db")

@@ -2,20 +2,15 @@
 //! revocation. Who may open which page and the security headers: console_access.rs.
 
 use reqwest::StatusCode;
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, Sock, TestApp, User, set_cookie, spawn_app, spawn_app_in};
 
 fn console_rows(app: &TestApp, user_id: i64) -> i64 {
-    Connection::open(&app.config.db_path)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM console_sessions WHERE user_id = ?1",
-            [user_id],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.db().i64(
+        "SELECT count(*) FROM console_sessions WHERE user_id = ?1",
+        &[&user_id],
+    )
 }
 
 fn as_user(id: i64, token: &str) -> User {

@@ -45,6 +45,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on a database in `dir` (which may already hold one), after `tune` adjusts
 /// the configuration.
 pub async fn spawn_app_in(dir: Arc<TempDir>, tune: impl FnOnce(&mut Config)) -> TestApp {
+    log_when_asked();
     let db_path = dir.path().join("frontdesk.db");
     let mut config = Config::new(&db_path);
     config.database_url = postgres_database(dir.path()).await;
@@ -77,6 +78,20 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, tune: impl FnOnce(&mut Config)) -> 
     panic!("server did not become healthy");
 }
 
+/// The servers' log on the test output when `FRONTDESK_TEST_LOG` holds a filter (for example
+/// `frontdesk=warn`): a failing test then shows what the server said about it.
+fn log_when_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if let Ok(filter) = std::env::var("FRONTDESK_TEST_LOG") {
+        ONCE.call_once(|| {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        });
+    }
+}
+
 /// The PostgreSQL server the suite runs against when the test command asks for that engine
 /// (`FRONTDESK_TEST_DATABASE_URL=postgres://user@host:port`, no database name); unset: SQLite.
 pub fn postgres_server() -> Option<String> {
@@ -89,6 +104,18 @@ pub fn postgres_server() -> Option<String> {
 pub fn on_postgres() -> bool {
     postgres_server().is_some()
 }
+
+/// Ends a test that is about SQLite's own file (backups, upgrades of old files, the file's
+/// bytes) when the run is on PostgreSQL, saying so on the test's output.
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if crate::helpers::on_postgres() {
+            eprintln!("not on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+pub(crate) use sqlite_only;
 
 /// The PostgreSQL database of the app whose folder is `dir`: created empty on the first start,
 /// the same one when a test restarts a server on the folder. `None` on SQLite.
@@ -117,6 +144,11 @@ async fn postgres_database(dir: &std::path::Path) -> Option<String> {
 }
 
 impl TestApp {
+    /// The app's database, to read or change behind the server's back.
+    pub fn db(&self) -> crate::test_db::TestDb {
+        crate::test_db::TestDb::of_dir(self.dir_handle.path())
+    }
+
     /// The folder holding the database, to restart a server on the same file.
     pub fn dir(&self) -> Arc<TempDir> {
         self.dir_handle.clone()

@@ -16,13 +16,11 @@ fn quick(c: &mut frontdesk::Config) {
 
 /// Moves session `id` and its messages `minutes` into the past, as if time had passed.
 fn age(app: &TestApp, id: i64, minutes: i64) {
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
     let ms = minutes * 60_000;
-    conn.execute_batch(&format!(
+    app.db().execute_batch(&format!(
         "UPDATE sessions SET started_at = started_at - {ms}, claimed_at = claimed_at - {ms} WHERE id = {id};
          UPDATE messages SET created_at = created_at - {ms} WHERE session_id = {id};"
-    ))
-    .unwrap();
+    ));
 }
 
 async fn status(app: &TestApp, id: i64, who: &User) -> String {
@@ -92,12 +90,10 @@ async fn an_idle_session_ends_and_the_room_and_feed_hear_it() {
             json!({"roomId": busy.room_id, "content": "still here"}),
         )
         .await;
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    conn.execute(
+    app.db().execute(
         "UPDATE sessions SET started_at = started_at - 1800000 WHERE id = ?1",
-        [active],
-    )
-    .unwrap();
+        &[&active],
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(status(&app, active, &boss).await, "OPEN");
 }
@@ -118,13 +114,10 @@ async fn a_session_that_went_idle_while_the_server_was_down_ends_after_the_resta
     .await;
     assert_eq!(status(&app, id, &boss).await, "OPEN");
     app.stop().await;
-    let conn = rusqlite::Connection::open(dir.path().join("frontdesk.db")).unwrap();
-    conn.execute(
+    crate::test_db::TestDb::of_dir(dir.path()).execute(
         "UPDATE sessions SET started_at = started_at - 600000 WHERE id = ?1",
-        [id],
-    )
-    .unwrap();
-    drop(conn);
+        &[&id],
+    );
     let again = spawn_app_in(dir, quick).await;
     let boss = again.login("boss").await;
     until_ended(&again, id, &boss).await;

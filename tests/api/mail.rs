@@ -32,20 +32,16 @@ pub(crate) async fn app_with(receiver_url: String) -> TestApp {
 
 /// Moves session `id` `minutes` into the past, as if it had waited that long.
 pub(crate) fn age(app: &TestApp, id: i64, minutes: i64) {
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
     let ms = minutes * 60_000;
-    conn.execute(
+    app.db().execute(
         "UPDATE sessions SET started_at = started_at - ?1 WHERE id = ?2",
-        (ms, id),
-    )
-    .unwrap();
+        &[&ms, &id],
+    );
 }
 
 /// Rows in the mail outbox.
 pub(crate) fn outbox_rows(app: &TestApp) -> i64 {
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    conn.query_row("SELECT count(*) FROM mail_outbox", [], |r| r.get(0))
-        .unwrap()
+    app.db().i64("SELECT count(*) FROM mail_outbox", &[])
 }
 
 pub(crate) async fn put(
@@ -342,18 +338,10 @@ async fn a_customer_gets_the_transcript_of_an_ended_session_escaped() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.mails().len(), 1);
     // Sent mail leaves no copy of the address or the text in the database.
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    let (status, to, text): (String, String, String) = conn
-        .query_row(
-            "SELECT status, to_address, text_body FROM mail_outbox",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
-    assert_eq!(
-        (status.as_str(), to.as_str(), text.as_str()),
-        ("sent", "", "")
-    );
+    let row = app
+        .db()
+        .texts("SELECT status, to_address, text_body FROM mail_outbox", &[]);
+    assert_eq!(row, ["sent", "", ""]);
 }
 
 #[tokio::test]

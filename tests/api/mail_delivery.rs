@@ -31,16 +31,12 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_up() {
     let session = app.open_session(&customer, "Down").await;
     age(&app, session, 2);
     // Connection refused: attempts are made and counted, the mail stays pending.
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
     let mut attempts = 0;
     for _ in 0..100 {
-        attempts = conn
-            .query_row(
-                "SELECT coalesce(max(attempts), 0) FROM mail_outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        attempts = app.db().i64(
+            "SELECT coalesce(max(attempts), 0) FROM mail_outbox WHERE status = 'pending'",
+            &[],
+        );
         if attempts >= 2 {
             break;
         }
@@ -117,18 +113,10 @@ async fn an_erasure_drops_the_mail_still_waiting_for_the_customer() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-    let (state, to, text): (String, String, String) = conn
-        .query_row(
-            "SELECT status, to_address, text_body FROM mail_outbox",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
-    assert_eq!(
-        (state.as_str(), to.as_str(), text.as_str()),
-        ("failed", "", "")
-    );
+    let row = app
+        .db()
+        .texts("SELECT status, to_address, text_body FROM mail_outbox", &[]);
+    assert_eq!(row, ["failed", "", ""]);
     let smtp = SmtpReceiver::start_on(port).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(

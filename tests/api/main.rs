@@ -47,6 +47,7 @@ mod smtp;
 mod sock;
 mod socket_limits;
 mod storage;
+mod test_db;
 mod tls;
 mod tls_acme;
 mod transcripts;

@@ -268,12 +268,10 @@ async fn the_dashboard_shows_the_share_answered_within_the_target() {
         let session = app.open_session(&customer, "Hi").await;
         if late_ms > 0 {
             // This one waited ten minutes before its answer.
-            let conn = rusqlite::Connection::open(&app.config.db_path).unwrap();
-            conn.execute(
+            app.db().execute(
                 "UPDATE sessions SET started_at = started_at - ?2 WHERE id = ?1",
-                rusqlite::params![session, late_ms],
-            )
-            .unwrap();
+                &[&session, &(late_ms as i64)],
+            );
         }
         app.claim(&mai, session).await;
         let ack = sock

@@ -1,27 +1,23 @@
 //! Unread counts kept as positions by the writer: after a mixed workload and after an upgrade
 //! from a database without them, every count a room shows equals a full recount.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use rusqlite::{Connection, params};
 use serde_json::json;
 
 use crate::helpers::{TestApp, User, spawn_app, spawn_app_in};
+use crate::test_db::TestDb;
 
 /// Messages from others after the user's read marker, counted over the whole history: the
 /// definition the counters must keep.
-fn recount(db: &Path, room: i64, user: i64) -> i64 {
-    Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM messages WHERE room_id = ?1 AND sender_id <> ?2
-               AND id > coalesce((SELECT message_id FROM read_markers
-                                  WHERE user_id = ?2 AND room_id = ?1), 0)",
-            params![room, user],
-            |r| r.get(0),
-        )
-        .unwrap()
+fn recount(db: &TestDb, room: i64, user: i64) -> i64 {
+    db.i64(
+        "SELECT count(*) FROM messages WHERE room_id = ?1 AND sender_id <> ?2
+           AND id > coalesce((SELECT message_id FROM read_markers
+                              WHERE user_id = ?2 AND room_id = ?1), 0)",
+        &[&room, &user],
+    )
 }
 
 async fn shown_unread(app: &TestApp, room: i64, user: &User) -> i64 {
@@ -30,7 +26,7 @@ async fn shown_unread(app: &TestApp, room: i64, user: &User) -> i64 {
     body["unreadCount"].as_i64().unwrap()
 }
 
-async fn assert_counts_match(app: &TestApp, db: &Path, room: i64, users: &[&User]) {
+async fn assert_counts_match(app: &TestApp, db: &TestDb, room: i64, users: &[&User]) {
     for user in users {
         assert_eq!(
             shown_unread(app, room, user).await,
@@ -44,7 +40,7 @@ async fn assert_counts_match(app: &TestApp, db: &Path, room: i64, users: &[&User
 #[tokio::test]
 async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
     let app = spawn_app().await;
-    let db = app.dir().path().join("frontdesk.db");
+    let db = app.db();
     let alice = app.customer("alice").await;
     let bob = app.customer("bob").await;
     let staff = app.staff("sam").await;
@@ -168,6 +164,7 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
 
 #[tokio::test]
 async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
+    crate::helpers::sqlite_only!("the upgrade of an old SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let path = dir.path().join("frontdesk.db");
     {
@@ -240,7 +237,7 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
     // Staff read up to 4: customer messages 7 and 8 are new. Customer read up to 5: 6 and 9.
     assert_eq!(shown_unread(&app, 1, &staff).await, 2);
     assert_eq!(shown_unread(&app, 1, &customer).await, 2);
-    assert_counts_match(&app, &path, 1, &[&customer, &staff]).await;
+    assert_counts_match(&app, &app.db(), 1, &[&customer, &staff]).await;
 
     // The upgraded file keeps counting as it is written to.
     let sock = app.socket(&customer).await;
@@ -258,6 +255,6 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
     assert_eq!(ack["ok"], true, "{ack}");
     assert_eq!(shown_unread(&app, 1, &staff).await, 3);
     assert_eq!(shown_unread(&app, 1, &customer).await, 0);
-    assert_counts_match(&app, &path, 1, &[&customer, &staff]).await;
+    assert_counts_match(&app, &app.db(), 1, &[&customer, &staff]).await;
     sock.close().await;
 }

@@ -13,6 +13,7 @@ use tokio_postgres::config::SslMode;
 
 pub use migrate::{Migrated, migrate_to_postgres};
 pub(crate) use pool::{ensure_schema, pool};
+pub(crate) use schema::SEARCH;
 
 /// Connects with `url` (`postgres://user:password@host:port/db`, or the key=value form) and
 /// drives the connection on the current runtime until the client is dropped.

@@ -88,11 +88,12 @@ pub(crate) async fn ensure_schema(pool: &Pool) -> Result<(), String> {
             ));
         }
         if version < schema::VERSION {
-            return Err(format!(
-                "the PostgreSQL database is at schema version {version}, older than this build's \
-                 {}, and has no upgrade to it",
-                schema::VERSION
-            ));
+            tracing::info!(
+                from = version,
+                to = schema::VERSION,
+                "upgrading the PostgreSQL schema"
+            );
+            schema::upgrade(&tx, version).await?;
         }
     }
     tx.commit()

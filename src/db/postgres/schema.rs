@@ -1,19 +1,34 @@
-//! The PostgreSQL schema and its version. A PostgreSQL database starts at the version SQLite's
-//! schema had when the engine was added (9) and moves with it from then on: the build refuses to
-//! compile when `db::LATEST_VERSION` moves on without this file, so the two engines never drift
-//! apart (the next schema change adds its PostgreSQL step beside its SQLite one).
+//! The PostgreSQL schema and its version. `schema_postgres.sql` is the layout at version 9, when
+//! the engine was added; every version since is a step in `db::schema::STEPS`, beside SQLite's
+//! change for the same version. A new database gets the layout and then every step, an older
+//! one the steps it lacks, so both paths end in the same schema.
 
 use tokio_postgres::GenericClient;
 
 use super::error_text;
 
-/// The version `schema_postgres.sql` describes.
-pub(crate) const VERSION: i64 = 9;
+/// The version this build brings a PostgreSQL database to: the same as SQLite's.
+pub(crate) const VERSION: i64 = crate::db::LATEST_VERSION;
 
-const _: () = assert!(
-    VERSION == crate::db::LATEST_VERSION,
-    "the SQLite schema moved on: bring schema_postgres.sql (and its upgrade) to the same version"
-);
+/// The version `schema_postgres.sql` describes.
+const BASE_VERSION: i64 = 9;
+
+/// Message search (schema version 10): a GIN index over each message's words, case and accents
+/// folded (`unaccent`, a trusted extension shipped with PostgreSQL: a database owner may create
+/// it), so it finds what SQLite's FTS5 index finds (`db::SEARCH_INDEX`). `@ . / : _ -` and the
+/// like separate words, as they do for FTS5, instead of making e-mail and URL tokens. The
+/// index follows `messages` by itself, so there is nothing to fill or keep in step.
+pub(crate) const SEARCH: &str = r#"
+    CREATE EXTENSION IF NOT EXISTS unaccent;
+    CREATE FUNCTION frontdesk_fold(text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+        AS $$ SELECT lower(unaccent('unaccent'::regdictionary, $1)) $$;
+    CREATE FUNCTION frontdesk_search_vector(text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+        AS $$ SELECT to_tsvector('simple'::regconfig,
+                                 translate(frontdesk_fold($1), '@./:_-+#&|\~*!?''"', '                  ')) $$;
+    CREATE INDEX messages_search ON messages USING gin (frontdesk_search_vector(content));
+"#;
 
 const SCHEMA: &str = include_str!("../../../schema_postgres.sql");
 
@@ -75,8 +90,36 @@ pub(crate) async fn create(client: &impl GenericClient) -> Result<(), String> {
     client
         .execute(
             "INSERT INTO frontdesk_schema (version) VALUES ($1)",
-            &[&VERSION],
+            &[&BASE_VERSION],
         )
+        .await
+        .map_err(|e| format!("cannot record the schema version: {}", error_text(&e)))?;
+    upgrade(client, BASE_VERSION).await
+}
+
+/// Takes a database at `version` to [`VERSION`], each step of `db::schema::STEPS` in turn, in
+/// the caller's transaction (a failed step leaves the old version whole).
+pub(crate) async fn upgrade(client: &impl GenericClient, version: i64) -> Result<(), String> {
+    if version < BASE_VERSION {
+        return Err(format!(
+            "the PostgreSQL database is at schema version {version}; no Frontdesk wrote that"
+        ));
+    }
+    for (i, step) in crate::db::schema::STEPS
+        .iter()
+        .enumerate()
+        .skip((version - 1) as usize)
+    {
+        client.batch_execute(step.postgres).await.map_err(|e| {
+            format!(
+                "upgrade to schema version {} failed: {}",
+                i + 2,
+                error_text(&e)
+            )
+        })?;
+    }
+    client
+        .execute("UPDATE frontdesk_schema SET version = $1", &[&VERSION])
         .await
         .map_err(|e| format!("cannot record the schema version: {}", error_text(&e)))?;
     Ok(())

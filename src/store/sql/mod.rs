@@ -137,6 +137,12 @@ impl<T> OptionalExtension<T> for Result<T> {
 }
 
 impl<'c> Connection<'c> {
+    /// Whether the statements run on PostgreSQL: for the few features each engine has its own
+    /// way of doing (message search), chosen in `store/` and nowhere else.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Connection::Pg(_))
+    }
+
     /// The statement, compiled once per connection and kept in its cache.
     pub(crate) fn prepare_cached(&self, sql: &str) -> Result<Statement<'c>> {
         match self {

@@ -28,6 +28,9 @@ const RENAMES: &[(&str, &str)] = &[
     ("group_concat(", "string_agg("),
     ("char(10)", "chr(10)"),
     (" LIKE ", " ILIKE "),
+    // SQLite's `CROSS JOIN ... ON` is an inner join whose order its planner keeps (a hint,
+    // like `INDEXED BY`); PostgreSQL spells the join itself `JOIN` and plans the order.
+    (" CROSS JOIN ", " JOIN "),
 ];
 
 impl PgConn {
@@ -85,7 +88,8 @@ fn translated(sql: &str) -> Arc<str> {
     text
 }
 
-/// `?N` to `$N` outside quoted literals, then [`RENAMES`].
+/// `?N` to `$N` outside quoted literals, then [`RENAMES`]; SQLite's index hints
+/// (`INDEXED BY name`) go, PostgreSQL's planner picks its own.
 pub(crate) fn translate(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut quoted = false;
@@ -103,6 +107,13 @@ pub(crate) fn translate(sql: &str) -> String {
         if out.contains(lite) {
             out = out.replace(lite, pg);
         }
+    }
+    while let Some(at) = out.find(" INDEXED BY ") {
+        let name = at + " INDEXED BY ".len();
+        let end = out[name..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(out.len(), |n| name + n);
+        out.replace_range(at..end, "");
     }
     out
 }
@@ -271,7 +282,7 @@ mod tests {
     fn placeholders_and_sqlite_spellings_are_rewritten_outside_literals() {
         assert_eq!(
             translate(
-                "SELECT group_concat(x, char(10)) FROM t WHERE a LIKE ?1 AND b = '?' AND c = ?12"
+                "SELECT group_concat(x, char(10)) FROM t INDEXED BY t_x WHERE a LIKE ?1 AND b = '?' AND c = ?12"
             ),
             "SELECT string_agg(x, chr(10)) FROM t WHERE a ILIKE $1 AND b = '?' AND c = $12"
         );
