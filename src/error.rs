@@ -241,10 +241,42 @@ impl From<crate::store::sql::Error> for AppError {
         use crate::store::sql::Error;
         match err {
             Error::Lite(e) => e.into(),
+            Error::Pg(e) => postgres_error(&e),
             other => {
                 tracing::error!(err = %other, "database error");
                 AppError::Internal(other.to_string())
             }
+        }
+    }
+}
+
+/// PostgreSQL's refusals as SQLite's are told: what another node's transaction caused
+/// (a deadlock, a lock wait given up) is busy and retryable; a full disk or a lost connection is
+/// unavailable storage; both 503, so clients retry, and nothing of the change was kept.
+fn postgres_error(err: &tokio_postgres::Error) -> AppError {
+    use tokio_postgres::error::SqlState;
+    let text = crate::db::pg_error_text(err);
+    match err.code() {
+        Some(c)
+            if *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::LOCK_NOT_AVAILABLE
+                || *c == SqlState::QUERY_CANCELED =>
+        {
+            tracing::warn!(err = %text, "database busy");
+            AppError::Unavailable("The database is busy; try again shortly".into())
+        }
+        Some(c) if *c == SqlState::DISK_FULL => {
+            tracing::error!(err = %text, "storage full");
+            AppError::Unavailable("Storage is full; nothing was saved".into())
+        }
+        None if err.is_closed() || err.to_string().contains("connection") => {
+            tracing::error!(err = %text, "storage fault");
+            AppError::Unavailable("Storage is unavailable; nothing was saved".into())
+        }
+        _ => {
+            tracing::error!(err = %text, "database error");
+            AppError::Internal(text)
         }
     }
 }

@@ -74,8 +74,7 @@ pub(crate) async fn send(
         if right == SendRight::AutoAssign {
             rooms::set_staff(conn, room_id, caller.id)?;
             if let Some(session) = active.as_ref().filter(|s| s.status == SessionStatus::Open) {
-                super::routing::check_capacity(conn, &super::settings::load(conn)?, caller.id)?;
-                sessions::claim(conn, session.id, caller.id, now)?;
+                super::routing::claim_within_cap(conn, session.id, caller.id, now)?;
                 events.push(Event::SessionClaimed(
                     sessions::view(conn, session.id)?,
                     audience(conn, room_id)?,
@@ -89,11 +88,11 @@ pub(crate) async fn send(
             content: &content,
             client_message_id: client_id,
         };
+        rooms::record_message(conn, room_id, now)?;
         let id = messages::insert(conn, &new, now)?;
         for &file in files {
             store::attachments::attach(conn, file, id)?;
         }
-        rooms::record_message(conn, room_id, now)?;
         let message = messages::by_id(conn, id)?
             .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         let assigned = right == SendRight::AutoAssign;

@@ -1,8 +1,11 @@
 //! Who gets which chat (contract §10): the capacity cap every assignment checks, and automatic
-//! routing. Every function here runs inside a write rule on the writer thread, in the same
-//! transaction as the change it follows, so a count and the assignment that rests on it can
-//! never be split by another assignment: no mix of REST claims, socket claims, first messages
-//! and automatic routing can push anyone past the cap.
+//! routing. Every function here runs inside a write rule, in the same transaction as the
+//! change it follows, so a count and the assignment that rests on it can never be split by
+//! another assignment: no mix of REST claims, socket claims, first messages and automatic
+//! routing can push anyone past the cap. On SQLite the one writer thread orders them; on
+//! PostgreSQL, where several nodes write at once, the staff member's row is locked before the
+//! count ([`users::lock_for_assignment`]) and the claim is conditional on the session still
+//! being `OPEN` ([`sessions::claim`]).
 //!
 //! With `routing: "auto"` a new session goes at once to the free staff member (see
 //! [`presence::next_free`]); when nobody is free it waits in the queue, and the queue is offered
@@ -15,9 +18,9 @@ use crate::store::sql::Connection;
 use super::rooms::audience;
 use super::{ActivityReason, Event, LeaveReason, RoomActivity, settings};
 use crate::error::{AppError, ErrorCode};
-use crate::model::Session;
 use crate::model::shop::{Routing, ShopSettings};
-use crate::store::{presence, rooms, sessions};
+use crate::model::{Session, SessionStatus};
+use crate::store::{presence, rooms, sessions, users};
 use crate::time::{Timestamp, now_ms};
 
 /// Refuses `staff_id` another chat when they already hold the shop's `maxChatsPerStaff`.
@@ -27,6 +30,7 @@ pub(crate) fn check_capacity(
     staff_id: i64,
 ) -> Result<(), AppError> {
     let cap = i64::from(shop.max_chats_per_staff);
+    users::lock_for_assignment(conn, staff_id)?;
     if cap > 0 && presence::chats_held(conn, staff_id)? >= cap {
         return Err(AppError::conflict(
             ErrorCode::StaffAtCapacity,
@@ -38,15 +42,50 @@ pub(crate) fn check_capacity(
     Ok(())
 }
 
-/// Gives session `session_id` (`OPEN`, in room `room_id`) to `staff_id`: the claim itself,
-/// shared by a staff member's own claim and by routing. Returns the session and its events.
+/// Claims `OPEN` session `session_id` for `staff_id` within the cap: the claim of every door
+/// (a staff member's own, a first reply's auto-assign, routing). When the session is no longer
+/// `OPEN` (another node's claim won), the refusal says who has it.
+pub(crate) fn claim_within_cap(
+    conn: &Connection,
+    session_id: i64,
+    staff_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    check_capacity(conn, &settings::load(conn)?, staff_id)?;
+    if sessions::claim(conn, session_id, staff_id, now)? {
+        Ok(())
+    } else {
+        Err(not_open(conn, session_id)?)
+    }
+}
+
+/// Why session `session_id` cannot be claimed: ended, or held by someone (named).
+pub(crate) fn not_open(conn: &Connection, session_id: i64) -> Result<AppError, AppError> {
+    let row = sessions::by_id(conn, session_id)?
+        .ok_or_else(|| AppError::not_found("Session not found"))?;
+    Ok(match row.status {
+        SessionStatus::Ended => {
+            AppError::conflict(ErrorCode::SessionEnded, "Session has already ended")
+        }
+        _ => AppError::AlreadyClaimed {
+            holder: match row.staff_id {
+                Some(id) => users::by_id(conn, id)?.map(|u| u.summary()),
+                None => None,
+            },
+        },
+    })
+}
+
+/// Gives session `session_id` (`OPEN`, in room `room_id`) to `staff_id` within the cap: the
+/// claim itself, shared by a staff member's own claim and by routing. Returns the session and
+/// its events.
 pub(crate) fn assign(
     conn: &Connection,
     session_id: i64,
     room_id: i64,
     staff_id: i64,
 ) -> Result<(Session, Vec<Event>), AppError> {
-    sessions::claim(conn, session_id, staff_id, now_ms())?;
+    claim_within_cap(conn, session_id, staff_id, now_ms())?;
     rooms::set_staff(conn, room_id, staff_id)?;
     let session = sessions::view(conn, session_id)?;
     let room = rooms::by_id(conn, room_id)?
@@ -87,7 +126,13 @@ pub(crate) fn offer_waiting(conn: &Connection) -> Result<Vec<Event>, AppError> {
         };
         let row = sessions::by_id(conn, session_id)?
             .ok_or_else(|| AppError::Internal("waiting session vanished".into()))?;
-        events.extend(assign(conn, session_id, row.room_id, staff_id)?.1);
+        match assign(conn, session_id, row.room_id, staff_id) {
+            Ok((_, made)) => events.extend(made),
+            // Another node claimed the session, or filled the staff member, meanwhile (the
+            // refusal changed nothing): the next look sees it and moves on.
+            Err(e) if e.status() == 409 => continue,
+            Err(e) => return Err(e),
+        }
     }
     Ok(events)
 }

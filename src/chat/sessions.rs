@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Session, SessionStatus};
-use crate::store::{rooms, sessions, users};
+use crate::store::{rooms, sessions};
 use crate::time::now_ms;
 
 /// Opens a session in the caller's room (409 if one is already active); outside business
@@ -51,25 +51,12 @@ pub(crate) async fn claim(db: &Db, caller: &Caller, session_id: i64) -> Result<S
             let row = sessions::by_id(conn, session_id)?
                 .ok_or_else(|| AppError::not_found("Session not found"))?;
             match row.status {
-                SessionStatus::Ended => {
-                    return Err(AppError::conflict(
-                        ErrorCode::SessionEnded,
-                        "Session has already ended",
-                    ));
-                }
                 SessionStatus::InProgress if row.staff_id == Some(caller.id) => {
                     return Ok(Outcome::quiet(sessions::view(conn, row.id)?));
                 }
-                SessionStatus::InProgress => {
-                    let holder = match row.staff_id {
-                        Some(id) => users::by_id(conn, id)?.map(|u| u.summary()),
-                        None => None,
-                    };
-                    return Err(AppError::AlreadyClaimed { holder });
-                }
                 SessionStatus::Open => {}
+                _ => return Err(routing::not_open(conn, session_id)?),
             }
-            routing::check_capacity(conn, &super::settings::load(conn)?, caller.id)?;
             let (session, events) = routing::assign(conn, session_id, row.room_id, caller.id)?;
             Ok(Outcome::with(session, events))
         })

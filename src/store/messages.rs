@@ -55,15 +55,16 @@ pub(crate) struct NewMessage<'a> {
 }
 
 /// Stores a message with its positions (the writer adds it to the search index when the batch
-/// ends, `super::search::SearchIndexer`); the caller counts it
-/// on the room ([`super::rooms::record_message`]) in the same transaction, which keeps `seq`
-/// equal to the room's `message_count` after it.
+/// ends, `super::search::SearchIndexer`). The caller has counted it on the room first
+/// ([`super::rooms::record_message`]) in the same transaction: its `seq` is the room's new
+/// `message_count`. Counting first takes the room row's lock, so on PostgreSQL two nodes'
+/// messages to one room are numbered one after the other, never alike.
 pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
     conn.prepare_cached(
         "INSERT INTO messages
            (room_id, session_id, sender_id, content, client_message_id, created_at, seq, sender_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-           (SELECT message_count + 1 FROM rooms WHERE id = ?1),
+           (SELECT message_count FROM rooms WHERE id = ?1),
            coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
                      ORDER BY id DESC LIMIT 1), 0) + 1)",
     )?

@@ -80,12 +80,17 @@ pub(crate) fn active_for_room(
         .optional()?)
 }
 
-pub(crate) fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<(), AppError> {
-    conn.prepare_cached(
-        "UPDATE sessions SET status = 'IN_PROGRESS', staff_id = ?2, claimed_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![id, staff_id, now])?;
-    Ok(())
+/// Claims session `id` if it is still `OPEN`; false when it is not (another claim won). The
+/// condition is the statement's own, so on PostgreSQL, where nodes claim at once, a second
+/// claim waits for the first's row lock, reads the row again and changes nothing.
+pub(crate) fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE sessions SET status = 'IN_PROGRESS', staff_id = ?2, claimed_at = ?3
+             WHERE id = ?1 AND status = 'OPEN'",
+        )?
+        .execute(params![id, staff_id, now])?
+        == 1)
 }
 
 pub(crate) fn end(conn: &Connection, id: i64, now: i64) -> Result<(), AppError> {

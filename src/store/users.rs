@@ -241,3 +241,16 @@ pub(crate) fn count_active_with_role(conn: &Connection, role: Role) -> Result<i6
         .prepare_cached("SELECT count(*) FROM users WHERE role = ?1 AND is_active = 1")?
         .query_row([role.as_str()], |r| r.get(0))?)
 }
+
+/// Holds staff member `id`'s row until the transaction ends, so that what is counted for them
+/// next (chats held, for the cap) cannot change under the assignment that rests on it. On
+/// PostgreSQL nodes assign at once and this orders them per staff member; on SQLite the one
+/// writer already runs one rule at a time, so there is nothing to lock.
+pub(crate) fn lock_for_assignment(conn: &Connection, id: i64) -> Result<(), AppError> {
+    if conn.is_postgres() {
+        conn.prepare_cached("SELECT id FROM users WHERE id = ?1 FOR UPDATE")?
+            .query_row([id], |r| r.get::<_, i64>(0))
+            .optional()?;
+    }
+    Ok(())
+}

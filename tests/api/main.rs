@@ -6,6 +6,7 @@ mod auth;
 mod backups;
 mod canned_replies;
 mod cli;
+mod cluster;
 mod console;
 mod console_access;
 mod console_pages;

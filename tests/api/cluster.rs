@@ -1,0 +1,151 @@
+//! Two nodes on one PostgreSQL database (issue 16, contract §12 cluster): what one node writes
+//! the other reads, and the rules that must hold under races hold when the racers are on
+//! different nodes: one claim of a session wins, the cap counts every node's claims, and a
+//! room's messages are numbered one after another whichever node stored them.
+//! (On SQLite one file has one server, `ServerLock`; these tests need PostgreSQL.)
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, on_postgres, spawn_app_in};
+
+/// Two servers on the same database: the second opens the first's folder, so its database.
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
+    if !on_postgres() {
+        eprintln!("only on PostgreSQL: a SQLite file has one server");
+        return None;
+    }
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    // Messages as fast as the acks come back (the rate limit is per node, and not the point).
+    let fast = |c: &mut frontdesk::Config| c.rates.messages_burst = 1_000;
+    let a = spawn_app_in(dir.clone(), fast).await;
+    let b = spawn_app_in(dir, fast).await;
+    Some((a, b))
+}
+
+#[tokio::test]
+async fn one_claim_wins_when_two_nodes_claim_the_same_session() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let mai = a.staff("mai").await;
+    let lan = b.staff("lan").await;
+    for round in 0..15 {
+        let customer = a.customer(&format!("racer{round}")).await;
+        let id = a.open_session(&customer, "Who gets me?").await;
+        let path = format!("/api/chat/sessions/{id}/join");
+        let ((sa, ba), (sb, bb)) = tokio::join!(
+            a.post(&path, &mai, json!({})),
+            b.post(&path, &lan, json!({}))
+        );
+        let won: Vec<_> = [(sa, &mai), (sb, &lan)]
+            .into_iter()
+            .filter(|(s, _)| *s == StatusCode::OK)
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {sa} {ba} / {sb} {bb}");
+        let lost = if sa == StatusCode::OK { &bb } else { &ba };
+        assert_eq!(lost["code"], "SESSION_ALREADY_CLAIMED", "{lost}");
+        let winner = won[0].1;
+        // Both nodes read the same holder.
+        for node in [&a, &b] {
+            let (_, s) = node.get(&format!("/api/chat/sessions/{id}"), winner).await;
+            assert_eq!(s["staffId"], winner.id, "{s}");
+            assert_eq!(s["status"], "IN_PROGRESS");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_cap_counts_the_claims_made_on_every_node() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let boss = a.admin("boss").await;
+    let mai = a.staff("mai").await;
+    let (status, body) = b
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/settings",
+            Some(&boss.token),
+            Some(json!({"maxChatsPerStaff": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for round in 0..10 {
+        let one = a.customer(&format!("one{round}")).await;
+        let two = b.customer(&format!("two{round}")).await;
+        let s1 = a.open_session(&one, "First").await;
+        let s2 = b.open_session(&two, "Second").await;
+        let (p1, p2) = (
+            format!("/api/chat/sessions/{s1}/join"),
+            format!("/api/chat/sessions/{s2}/join"),
+        );
+        let ((r1, b1), (r2, b2)) =
+            tokio::join!(a.post(&p1, &mai, json!({})), b.post(&p2, &mai, json!({})));
+        let ok = [r1, r2].iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(ok, 1, "round {round}: {r1} {b1} / {r2} {b2}");
+        let refused = if r1 == StatusCode::OK { &b2 } else { &b1 };
+        assert_eq!(refused["code"], "STAFF_AT_CAPACITY", "{refused}");
+        let held = if r1 == StatusCode::OK { s1 } else { s2 };
+        let other = if r1 == StatusCode::OK { s2 } else { s1 };
+        b.end(&mai, held).await;
+        a.end(&boss, other).await;
+    }
+}
+
+#[tokio::test]
+async fn a_rooms_messages_from_two_nodes_are_numbered_one_after_another() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let mai = a.staff("mai").await;
+    let customer = a.customer("chatty").await;
+    let room = customer.room_id.unwrap();
+    let id = a.open_session(&customer, "Many words").await;
+    b.claim(&mai, id).await;
+    let (from_customer, from_staff) = (a.socket(&customer).await, b.socket(&mai).await);
+    from_staff.join(room).await;
+    tokio::join!(
+        send_many(&from_customer, room, "customer"),
+        send_many(&from_staff, room, "staff")
+    );
+    let numbers = a.db().texts(
+        "SELECT CAST(count(*) AS TEXT), CAST(count(DISTINCT seq) AS TEXT),
+                CAST(min(seq) AS TEXT), CAST(max(seq) AS TEXT),
+                CAST((SELECT message_count FROM rooms WHERE id = ?1) AS TEXT)
+         FROM messages WHERE room_id = ?1",
+        &[&room],
+    );
+    assert_eq!(numbers, ["80", "80", "1", "80", "80"]);
+    // Each sender's own positions too.
+    let own = a.db().i64(
+        "SELECT count(*) FROM (SELECT sender_id FROM messages WHERE room_id = ?1
+           GROUP BY sender_id HAVING count(DISTINCT sender_seq) = 40 AND max(sender_seq) = 40) AS s",
+        &[&room],
+    );
+    assert_eq!(own, 2);
+    // Both nodes serve the same history, in the same order.
+    let (_, ha) = a
+        .get(&format!("/api/chat/rooms/{room}/messages?limit=100"), &mai)
+        .await;
+    let (_, hb) = b
+        .get(&format!("/api/chat/rooms/{room}/messages?limit=100"), &mai)
+        .await;
+    assert_eq!(ha["messages"], hb["messages"]);
+    assert_eq!(ha["pagination"]["total"], 80);
+}
+
+/// Sends 40 messages into `room`, each after the last one's ack.
+async fn send_many(sock: &crate::sock::Sock, room: i64, who: &str) {
+    for i in 0..40 {
+        let ack = sock
+            .ack(
+                "send_message",
+                json!({"roomId": room, "content": format!("{who} {i}")}),
+            )
+            .await;
+        assert_eq!(ack["ok"], true, "{ack}");
+    }
+}
