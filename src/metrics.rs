@@ -47,6 +47,8 @@ pub(crate) struct Live {
     pub oldest_wait_seconds: f64,
     pub db_bytes: u64,
     pub wal_bytes: u64,
+    /// Whether this process runs the once-per-database work (always on SQLite).
+    pub leads: bool,
 }
 
 /// The server's long-lived metrics. Cheap to update from any thread.
@@ -187,6 +189,12 @@ impl Metrics {
             "database_size_bytes",
             "Size of the database (the SQLite file, or the PostgreSQL database)",
             gauge(live.db_bytes as i64),
+        );
+        r.register(
+            "leader",
+            "1 when this node sends webhooks and e-mail and ends idle sessions (one node of a \
+             cluster does; a SQLite server always)",
+            gauge(i64::from(live.leads)),
         );
         r.register(
             "wal_size_bytes",

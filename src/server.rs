@@ -51,6 +51,7 @@ pub async fn run(
     crate::chat::attachments::purge_abandoned(&db)
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
+    db.campaign(&config);
     let _dispatcher = crate::hooks::start(db.clone(), config.webhooks.clone())?;
     let mail = config
         .mail
@@ -95,6 +96,9 @@ pub async fn run(
             let Some(app) = ending.upgrade() else {
                 break;
             };
+            if !app.db.leads() {
+                continue;
+            }
             if let Err(e) = crate::chat::sessions::end_idle(&app.db).await {
                 tracing::warn!(error = %e, "could not end idle sessions");
             }
@@ -109,6 +113,9 @@ pub async fn run(
                 let Some(app) = alerting.upgrade() else {
                     break;
                 };
+                if !app.db.leads() {
+                    continue;
+                }
                 if let Err(e) = crate::chat::mail::alert_waiting(&app.db, &mailer).await {
                     tracing::warn!(error = %e, "could not write waiting alerts");
                 }
@@ -206,6 +213,8 @@ pub async fn run(
     if let Some(backups) = backups {
         backups.abort();
     }
+    // Another node leads from now on, without waiting for every handle on the database to go.
+    app.db.resign();
     served
 }
 
@@ -257,6 +266,7 @@ async fn first_run_guidance(app: &App) {
 #[handler]
 async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Response {
     let path = app.config.db_path.clone();
+    let leads = app.db.leads();
     let live = app
         .db
         .read(move |conn| {
@@ -274,6 +284,7 @@ async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Respo
                     .unwrap_or(0.0),
                 db_bytes: engine_bytes.map_or_else(|| size(""), |b| b.max(0) as u64),
                 wal_bytes: size("-wal"),
+                leads,
             })
         })
         .await;

@@ -137,6 +137,13 @@ impl Subscriptions {
         self.mask.fetch_or(mask, Ordering::AcqRel);
     }
 
+    /// Reads the mask from the database again, in a batch's transaction: on PostgreSQL other
+    /// nodes add and change endpoints, and this node's writer must record for them too.
+    pub(crate) fn refresh(&self, conn: &Connection) -> Result<(), AppError> {
+        self.set(webhooks::subscribed_mask(conn)?);
+        Ok(())
+    }
+
     /// Sets the mask to what the database says after a change committed.
     pub(crate) fn set(&self, mask: u32) {
         self.mask.store(mask, Ordering::Release);

@@ -69,6 +69,31 @@ pub struct Db {
     /// The SQLite file; `None` on PostgreSQL.
     path: Option<std::path::PathBuf>,
     webhooks: Arc<Subscriptions>,
+    lead: Lead,
+}
+
+/// Who runs the work that happens once per database (webhooks, e-mail, idle ends, alerts): the
+/// one server of a SQLite file, always; on PostgreSQL the node that holds the lead
+/// (db/postgres/leader.rs), once `Db::campaign` has started it.
+#[derive(Clone)]
+enum Lead {
+    Always,
+    Elected(Arc<Campaign>),
+}
+
+/// A node's bid for the lead; dropping the last handle ends it (and releases the lock).
+#[derive(Default)]
+struct Campaign {
+    state: Arc<postgres::Leadership>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Campaign {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get_mut().ok().and_then(Option::take) {
+            task.abort();
+        }
+    }
 }
 
 /// Where reads run: read-only connections to the SQLite file, or the node's PostgreSQL pool.
@@ -125,6 +150,7 @@ impl Db {
             writer,
             path: Some(path.to_path_buf()),
             webhooks,
+            lead: Lead::Always,
         })
     }
 
@@ -163,7 +189,52 @@ impl Db {
             writer,
             path: None,
             webhooks,
+            lead: Lead::Elected(Arc::default()),
         })
+    }
+
+    /// Starts bidding for the lead on PostgreSQL (a serving node does; the `user` command and
+    /// tests' second handles do not). Nothing to do on SQLite.
+    pub(crate) fn campaign(&self, config: &Config) {
+        if let (Lead::Elected(campaign), Some(url)) = (&self.lead, &config.database_url)
+            && let Ok(mut task) = campaign.task.lock()
+            && task.is_none()
+        {
+            *task = Some(postgres::campaign(
+                url.clone(),
+                config.database_ca.clone(),
+                campaign.state.clone(),
+            ));
+        }
+    }
+
+    /// Stops bidding and gives the lead up (a node that stops serving).
+    pub(crate) fn resign(&self) {
+        if let Lead::Elected(campaign) = &self.lead {
+            campaign.state.resign();
+            if let Some(task) = campaign.task.lock().ok().and_then(|mut t| t.take()) {
+                task.abort();
+            }
+        }
+    }
+
+    /// Whether this process runs the once-per-database work now.
+    pub(crate) fn leads(&self) -> bool {
+        match &self.lead {
+            Lead::Always => true,
+            Lead::Elected(campaign) => campaign.state.leads(),
+        }
+    }
+
+    /// How often background work looks for what other processes wrote: on PostgreSQL other
+    /// nodes commit work this one cannot hear of, so the leader looks every second (and a
+    /// follower checks as often whether it leads now); `None` on SQLite, where every write is
+    /// this process's own and wakes the work itself.
+    pub(crate) fn shared_poll(&self) -> Option<std::time::Duration> {
+        match self.lead {
+            Lead::Always => None,
+            Lead::Elected(_) => Some(postgres::LEAD_TRY_EVERY),
+        }
     }
 
     /// [`Db::open`] for a process that serves nobody (the `user` command, the load tool's

@@ -341,6 +341,11 @@ fn run_jobs(
         return (Err(e.into()), 0);
     }
     let sql = conn;
+    if sql.is_postgres()
+        && let Err(e) = webhooks.refresh(sql)
+    {
+        return (abort(e), 0);
+    }
     let mut events = Vec::new();
     for job in batch.iter_mut() {
         if let Err(e) = exec(conn, "SAVEPOINT job") {

@@ -138,9 +138,12 @@ async fn run(db: Db, client: reqwest::Client, settings: WebhookSettings) {
                 busy.remove(&q);
             }
         }
-        let mut wake_at = tokio::time::Instant::now() + IDLE_POLL;
+        let poll = db.shared_poll().unwrap_or(IDLE_POLL);
+        let mut wake_at = tokio::time::Instant::now() + poll;
         let free = CHAINS_MAX.saturating_sub(busy.len());
-        if free > 0 {
+        // In a cluster only the leading node sends (db/postgres/leader.rs); the others still
+        // record what they had in flight when the lead moved.
+        if free > 0 && db.leads() {
             let now = now_ms();
             let skip = busy.clone();
             let found = db

@@ -94,11 +94,18 @@ async fn run(
     from: Mailbox,
 ) {
     loop {
+        // In a cluster only the leading node sends (db/postgres/leader.rs).
+        if let Some(poll) = db.shared_poll()
+            && !db.leads()
+        {
+            tokio::time::sleep(poll).await;
+            continue;
+        }
         let now = now_ms();
         let found = db
             .read(move |conn| Ok((mail::due(conn, now, BATCH)?, mail::next_due(conn)?)))
             .await;
-        let mut wait = IDLE_POLL;
+        let mut wait = db.shared_poll().map_or(IDLE_POLL, |p| IDLE_POLL.min(p));
         match found {
             Ok((due, next)) => {
                 let full = due.len() == BATCH;

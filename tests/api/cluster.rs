@@ -9,7 +9,11 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::helpers::{TestApp, on_postgres, spawn_app_in};
+use crate::receiver::Receiver;
+use crate::webhooks::{add_hook, say};
 
 /// Two servers on the same database: the second opens the first's folder, so its database.
 async fn two_nodes() -> Option<(TestApp, TestApp)> {
@@ -148,4 +152,71 @@ async fn send_many(sock: &crate::sock::Sock, room: i64, who: &str) {
             .await;
         assert_eq!(ack["ok"], true, "{ack}");
     }
+}
+
+/// Whether `node` says on `/metrics` that it leads the cluster's background work.
+async fn leads(node: &TestApp) -> bool {
+    let text = node
+        .http
+        .get(node.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines().any(|l| l == "frontdesk_leader 1")
+}
+
+/// The node that leads, once one does (the campaign starts with the server).
+async fn leader<'a>(a: &'a TestApp, b: &'a TestApp) -> &'a TestApp {
+    for _ in 0..100 {
+        let (la, lb) = (leads(a).await, leads(b).await);
+        assert!(!(la && lb), "two nodes lead at once");
+        if la {
+            return a;
+        }
+        if lb {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no node leads");
+}
+
+#[tokio::test]
+async fn webhooks_go_out_once_per_cluster_and_another_node_takes_over() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let boss = a.admin("boss").await;
+    let receiver = Receiver::start().await;
+    // Added on one node; the other node's writer records deliveries for it too.
+    add_hook(&b, &boss, &receiver.url, &["message.created"]).await;
+    let customer = a.customer("hooked").await;
+    let room = customer.room_id.unwrap();
+    a.open_session(&customer, "Hello").await;
+    let (on_a, on_b) = (a.socket(&customer).await, b.socket(&customer).await);
+    for i in 0..5 {
+        say(&on_a, room, &format!("via a {i}")).await;
+        say(&on_b, room, &format!("via b {i}")).await;
+    }
+    let got = receiver.wait_accepted(10, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 10);
+    // Nobody else sends them again.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut ids: Vec<i64> = receiver.accepted().iter().map(|r| r.delivery).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((receiver.accepted().len(), ids.len()), (10, 10));
+
+    // The leader stops: the other node leads and sends.
+    let a_leads = std::ptr::eq(leader(&a, &b).await, &a);
+    let (stopped, survivor, survivor_sock) = if a_leads { (a, b, on_b) } else { (b, a, on_a) };
+    stopped.stop().await;
+    say(&survivor_sock, room, "after the leader left").await;
+    let got = receiver.wait_accepted(11, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 11, "the survivor took over");
+    assert!(leads(&survivor).await);
+    assert!(got[10].body.contains("after the leader left"));
 }

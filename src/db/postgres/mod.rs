@@ -3,6 +3,7 @@
 //! copies a shop's SQLite database into an empty PostgreSQL one.
 
 mod copy;
+mod leader;
 mod migrate;
 mod pool;
 mod schema;
@@ -11,6 +12,7 @@ use std::path::Path;
 
 use tokio_postgres::config::SslMode;
 
+pub(crate) use leader::{Leadership, TRY_EVERY as LEAD_TRY_EVERY, campaign};
 pub use migrate::{Migrated, migrate_to_postgres};
 pub(crate) use pool::{ensure_schema, pool};
 pub(crate) use schema::SEARCH;
