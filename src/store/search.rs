@@ -142,16 +142,27 @@ fn newest_message(conn: &Connection) -> super::sql::Result<i64> {
         .query_row([], |r| r.get(0))
 }
 
+/// The columns of a hit, on either engine: the message as `messages::from_row` reads it and its
+/// room's name and customer; `FROM` follows.
+macro_rules! hit_columns {
+    () => {
+        concat!(
+            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
+                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
+            attachments_column!(),
+            ", r.name, c.id, c.user_name, c.first_name, c.last_name, c.avatar"
+        )
+    };
+}
+
 /// The statement around a filter: matches newest first, each message as `messages::from_row`
 /// reads it (columns 0..13, its attachments last) and its room's name and customer (13..19). `?1` is the FTS5
 /// expression, `?2` the filter's id (or NULL), `?3`/`?4` limit and offset.
 macro_rules! hits {
     ($condition:literal) => {
         concat!(
-            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
-                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
-            attachments_column!(),
-            ", r.name, c.id, c.user_name, c.first_name, c.last_name, c.avatar
+            hit_columns!(),
+            "
              FROM message_search f
              JOIN messages m ON m.id = f.rowid
              JOIN users u ON u.id = m.sender_id
@@ -182,10 +193,8 @@ macro_rules! count {
 macro_rules! pg_hits {
     ($condition:literal) => {
         concat!(
-            "SELECT m.id, m.content, m.created_at, m.room_id, m.session_id,
-                m.client_message_id, u.id, u.user_name, u.first_name, u.last_name, u.avatar, u.role, ",
-            attachments_column!(),
-            ", r.name, c.id, c.user_name, c.first_name, c.last_name, c.avatar
+            hit_columns!(),
+            "
              FROM messages m
              JOIN users u ON u.id = m.sender_id
              JOIN rooms r ON r.id = m.room_id

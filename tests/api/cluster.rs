@@ -156,15 +156,7 @@ async fn send_many(sock: &crate::sock::Sock, room: i64, who: &str) {
 
 /// Whether `node` says on `/metrics` that it leads the cluster's background work.
 async fn leads(node: &TestApp) -> bool {
-    let text = node
-        .http
-        .get(node.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = crate::monitoring::scrape(node).await;
     text.lines().any(|l| l == "frontdesk_leader 1")
 }
 

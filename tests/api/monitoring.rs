@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 use crate::process::BIN;
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let res = app.http.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     res.text().await.unwrap()
