@@ -96,7 +96,7 @@ async fn a_large_file_round_trips_in_chunks_and_the_backup_keeps_it() {
     );
 
     // The backup is one file, and the file is in it.
-    crate::helpers::sqlite_only!("backups are copies of the SQLite file");
+    crate::test_db::sqlite_only!("backups are copies of the SQLite file");
     let backup = app.dir().path().join("copy.db");
     frontdesk::db::backup(&app.config.db_path, &backup).expect("backup");
     let restored = Arc::new(tempfile::tempdir().unwrap());

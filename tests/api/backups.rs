@@ -68,7 +68,7 @@ fn code(out: &Output) -> Option<i32> {
 
 #[tokio::test]
 async fn a_scheduled_backup_restores_into_a_server_with_the_same_data() {
-    crate::helpers::sqlite_only!("backups are copies of the SQLite file");
+    crate::test_db::sqlite_only!("backups are copies of the SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let backup_dir = dir.path().join("backups");
     let schedule_dir = backup_dir.clone();
@@ -179,7 +179,7 @@ fn app_db(dir: &tempfile::TempDir) -> PathBuf {
 
 #[tokio::test]
 async fn restore_refuses_a_running_server_and_files_that_are_not_whole_frontdesk_backups() {
-    crate::helpers::sqlite_only!("backups are copies of the SQLite file");
+    crate::test_db::sqlite_only!("backups are copies of the SQLite file");
     let app = spawn_app().await;
     app.customer("present").await;
     let spare = tempfile::tempdir().unwrap();

@@ -11,8 +11,9 @@ use serde_json::json;
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, on_postgres, spawn_app_in};
+use crate::helpers::{TestApp, spawn_app_in};
 use crate::receiver::Receiver;
+use crate::test_db::on_postgres;
 use crate::webhooks::{add_hook, say};
 
 /// Two servers on the same database: the second opens the first's folder, so its database.

@@ -48,7 +48,7 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, tune: impl FnOnce(&mut Config)) -> 
     log_when_asked();
     let db_path = dir.path().join("frontdesk.db");
     let mut config = Config::new(&db_path);
-    config.database_url = postgres_database(dir.path()).await;
+    config.database_url = crate::test_db::postgres_database(dir.path()).await;
     tune(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -90,57 +90,6 @@ fn log_when_asked() {
                 .try_init();
         });
     }
-}
-
-/// The PostgreSQL server the suite runs against when the test command asks for that engine
-/// (`FRONTDESK_TEST_DATABASE_URL=postgres://user@host:port`, no database name); unset: SQLite.
-pub fn postgres_server() -> Option<String> {
-    std::env::var("FRONTDESK_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// Whether this run is the one against PostgreSQL.
-pub fn on_postgres() -> bool {
-    postgres_server().is_some()
-}
-
-/// Ends a test that is about SQLite's own file (backups, upgrades of old files, the file's
-/// bytes) when the run is on PostgreSQL, saying so on the test's output.
-macro_rules! sqlite_only {
-    ($why:literal) => {
-        if crate::helpers::on_postgres() {
-            eprintln!("not on PostgreSQL: {}", $why);
-            return;
-        }
-    };
-}
-pub(crate) use sqlite_only;
-
-/// The PostgreSQL database of the app whose folder is `dir`: created empty on the first start,
-/// the same one when a test restarts a server on the folder. `None` on SQLite.
-async fn postgres_database(dir: &std::path::Path) -> Option<String> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let server = postgres_server()?;
-    let marker = dir.join("postgres-database");
-    if let Ok(name) = std::fs::read_to_string(&marker) {
-        return Some(format!("{server}/{name}"));
-    }
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("t{}_{n}", std::process::id());
-    let (client, connection) =
-        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
-            .await
-            .expect("connect to the tests' PostgreSQL");
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!(
-            "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-        ))
-        .await
-        .expect("create a database for the test");
-    std::fs::write(&marker, &name).expect("note the test's database");
-    Some(format!("{server}/{name}"))
 }
 
 impl TestApp {

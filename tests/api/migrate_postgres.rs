@@ -84,7 +84,7 @@ pub(crate) async fn count(client: &tokio_postgres::Client, table: &str) -> i64 {
 
 #[tokio::test]
 async fn a_shops_database_moves_to_postgresql_row_for_row() {
-    crate::helpers::sqlite_only!("the copy starts from a SQLite file (the SQLite run covers it)");
+    crate::test_db::sqlite_only!("the copy starts from a SQLite file (the SQLite run covers it)");
     let pg = Postgres::start();
     let url = pg.create_database("shop").await;
 

@@ -115,7 +115,7 @@ async fn a_migration_that_cannot_be_complete_changes_nothing() {
 
 #[tokio::test]
 async fn with_sslmode_require_the_copy_goes_over_tls_to_a_verified_server() {
-    crate::helpers::sqlite_only!("the copy starts from a SQLite file (the SQLite run covers it)");
+    crate::test_db::sqlite_only!("the copy starts from a SQLite file (the SQLite run covers it)");
     let ca = TestCa::new("Frontdesk test PostgreSQL CA");
     let pg = Postgres::start_tls(&ca);
     pg.create_database("secure").await;

@@ -174,7 +174,7 @@ async fn sigterm_closes_sockets_and_exits_within_five_seconds() {
 
 #[tokio::test]
 async fn backup_while_serving_gives_a_consistent_copy() {
-    crate::helpers::sqlite_only!("backups are copies of the SQLite file");
+    crate::test_db::sqlite_only!("backups are copies of the SQLite file");
     let app = spawn_app().await;
     let customer = app.customer("archived").await;
     let room = customer.room_id.unwrap();

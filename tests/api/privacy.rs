@@ -6,7 +6,8 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, on_postgres, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::test_db::on_postgres;
 
 const SECRETS: [&str; 6] = [
     "zebrasecret123",

@@ -11,7 +11,7 @@ use crate::helpers::{spawn_app, spawn_app_in};
 
 #[tokio::test]
 async fn a_version_1_database_opens_without_losing_a_row() {
-    crate::helpers::sqlite_only!("the upgrade of an old SQLite file");
+    crate::test_db::sqlite_only!("the upgrade of an old SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let path = dir.path().join("frontdesk.db");
     {

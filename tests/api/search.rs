@@ -262,7 +262,7 @@ async fn pages_newest_first_with_the_total() {
 
 #[tokio::test]
 async fn messages_written_before_the_upgrade_are_found() {
-    crate::helpers::sqlite_only!("the upgrade of an old SQLite file");
+    crate::test_db::sqlite_only!("the upgrade of an old SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let path = dir.path().join("frontdesk.db");
     {

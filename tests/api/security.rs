@@ -243,7 +243,7 @@ async fn secrets_at_rest_are_private() {
     // The cookie still signs in: the lookup is by its hash.
     let desk = app.page("/console", &console.cookie).await;
     assert_eq!(desk.status, StatusCode::OK);
-    crate::helpers::sqlite_only!("the SQLite file's permissions and bytes");
+    crate::test_db::sqlite_only!("the SQLite file's permissions and bytes");
     let db = dir.path().join("frontdesk.db");
     for suffix in ["", "-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app_in;
 
 #[tokio::test]
 async fn a_write_lock_held_by_another_process_gives_503_then_recovers() {
-    crate::helpers::sqlite_only!("SQLite's file lock");
+    crate::test_db::sqlite_only!("SQLite's file lock");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let app = spawn_app_in(dir, |c| c.busy_timeout_ms = 300).await;
     let customer = app.customer("patient").await;
@@ -57,7 +57,7 @@ fn dir_db(app: &crate::helpers::TestApp) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_full_database_refuses_writes_cleanly_and_recovers_with_room() {
-    crate::helpers::sqlite_only!("the size cap is on the SQLite file");
+    crate::test_db::sqlite_only!("the size cap is on the SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let app = spawn_app_in(dir.clone(), |c| {
         c.max_db_bytes = Some(400 * 1024);
@@ -125,7 +125,7 @@ async fn a_full_database_refuses_writes_cleanly_and_recovers_with_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_wal_stays_bounded_under_constant_readers() {
-    crate::helpers::sqlite_only!("SQLite's write-ahead log");
+    crate::test_db::sqlite_only!("SQLite's write-ahead log");
     let app = Arc::new(
         spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), |c| {
             c.rates.messages_per_second = 1_000_000;

@@ -10,6 +10,57 @@ use std::path::{Path, PathBuf};
 
 use tokio_postgres::types::ToSql as PgToSql;
 
+/// The PostgreSQL server the suite runs against when the test command asks for that engine
+/// (`FRONTDESK_TEST_DATABASE_URL=postgres://user@host:port`, no database name); unset: SQLite.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("FRONTDESK_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether this run is the one against PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// Ends a test that is about SQLite's own file (backups, upgrades of old files, the file's
+/// bytes) when the run is on PostgreSQL, saying so on the test's output.
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if crate::test_db::on_postgres() {
+            eprintln!("not on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+pub(crate) use sqlite_only;
+
+/// The PostgreSQL database of the app whose folder is `dir`: created empty on the first start,
+/// the same one when a test restarts a server on the folder. `None` on SQLite.
+pub(crate) async fn postgres_database(dir: &std::path::Path) -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = postgres_server()?;
+    let marker = dir.join("postgres-database");
+    if let Ok(name) = std::fs::read_to_string(&marker) {
+        return Some(format!("{server}/{name}"));
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("t{}_{n}", std::process::id());
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("connect to the tests' PostgreSQL");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+        ))
+        .await
+        .expect("create a database for the test");
+    std::fs::write(&marker, &name).expect("note the test's database");
+    Some(format!("{server}/{name}"))
+}
+
 /// An argument both engines can bind.
 pub trait Arg: rusqlite::ToSql + PgToSql + Sync {}
 impl<T: rusqlite::ToSql + PgToSql + Sync> Arg for T {}
@@ -27,7 +78,7 @@ impl TestDb {
     }
 
     fn postgres_url(&self) -> Option<String> {
-        let server = crate::helpers::postgres_server()?;
+        let server = postgres_server()?;
         let name = std::fs::read_to_string(self.dir.join("postgres-database"))
             .expect("the app's PostgreSQL database is named in its folder");
         Some(format!("{server}/{name}"))
@@ -44,7 +95,7 @@ impl TestDb {
                 let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| *a as _).collect();
                 self.sqlite().execute(sql, &args[..]).expect(sql) as u64
             }
-            Some(url) => on_postgres(&url, |client| async move {
+            Some(url) => run_on_postgres(&url, |client| async move {
                 let args: Vec<&(dyn PgToSql + Sync)> = args.iter().map(|a| *a as _).collect();
                 client.execute(&dollars(sql), &args).await.expect(sql)
             }),
@@ -55,7 +106,7 @@ impl TestDb {
     pub fn execute_batch(&self, sql: &str) {
         match self.postgres_url() {
             None => self.sqlite().execute_batch(sql).expect(sql),
-            Some(url) => on_postgres(&url, |client| async move {
+            Some(url) => run_on_postgres(&url, |client| async move {
                 client.batch_execute(sql).await.expect(sql)
             }),
         }
@@ -93,7 +144,7 @@ impl TestDb {
                 let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| *a as _).collect();
                 self.sqlite().query_row(sql, &args[..], lite).expect(sql)
             }
-            Some(url) => on_postgres(&url, |client| async move {
+            Some(url) => run_on_postgres(&url, |client| async move {
                 let args: Vec<&(dyn PgToSql + Sync)> = args.iter().map(|a| *a as _).collect();
                 pg(&client.query_one(&dollars(sql), &args).await.expect(sql))
             }),
@@ -107,7 +158,7 @@ fn dollars(sql: &str) -> String {
 }
 
 /// Connects to `url` and runs `f` on a thread and runtime of its own.
-fn on_postgres<T, F, Fut>(url: &str, f: F) -> T
+fn run_on_postgres<T, F, Fut>(url: &str, f: F) -> T
 where
     T: Send,
     F: FnOnce(tokio_postgres::Client) -> Fut + Send,

@@ -164,7 +164,7 @@ async fn unread_counts_equal_a_recount_after_sends_resends_and_read_markers() {
 
 #[tokio::test]
 async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
-    crate::helpers::sqlite_only!("the upgrade of an old SQLite file");
+    crate::test_db::sqlite_only!("the upgrade of an old SQLite file");
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let path = dir.path().join("frontdesk.db");
     {
