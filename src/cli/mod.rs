@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod mail_args;
+mod store_args;
 mod tls_args;
 mod users;
 
-use crate::config::Config;
 use crate::db;
+pub use store_args::{DatabaseUrlArg, DbArg, StoreArg};
 pub use users::UserCommand;
 
 /// Frontdesk: live customer-support chat in one binary.
@@ -70,20 +71,6 @@ pub enum Command {
     },
 }
 
-/// Where the shared PostgreSQL database is.
-#[derive(Debug, Args)]
-pub struct DatabaseUrlArg {
-    /// The PostgreSQL database, as `postgres://user:password@host:port/name` (or libpq's
-    /// `key=value` form; a Unix socket with `host=/run/postgresql`). `sslmode=require` connects
-    /// over TLS and verifies the server's certificate; otherwise no TLS.
-    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
-    /// The PEM file of the CA that signed PostgreSQL's certificate (a private CA); unset: the
-    /// system's root certificates. Only with `sslmode=require`.
-    #[arg(long, env = "FRONTDESK_DATABASE_CA")]
-    pub database_ca: Option<PathBuf>,
-}
-
 /// `restore --help`'s closing text; the numbers are db::EXIT_* (BSD sysexits).
 const RESTORE_EXIT_CODES: &str = "Exit codes:
   0   restored
@@ -92,42 +79,6 @@ const RESTORE_EXIT_CODES: &str = "Exit codes:
   66  FILE does not exist or cannot be read; nothing was changed
   73  the database cannot be written
   75  a server is running on the database: stop it and run the restore again; nothing was changed";
-
-/// Where the database is.
-#[derive(Debug, Args)]
-pub struct DbArg {
-    /// The SQLite database file; created on first run.
-    #[arg(long, env = "FRONTDESK_DB", default_value = "./frontdesk.db")]
-    pub db: PathBuf,
-}
-
-/// Where the shop's data is: the SQLite file, or a cluster's PostgreSQL.
-#[derive(Debug, Args)]
-pub struct StoreArg {
-    /// The SQLite database file; created on first run. Ignored with --database-url.
-    #[arg(long, env = "FRONTDESK_DB", default_value = "./frontdesk.db")]
-    pub db: PathBuf,
-    /// Run on this PostgreSQL database instead of the SQLite file, as a node of a cluster:
-    /// `postgres://user:password@host:port/name` (or libpq's `key=value` form). An empty
-    /// database gets Frontdesk's tables. `sslmode=require` connects over TLS and verifies the
-    /// server's certificate; otherwise no TLS. See docs/SCALING.md.
-    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-    /// The PEM file of the CA that signed PostgreSQL's certificate (a private CA); unset: the
-    /// system's root certificates. Only with `sslmode=require`.
-    #[arg(long, env = "FRONTDESK_DATABASE_CA", requires = "database_url")]
-    pub database_ca: Option<PathBuf>,
-}
-
-impl StoreArg {
-    /// A default configuration on this store.
-    pub(crate) fn config(self) -> Config {
-        let mut config = Config::new(self.db);
-        config.database_url = self.database_url;
-        config.database_ca = self.database_ca;
-        config
-    }
-}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
