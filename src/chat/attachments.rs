@@ -294,12 +294,25 @@ pub(crate) fn bytes(db: Db, id: i64) -> impl Stream<Item = std::io::Result<Vec<u
     })
 }
 
+/// How long an unfinished upload may be another node's upload still going on (a cluster).
+const UNFINISHED_ON_ANOTHER_NODE_MS: i64 = 3600 * 1000;
+
 /// Clears uploads a crash or a dropped connection left unfinished, and finished ones never
-/// sent within a day; run at start-up, before anyone can upload.
+/// sent within a day; run at start-up, before anyone can upload here. With a shared database
+/// another node may be receiving an upload right now, so only unfinished ones older than an
+/// hour are taken for abandoned; a SQLite file has no other server, so every one is.
 pub(crate) async fn purge_abandoned(db: &Db) -> Result<usize, AppError> {
-    let before = now_ms() - UNSENT_LIFETIME_MS;
-    db.write(move |conn| attachments::purge_abandoned(conn, before).map(Outcome::quiet))
-        .await
+    let now = now_ms();
+    let unsent_before = now - UNSENT_LIFETIME_MS;
+    let unfinished_before = if db.shared() {
+        now - UNFINISHED_ON_ANOTHER_NODE_MS
+    } else {
+        i64::MAX
+    };
+    db.write(move |conn| {
+        attachments::purge_abandoned(conn, unfinished_before, unsent_before).map(Outcome::quiet)
+    })
+    .await
 }
 
 /// Whether a visitor's browser may show the file inline (images) or must download it.

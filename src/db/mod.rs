@@ -231,10 +231,12 @@ impl Db {
     /// follower checks as often whether it leads now); `None` on SQLite, where every write is
     /// this process's own and wakes the work itself.
     pub(crate) fn shared_poll(&self) -> Option<std::time::Duration> {
-        match self.lead {
-            Lead::Always => None,
-            Lead::Elected(_) => Some(postgres::LEAD_TRY_EVERY),
-        }
+        self.shared().then_some(postgres::LEAD_TRY_EVERY)
+    }
+
+    /// Whether other processes may be writing the same database now (PostgreSQL's nodes).
+    pub(crate) fn shared(&self) -> bool {
+        matches!(self.lead, Lead::Elected(_))
     }
 
     /// [`Db::open`] for a process that serves nobody (the `user` command, the load tool's

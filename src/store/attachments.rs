@@ -163,19 +163,26 @@ pub(crate) fn attach(conn: &Connection, id: i64, message_id: i64) -> Result<(), 
     Ok(())
 }
 
-/// Deletes uploads that never finished (a crash or a dropped connection mid-upload) and
-/// finished ones that were never sent and are older than `unsent_before`; returns how many.
-pub(crate) fn purge_abandoned(conn: &Connection, unsent_before: i64) -> Result<usize, AppError> {
+/// Deletes uploads that never finished (a crash or a dropped connection mid-upload) and began
+/// before `unfinished_before`, and finished ones that were never sent and are older than
+/// `unsent_before`; returns how many.
+pub(crate) fn purge_abandoned(
+    conn: &Connection,
+    unfinished_before: i64,
+    unsent_before: i64,
+) -> Result<usize, AppError> {
     conn.prepare_cached(
         "DELETE FROM attachment_chunks WHERE attachment_id IN
            (SELECT id FROM attachments
-            WHERE message_id IS NULL AND (complete = 0 OR created_at < ?1))",
+            WHERE message_id IS NULL
+              AND ((complete = 0 AND created_at < ?1) OR created_at < ?2))",
     )?
-    .execute([unsent_before])?;
+    .execute([unfinished_before, unsent_before])?;
     Ok(conn
         .prepare_cached(
             "DELETE FROM attachments
-             WHERE message_id IS NULL AND (complete = 0 OR created_at < ?1)",
+             WHERE message_id IS NULL
+               AND ((complete = 0 AND created_at < ?1) OR created_at < ?2)",
         )?
-        .execute([unsent_before])?)
+        .execute([unfinished_before, unsent_before])?)
 }

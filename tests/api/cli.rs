@@ -176,3 +176,29 @@ async fn refusals_say_why_and_exit_non_zero() {
         );
     }
 }
+
+#[test]
+fn serve_refuses_the_sqlite_only_flags_with_a_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, says) in [
+        ("--backup-dir", "backups", "pg_dump"),
+        ("--max-db-mb", "100", "--max-db-mb caps the SQLite file"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--database-url"])
+            .arg("postgres://nobody@127.0.0.1:1/none")
+            .args([flag, value])
+            .current_dir(dir.path())
+            .env_remove("FRONTDESK_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{flag}: {}",
+            text(&out.stderr)
+        );
+        // Refused before anything was opened or created.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{flag}");
+    }
+}

@@ -213,3 +213,32 @@ async fn webhooks_go_out_once_per_cluster_and_another_node_takes_over() {
     assert!(leads(&survivor).await);
     assert!(got[10].body.contains("after the leader left"));
 }
+
+#[tokio::test]
+async fn a_node_starting_keeps_the_upload_another_node_is_receiving() {
+    let Some((a, _b)) = two_nodes().await else {
+        return;
+    };
+    let customer = a.customer("uploader").await;
+    let room = customer.room_id.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    // One upload under way on a node (begun a moment ago), one a crash left two hours ago.
+    for (id, at) in [(900_i64, now), (901, now - 2 * 3600 * 1000)] {
+        a.db().execute(
+            "INSERT INTO attachments
+               (id, room_id, uploader_id, file_name, content_type, size, url_key, created_at)
+             VALUES (?1, ?2, ?3, 'big.pdf', 'application/pdf', 999999, 'k', ?4)",
+            &[&id, &room, &customer.id, &at],
+        );
+    }
+    let _third = spawn_app_in(a.dir(), |_| {}).await;
+    let left = a.db().texts(
+        "SELECT CAST(count(*) AS TEXT), CAST(min(id) AS TEXT) FROM attachments",
+        &[],
+    );
+    assert_eq!(
+        left,
+        ["1", "900"],
+        "the live upload stays, the abandoned one goes"
+    );
+}
