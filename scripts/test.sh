@@ -13,6 +13,8 @@ dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v pebble >/dev/null || missing+=(pebble)
 # PostgreSQL, which the migration tests (tests/api/migrate_postgres.rs) start and stop themselves.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# Redis, which the cluster tests (tests/e2e/cluster.test.mjs) start and stop themselves.
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ -d tests/browser ]; then
   command -v chromium >/dev/null || missing+=(chromium)
 fi

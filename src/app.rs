@@ -18,4 +18,6 @@ pub(crate) struct App {
     pub presence: crate::chat::presence::Presence,
     /// E-mail, with `--smtp-url`; `None`: off (nothing is written for sending).
     pub mail: Option<std::sync::Arc<crate::mail::Mailer>>,
+    /// This node of a cluster, with `--redis-url`; `None`: the only node.
+    pub cluster: Option<std::sync::Arc<crate::realtime::cluster::Node>>,
 }

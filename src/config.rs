@@ -14,6 +14,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// The CA that signed PostgreSQL's certificate, for `sslmode=require` (else the system's).
     pub database_ca: Option<PathBuf>,
+    /// The cluster's Redis (`redis://host:6379/?protocol=resp3`), through which the nodes on
+    /// one `database_url` share their Socket.IO rooms. `None`: this is the only node.
+    pub redis_url: Option<String>,
     /// Signing secret for tokens. `None`: generated on first run and kept in the database.
     pub jwt_secret: Option<String>,
     /// The secret the shop's own site signs its customers' identity tokens with (HS256, at least
@@ -190,6 +193,7 @@ impl Config {
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             database_url: None,
             database_ca: None,
+            redis_url: None,
             busy_timeout_ms: 5_000,
             max_db_bytes: None,
             read_pool_size: 8,
@@ -243,6 +247,13 @@ impl Config {
             return Err(
                 "--backup-dir copies the SQLite file; with --database-url back up \
                         PostgreSQL with pg_dump or your provider's backups"
+                    .into(),
+            );
+        }
+        if self.redis_url.is_some() && self.database_url.is_none() {
+            return Err(
+                "--redis-url joins the nodes of a cluster, which share one PostgreSQL: \
+                        set --database-url too (a SQLite file has one node)"
                     .into(),
             );
         }

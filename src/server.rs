@@ -42,6 +42,11 @@ pub async fn run(
         None => Some(ServerLock::acquire(&config.db_path).map_err(|e| e.to_string())?),
         Some(_) => None,
     };
+    // Before anything is written: a node that cannot reach the others must not start.
+    let link = match &config.redis_url {
+        Some(url) => Some(realtime::cluster::connect(url).await?),
+        None => None,
+    };
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
@@ -75,6 +80,7 @@ pub async fn run(
         metrics: metrics.clone(),
         presence: Default::default(),
         mail,
+        cluster: link.as_ref().map(|l| l.node.clone()),
     });
     let forgetting = Arc::downgrade(&app);
     tokio::spawn(async move {
@@ -132,7 +138,8 @@ pub async fn run(
         ))
     });
 
-    let (socket_io, io) = realtime::build(app.clone(), events_rx);
+    let (lost_tx, mut lost_rx) = tokio::sync::watch::channel(false);
+    let realtime = realtime::build(app.clone(), events_rx, link, lost_tx).await?;
     let api = api::service(app.clone());
     let routes = Route::new()
         .at("/healthz", get(healthz))
@@ -152,7 +159,10 @@ pub async fn run(
             // data: no cache may keep any of them (the consoles set the same).
             .with(SetHeader::new().overriding(poem::http::header::CACHE_CONTROL, "no-store")),
         )
-        .nest_no_strip("/socket.io", socket_io.with(AllowOrigins { origins: cors }))
+        .nest_no_strip(
+            "/socket.io",
+            realtime.endpoint.with(AllowOrigins { origins: cors }),
+        )
         .nest(
             "/console",
             console::routes(app.clone()).with(BodyLimit::plain(max_body)),
@@ -187,10 +197,22 @@ pub async fn run(
     println!("  customers: {public}/chat   staff: {public}/console   API: {public}/api/docs");
     tracing::info!(%local, db = %app.config.db_path.display(), "listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let io_for_close = io.clone();
+    let close_sockets = realtime.close;
+    let lost_redis = app.cluster.clone();
     tokio::spawn(async move {
-        shutdown.await;
-        io_for_close.close().await;
+        tokio::select! {
+            _ = shutdown => {}
+            // `/healthz` answers 503 meanwhile, so a balancer stops sending before it goes.
+            // Without a cluster the sender is gone at once: that is no reason to stop.
+            _ = async {
+                if lost_rx.wait_for(|lost| *lost).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tokio::time::sleep(realtime::cluster::LOST_GRACE).await;
+            }
+        }
+        close_sockets().await;
         let _ = stop_tx.send(true);
     });
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -215,6 +237,9 @@ pub async fn run(
     }
     // Another node leads from now on, without waiting for every handle on the database to go.
     app.db.resign();
+    if lost_redis.is_some_and(|node| node.is_lost()) {
+        return Err("stopped: the connection to Redis (--redis-url) broke".into());
+    }
     served
 }
 
@@ -300,6 +325,10 @@ async fn metrics_text(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Respo
 /// 200 when the database answers; 503 otherwise.
 #[handler]
 async fn healthz(poem::web::Data(app): poem::web::Data<&Arc<App>>) -> Response {
+    if app.cluster.as_ref().is_some_and(|node| node.is_lost()) {
+        let down = "The connection to Redis broke; this node is stopping";
+        return error_response(poem::http::StatusCode::SERVICE_UNAVAILABLE, down);
+    }
     let probe = app
         .db
         .read(|conn| Ok::<_, AppError>(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))

@@ -100,3 +100,13 @@ pub(crate) async fn authenticate(
         _ => Err(AppError::unauthorized("Invalid or expired token")),
     }
 }
+
+/// The caller an active account stands for when only its id is known: a socket held by another
+/// node of a cluster is known here by its `user:` room alone, and the rules about who may stay
+/// in a room read only the role and the id. `None`: no such active account.
+pub(crate) async fn of_active_user(db: &Db, id: i64) -> Result<Option<Caller>, AppError> {
+    let user = db.read(move |conn| users::by_id(conn, id)).await?;
+    Ok(user
+        .filter(|u| u.is_active)
+        .map(|u| Caller::new(&u, None, i64::MAX)))
+}

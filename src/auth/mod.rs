@@ -6,7 +6,7 @@ pub(crate) mod file_link;
 mod jwt;
 pub mod password;
 
-pub(crate) use caller::authenticate;
 pub use caller::{Actor, Caller};
+pub(crate) use caller::{authenticate, of_active_user};
 pub(crate) use jwt::Tokens;
 pub use password::{hash_password, verify_password};

@@ -25,14 +25,35 @@ impl RoomFacts {
     }
 }
 
+/// Which STAFF accounts may read a room (admins always may, its customer too): the part of
+/// [`view_room`] that differs between rooms, also what the staff feed is addressed by, so a
+/// broadcast reaches exactly the sockets [`view_room`] admits on every node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StaffReaders {
+    /// Unassigned, or a session is waiting: every staff member.
+    Everyone,
+    /// Assigned with no session waiting: only the staff member it is assigned to.
+    Holder(i64),
+}
+
+impl RoomFacts {
+    pub(crate) fn staff_readers(&self) -> StaffReaders {
+        match self.staff_id {
+            Some(holder) if !self.has_open_session => StaffReaders::Holder(holder),
+            _ => StaffReaders::Everyone,
+        }
+    }
+}
+
 /// See, join or read a room: a customer their own; staff unassigned rooms, rooms assigned to
 /// them, or rooms with an `OPEN` session; admins any.
 pub(crate) fn view_room(caller: &Caller, room: &RoomFacts) -> Result<(), AppError> {
     let allowed = match caller.role {
         Role::Customer => room.customer_id == caller.id,
-        Role::Staff => {
-            room.staff_id.is_none() || room.staff_id == Some(caller.id) || room.has_open_session
-        }
+        Role::Staff => match room.staff_readers() {
+            StaffReaders::Everyone => true,
+            StaffReaders::Holder(id) => id == caller.id,
+        },
         Role::Admin => true,
     };
     if allowed {

@@ -87,6 +87,12 @@ pub struct ServeArgs {
     pub addr: String,
     #[command(flatten)]
     pub db: StoreArg,
+    /// The cluster's Redis, through which nodes on one --database-url share their Socket.IO
+    /// rooms: `redis://host:6379/?protocol=resp3` (RESP3: Redis or Valkey 7 and later). When
+    /// the connection breaks the node reports unhealthy and exits, for its supervisor to
+    /// restart it. See docs/SCALING.md.
+    #[arg(long, env = "FRONTDESK_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
     /// Secret that signs access tokens (at least 32 bytes). Unset: generated and kept in the database.
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -280,6 +286,7 @@ fn init_logging(format: LogFormat) {
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut config = args.db.config();
+    config.redis_url = args.redis_url;
     config.jwt_secret = args.jwt_secret;
     config.site_secret = args.site_secret;
     config.token_ttl = std::time::Duration::from_secs(args.token_ttl_hours.max(1) * 3600);

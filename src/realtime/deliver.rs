@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
 
@@ -32,7 +33,7 @@ pub(crate) fn prepare<T: Serialize + ?Sized>(payload: &T) -> Option<Box<RawValue
 }
 
 /// Sends `event` to each socket; one that cannot take it is closed so it catches up.
-pub(crate) fn to_each(sockets: Vec<SocketRef>, event: &str, payload: &RawValue) {
+pub(crate) fn to_each<A: Adapter>(sockets: Vec<SocketRef<A>>, event: &str, payload: &RawValue) {
     for socket in sockets {
         if let Err(err) = socket.emit(event, payload)
             && is_full(&err)
@@ -49,7 +50,7 @@ fn is_full(err: &SendError) -> bool {
 /// Disconnects a socket that missed a packet because its queue was full: a WebSocket
 /// connection is cut at once (kill.rs); otherwise the disconnect packet needs room in the same
 /// queue, so this retries until it fits, the socket is gone, or the heartbeat closes it.
-pub(crate) fn close_overflowing(socket: SocketRef) {
+pub(crate) fn close_overflowing<A: Adapter>(socket: SocketRef<A>) {
     tracing::warn!(sid = %socket.id, "socket queue full; disconnecting it so it catches up");
     if let Some(switch) = socket.req_parts().extensions.get::<Arc<KillSwitch>>() {
         switch.kill();

@@ -8,40 +8,42 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 
 use super::names::{client, server};
 use super::order::{SendOrder, Turn};
 use super::payload::{Ack, Payload, payload, reply};
-use super::{STAFF_ROOM, console_key, room_key, user_key};
+use super::{ADMINS_ROOM, CUSTOMERS_ROOM, STAFF_ROOM, console_key, node_key, room_key, user_key};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::chat::{messages, notes, presence, rooms, sessions};
 use crate::error::AppError;
+use crate::model::Role;
 use crate::rate::Action;
 
 /// What every handler gets besides its payload.
-struct Ctx {
-    socket: SocketRef,
+struct Ctx<A: Adapter> {
+    socket: SocketRef<A>,
     app: Arc<App>,
     caller: Caller,
 }
 
 /// Registers `event`: rate-limited as `action`, its payload parsed as `P`, answered once.
-fn on<P, F, Fut, T>(socket: &SocketRef, event: &'static str, action: Action, f: F)
+fn on<A: Adapter, P, F, Fut, T>(socket: &SocketRef<A>, event: &'static str, action: Action, f: F)
 where
     P: Payload + Send + 'static,
-    F: Fn(Ctx, P) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(Ctx<A>, P) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     socket.on(
         event,
-        move |socket: SocketRef,
+        move |socket: SocketRef<A>,
               State(app): State<Arc<App>>,
               Extension(caller): Extension<Caller>,
               TryData(data): TryData<Value>,
-              ack: Ack| {
+              ack: Ack<A>| {
             let ctx = Ctx {
                 socket,
                 app,
@@ -55,21 +57,25 @@ where
 /// [`on`] for an event whose order per socket matters: each waits for the socket's earlier
 /// ones (order.rs). Only `send_message` needs it; a turn for every event would hold typing
 /// and joins behind sends.
-fn on_in_order<P, F, Fut, T>(socket: &SocketRef, event: &'static str, action: Action, f: F)
-where
+fn on_in_order<A: Adapter, P, F, Fut, T>(
+    socket: &SocketRef<A>,
+    event: &'static str,
+    action: Action,
+    f: F,
+) where
     P: Payload + Send + 'static,
-    F: Fn(Ctx, P) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(Ctx<A>, P) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     socket.on(
         event,
-        move |socket: SocketRef,
+        move |socket: SocketRef<A>,
               State(app): State<Arc<App>>,
               Extension(caller): Extension<Caller>,
               turn: Turn,
               TryData(data): TryData<Value>,
-              ack: Ack| {
+              ack: Ack<A>| {
             let f = f.clone();
             async move {
                 let _turn = turn.wait().await;
@@ -85,16 +91,16 @@ where
 }
 
 /// The one skeleton of every event: limit, parse, rule, reply.
-async fn run<P, F, Fut, T>(
-    ctx: Ctx,
+async fn run<A: Adapter, P, F, Fut, T>(
+    ctx: Ctx<A>,
     event: &'static str,
     action: Action,
     data: Option<Value>,
-    ack: Ack,
+    ack: Ack<A>,
     f: F,
 ) where
     P: Payload,
-    F: Fn(Ctx, P) -> Fut,
+    F: Fn(Ctx<A>, P) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
     T: Serialize,
 {
@@ -111,7 +117,7 @@ async fn run<P, F, Fut, T>(
 /// Readies a socket that passed the handshake, before the client is told it is connected:
 /// socketioxide sends the CONNECT answer before it runs the connect handler, so a client that
 /// emits right away (as guide clients do) must find its handlers and rooms already in place.
-pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
+pub(crate) fn prepare<A: Adapter>(socket: &SocketRef<A>, caller: &Caller, app: &App) {
     socket.extensions.insert(SendOrder::new());
     socket.join(user_key(caller.id));
     if let Some(sid) = &caller.console_session {
@@ -119,6 +125,14 @@ pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
     }
     if caller.is_staff() {
         socket.join(STAFF_ROOM);
+    }
+    match caller.role {
+        Role::Admin => socket.join(ADMINS_ROOM),
+        Role::Customer => socket.join(CUSTOMERS_ROOM),
+        Role::Staff => {}
+    }
+    if let Some(node) = &app.cluster {
+        socket.join(node_key(&node.name));
     }
     on(socket, client::JOIN_ROOM, Action::Join, join_room);
     on(socket, client::LEAVE_ROOM, Action::Join, leave_room);
@@ -137,8 +151,8 @@ pub(crate) fn prepare(socket: &SocketRef, caller: &Caller) {
 }
 
 /// The socket is connected (its handlers are in place, see [`prepare`]): count it and greet it.
-pub(crate) async fn on_connect(
-    socket: SocketRef,
+pub(crate) async fn on_connect<A: Adapter>(
+    socket: SocketRef<A>,
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) {
@@ -163,7 +177,7 @@ async fn on_disconnect(State(app): State<Arc<App>>, Extension(caller): Extension
 }
 
 /// Whether the socket is in a chat room's Socket.IO room.
-fn is_in(socket: &SocketRef, key: &str) -> bool {
+fn is_in<A: Adapter>(socket: &SocketRef<A>, key: &str) -> bool {
     socket.rooms().iter().any(|r| r == key)
 }
 
@@ -173,7 +187,7 @@ payload!(JoinRoom { room_id: i64 = "roomId", after: Option<i64> = "afterMessageI
 /// `room_history` (the latest page, or with `afterMessageId` everything after it). The socket
 /// joins before the history is read, so a message committed in between arrives as
 /// `new_message` and none is missed.
-async fn join_room(ctx: Ctx, p: JoinRoom) -> Result<Value, AppError> {
+async fn join_room<A: Adapter>(ctx: Ctx<A>, p: JoinRoom) -> Result<Value, AppError> {
     let Ctx {
         socket,
         app,
@@ -207,7 +221,7 @@ payload!(RoomRef {
     room_id: i64 = "roomId"
 });
 
-async fn leave_room(ctx: Ctx, p: RoomRef) -> Result<Value, AppError> {
+async fn leave_room<A: Adapter>(ctx: Ctx<A>, p: RoomRef) -> Result<Value, AppError> {
     let key = room_key(p.room_id);
     if is_in(&ctx.socket, &key) {
         ctx.socket.leave(key.clone());
@@ -227,7 +241,7 @@ payload!(SendMessage {
 
 /// Stores a message; the ack comes after the commit, `new_message` from the fan-out. One
 /// socket's messages are stored in the order it sent them.
-async fn send_message(ctx: Ctx, p: SendMessage) -> Result<Value, AppError> {
+async fn send_message<A: Adapter>(ctx: Ctx<A>, p: SendMessage) -> Result<Value, AppError> {
     let outgoing = messages::Outgoing {
         room_id: p.room_id,
         content: p.content,
@@ -245,7 +259,7 @@ payload!(AddNote {
 });
 
 /// A private note (contract §10); `note_added` comes from the fan-out, to staff sockets only.
-async fn add_note(ctx: Ctx, p: AddNote) -> Result<Value, AppError> {
+async fn add_note<A: Adapter>(ctx: Ctx<A>, p: AddNote) -> Result<Value, AppError> {
     let note = notes::add(&ctx.app.db, &ctx.caller, p.room_id, &p.content).await?;
     Ok(json!({ "note": note }))
 }
@@ -255,14 +269,14 @@ payload!(SessionRef {
 });
 
 /// The same claim as `POST /api/chat/sessions/:id/join`; the claimer's socket joins the room.
-async fn join_session(ctx: Ctx, p: SessionRef) -> Result<Value, AppError> {
+async fn join_session<A: Adapter>(ctx: Ctx<A>, p: SessionRef) -> Result<Value, AppError> {
     let session = sessions::claim(&ctx.app.db, &ctx.caller, p.session_id).await?;
     ctx.socket.join(room_key(session.room_id));
     Ok(json!({ "session": session }))
 }
 
 /// Tells the room the caller stepped away from a session; the session is not ended.
-async fn leave_session(ctx: Ctx, p: SessionRef) -> Result<Value, AppError> {
+async fn leave_session<A: Adapter>(ctx: Ctx<A>, p: SessionRef) -> Result<Value, AppError> {
     let session = sessions::leave(&ctx.app.db, &ctx.caller, p.session_id).await?;
     let caller = &ctx.caller;
     let left = json!({
@@ -279,7 +293,7 @@ payload!(Typing {
 });
 
 /// Typing indicators go only to rooms the socket has joined (access was checked on joining).
-async fn typing(ctx: Ctx, p: Typing) -> Result<Value, AppError> {
+async fn typing<A: Adapter>(ctx: Ctx<A>, p: Typing) -> Result<Value, AppError> {
     let key = room_key(p.room_id);
     if !is_in(&ctx.socket, &key) {
         return Err(AppError::forbidden(
@@ -301,7 +315,7 @@ payload!(MarkRead {
 });
 
 /// Stores the caller's read marker; the room hears `messages_read` from the fan-out.
-async fn mark_read(ctx: Ctx, p: MarkRead) -> Result<Value, AppError> {
+async fn mark_read<A: Adapter>(ctx: Ctx<A>, p: MarkRead) -> Result<Value, AppError> {
     let marker = messages::mark_read(&ctx.app.db, &ctx.caller, p.room_id, p.message_id).await?;
     Ok(json!({ "roomId": p.room_id, "messageId": marker }))
 }
@@ -311,7 +325,7 @@ payload!(SetAway {
 });
 
 /// A staff member away gets no automatically routed chats; back, they may get waiting ones.
-async fn set_away(ctx: Ctx, p: SetAway) -> Result<Value, AppError> {
+async fn set_away<A: Adapter>(ctx: Ctx<A>, p: SetAway) -> Result<Value, AppError> {
     let away = presence::set_away(&ctx.app.db, &ctx.caller, p.away).await?;
     Ok(json!({ "away": away }))
 }

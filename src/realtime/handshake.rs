@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
 
 use crate::app::App;
@@ -22,7 +23,7 @@ impl fmt::Display for Unauthorized {
 
 impl std::error::Error for Unauthorized {}
 
-fn query_token(socket: &SocketRef) -> Option<String> {
+fn query_token<A: Adapter>(socket: &SocketRef<A>) -> Option<String> {
     let query = socket.req_parts().uri.query()?;
     query
         .split('&')
@@ -32,8 +33,8 @@ fn query_token(socket: &SocketRef) -> Option<String> {
 
 /// Connect middleware: admits a socket whose token names an active user, and keeps that user
 /// on the socket for every handler.
-pub(crate) async fn authenticate(
-    socket: SocketRef,
+pub(crate) async fn authenticate<A: Adapter>(
+    socket: SocketRef<A>,
     State(app): State<Arc<App>>,
     TryData(auth): TryData<Value>,
 ) -> Result<(), Unauthorized> {
@@ -46,7 +47,7 @@ pub(crate) async fn authenticate(
     let caller = check_token(&app.db, &app.tokens, &token)
         .await
         .map_err(|_| Unauthorized)?;
-    super::handlers::prepare(&socket, &caller);
+    super::handlers::prepare(&socket, &caller, &app);
     socket.extensions.insert(caller);
     Ok(())
 }

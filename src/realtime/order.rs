@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use socketioxide::adapter::LocalAdapter;
+use socketioxide::adapter::Adapter;
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
 use tokio::sync::watch;
@@ -37,11 +37,11 @@ pub(crate) struct Turn {
     ticket: u64,
 }
 
-impl FromMessageParts<LocalAdapter> for Turn {
+impl<A: Adapter> FromMessageParts<A> for Turn {
     type Error = Infallible;
 
     fn from_message_parts(
-        socket: &Arc<Socket<LocalAdapter>>,
+        socket: &Arc<Socket<A>>,
         _: &mut socketioxide_core::Value,
         _: &Option<i64>,
     ) -> Result<Self, Infallible> {

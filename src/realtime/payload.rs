@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use socketioxide::adapter::LocalAdapter;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
@@ -125,16 +125,16 @@ pub(crate) use payload;
 
 /// The client's ack callback, and whether it passed one: a refusal is told once, in the ack
 /// when one was asked for, else as an `error` event (contract §7).
-pub(crate) struct Ack {
-    sender: AckSender,
+pub(crate) struct Ack<A: Adapter> {
+    sender: AckSender<A>,
     asked: bool,
 }
 
-impl FromMessageParts<LocalAdapter> for Ack {
+impl<A: Adapter> FromMessageParts<A> for Ack<A> {
     type Error = Infallible;
 
     fn from_message_parts(
-        s: &Arc<Socket<LocalAdapter>>,
+        s: &Arc<Socket<A>>,
         v: &mut socketioxide::handler::Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -149,9 +149,9 @@ impl FromMessageParts<LocalAdapter> for Ack {
 /// Answers an event: on success the ack gets `{ok: true, ...fields}`; a refusal is told once,
 /// as `{ok: false, error: {message, code}}` in the ack when one was asked for, otherwise as an
 /// `error {message, code}` event. The connection stays.
-pub(crate) fn reply<T: Serialize>(
-    socket: &SocketRef,
-    ack: Ack,
+pub(crate) fn reply<A: Adapter, T: Serialize>(
+    socket: &SocketRef<A>,
+    ack: Ack<A>,
     event: &str,
     result: Result<T, AppError>,
 ) {

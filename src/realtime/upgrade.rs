@@ -16,21 +16,22 @@ use engineioxide::service::NotFoundService;
 use poem::endpoint::{BoxEndpoint, TowerCompatExt};
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, EndpointExt, Request, Response};
+use socketioxide::adapter::Adapter;
 use socketioxide::service::SocketIoService;
 use tower_service::Service;
 
 use super::kill::{KillSwitch, Killable};
 
-type Svc = SocketIoService<NotFoundService>;
+pub(crate) type Svc<A> = SocketIoService<NotFoundService, A>;
 
 /// The `/socket.io/` endpoint: polling and WebSocket transports.
-pub(crate) struct SocketIoEndpoint {
-    websocket: Svc,
+pub(crate) struct SocketIoEndpoint<A: Adapter> {
+    websocket: Svc<A>,
     polling: BoxEndpoint<'static, Response>,
 }
 
-impl SocketIoEndpoint {
-    pub(crate) fn new(svc: Svc) -> Self {
+impl<A: Adapter> SocketIoEndpoint<A> {
+    pub(crate) fn new(svc: Svc<A>) -> Self {
         SocketIoEndpoint {
             websocket: svc.clone(),
             polling: svc.compat().map_to_response().boxed(),
@@ -66,7 +67,7 @@ fn owned_handshake(req: &Request) -> Option<poem::http::Request<()>> {
     builder.body(()).ok()
 }
 
-impl Endpoint for SocketIoEndpoint {
+impl<A: Adapter> Endpoint for SocketIoEndpoint<A> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {

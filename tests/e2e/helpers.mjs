@@ -156,6 +156,8 @@ export async function startServer({ startTimeoutMs = 20_000, env: extraEnv = {} 
     url: base,
     port,
     db,
+    /** With `FRONTDESK_DATABASE_URL` in `env`: a node of a cluster on that PostgreSQL. */
+    databaseUrl: extraEnv.FRONTDESK_DATABASE_URL,
     dir,
     jwtSecret,
     child,
@@ -198,7 +200,9 @@ export function cliCreateUser(server, { role, username, password, firstName, las
   if (firstName !== undefined) args.push('--first-name', firstName);
   if (lastName !== undefined) args.push('--last-name', lastName);
   return new Promise((resolve, reject) => {
-    execFile(BIN, args, { env: { ...process.env, FRONTDESK_DB: '' }, timeout: 20_000 }, (err, stdout, stderr) => {
+    const env = { ...process.env, FRONTDESK_DB: '', FRONTDESK_DATABASE_URL: server.databaseUrl ?? '' };
+    if (!server.databaseUrl) delete env.FRONTDESK_DATABASE_URL;
+    execFile(BIN, args, { env, timeout: 20_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`user create failed: ${err.message}\n${stdout}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
