@@ -162,10 +162,25 @@ CREATE TABLE IF NOT EXISTS attachment_chunks (
 -- makes. The counts are reset at start-up (no socket outlives the process); away is kept.
 CREATE TABLE IF NOT EXISTS staff_presence (
     user_id    INTEGER PRIMARY KEY REFERENCES users (id),
-    sockets    INTEGER NOT NULL DEFAULT 0,
-    away       INTEGER NOT NULL DEFAULT 0,
-    -- The count's sequence number: a count written late never overwrites a newer one.
-    seq        INTEGER NOT NULL DEFAULT 0
+    away       INTEGER NOT NULL DEFAULT 0
+);
+
+-- The server processes (nodes) running on this database: one for a SQLite file, several for a
+-- cluster on PostgreSQL. Each writes `seen_at` every few seconds; one unseen for a while has
+-- stopped or died, and the staff sockets it counted no longer count.
+CREATE TABLE IF NOT EXISTS nodes (
+    name    TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+);
+
+-- The desk sockets each node holds per staff member; someone is online when any live node
+-- counts one. The count's sequence number: a count written late never overwrites a newer one.
+CREATE TABLE IF NOT EXISTS node_sockets (
+    node    TEXT NOT NULL REFERENCES nodes (name) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    sockets INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (node, user_id)
 );
 
 -- Private notes (contract §10): staff and admins write them in a room's thread; customers

@@ -50,13 +50,19 @@ pub async fn run(
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
-    crate::chat::presence::reset(&db)
-        .await
-        .map_err(|e| format!("cannot reset staff presence: {e}"))?;
     crate::chat::attachments::purge_abandoned(&db)
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
     db.campaign(&config);
+    let node = match &link {
+        Some(link) => link.node.name.clone(),
+        None => format!("{:016x}", rand::random::<u64>()),
+    };
+    let presence = crate::chat::presence::Presence::new(node);
+    presence
+        .start(&db)
+        .await
+        .map_err(|e| format!("cannot reset staff presence: {e}"))?;
     let _dispatcher = crate::hooks::start(db.clone(), config.webhooks.clone())?;
     let mail = config
         .mail
@@ -78,7 +84,7 @@ pub async fn run(
         tokens,
         limits,
         metrics: metrics.clone(),
-        presence: Default::default(),
+        presence,
         mail,
         cluster: link.as_ref().map(|l| l.node.clone()),
     });
@@ -91,6 +97,19 @@ pub async fn run(
                 break;
             };
             app.limits.forget_idle();
+        }
+    });
+    let beating = Arc::downgrade(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::chat::presence::HEARTBEAT);
+        loop {
+            tick.tick().await;
+            let Some(app) = beating.upgrade() else {
+                break;
+            };
+            if let Err(e) = app.presence.heartbeat(&app.db).await {
+                tracing::warn!(error = %e, "could not tell the database this node runs");
+            }
         }
     });
     let ending = Arc::downgrade(&app);
@@ -234,6 +253,10 @@ pub async fn run(
         .map_err(|e| e.to_string());
     if let Some(backups) = backups {
         backups.abort();
+    }
+    // The desks this node held are closed: routing stops counting them at once.
+    if let Err(e) = app.presence.stop(&app.db).await {
+        tracing::warn!(error = %e, "could not uncount this node's staff sockets");
     }
     // Another node leads from now on, without waiting for every handle on the database to go.
     app.db.resign();

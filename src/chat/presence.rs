@@ -1,9 +1,15 @@
 //! Staff presence for routing (contract §10): a staff member's connected sockets are counted
 //! as they come and go, and a staff member may set themselves away on the desk. Coming online
 //! or back from away offers them the waiting queue at once (with `routing: "auto"`).
+//!
+//! Each node (server process) counts its own sockets under its own name, so the nodes of a
+//! cluster never overwrite each other's counts, and says every few seconds that it is running:
+//! the counts of a node that stopped answering (killed, cut off) stop counting, so routing never
+//! waits on a desk that is gone.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use super::routing;
 use crate::auth::Caller;
@@ -12,15 +18,33 @@ use crate::error::AppError;
 use crate::model::Role;
 use crate::store::presence;
 
+/// How often a node says it is running.
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A node unheard of for this long has stopped or died: its sockets no longer count.
+const SILENCE_MS: i64 = 15_000;
+
+/// Since when a node must have been heard of for its sockets to count.
+pub(crate) fn live_since() -> i64 {
+    crate::time::now_ms() - SILENCE_MS
+}
+
 /// The sockets each staff member has open on this process, counted as they come and go; each
 /// change is written with a sequence number, so counts that reach the writer out of order
 /// (a disconnect racing its own connect) still leave the latest one stored.
-#[derive(Default)]
 pub(crate) struct Presence {
+    /// This node's name in `nodes`.
+    node: String,
     counts: Mutex<(i64, HashMap<i64, i64>)>,
 }
 
 impl Presence {
+    pub(crate) fn new(node: String) -> Presence {
+        Presence {
+            node,
+            counts: Mutex::default(),
+        }
+    }
+
     fn change(&self, user_id: i64, delta: i64) -> (i64, i64) {
         let mut guard = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let (seq, counts) = &mut *guard;
@@ -40,8 +64,9 @@ impl Presence {
             return Ok(());
         }
         let (id, (count, seq)) = (caller.id, self.change(caller.id, 1));
+        let node = self.node.clone();
         db.write(move |conn| {
-            presence::set_sockets(conn, id, count, seq)?;
+            presence::set_sockets(conn, &node, id, count, seq)?;
             Ok(Outcome::with((), routing::offer_waiting(conn)?))
         })
         .await
@@ -53,7 +78,49 @@ impl Presence {
             return Ok(());
         }
         let (id, (count, seq)) = (caller.id, self.change(caller.id, -1));
-        db.write(move |conn| presence::set_sockets(conn, id, count, seq).map(Outcome::quiet))
+        let node = self.node.clone();
+        db.write(move |conn| presence::set_sockets(conn, &node, id, count, seq).map(Outcome::quiet))
+            .await
+    }
+
+    /// At start-up, before any socket: this node runs and counts nobody. On a SQLite file no
+    /// other node can run (the file is locked to one server), so every earlier count goes; on
+    /// a shared database only those of nodes unheard of for a while.
+    pub(crate) async fn start(&self, db: &Db) -> Result<(), AppError> {
+        let node = self.node.clone();
+        let forget_before = if db.shared() { live_since() } else { i64::MAX };
+        db.write(move |conn| {
+            presence::forget_nodes(conn, forget_before)?;
+            presence::node_seen(conn, &node, crate::time::now_ms()).map(Outcome::quiet)
+        })
+        .await
+    }
+
+    /// Every [`HEARTBEAT`]: this node still runs, and the nodes unheard of for a while are
+    /// forgotten. Its counts are stated again: a node that was itself forgotten (stalled past
+    /// the silence) gets them back, and a count already stored is left as it is.
+    pub(crate) async fn heartbeat(&self, db: &Db) -> Result<(), AppError> {
+        let node = self.node.clone();
+        let counts: Vec<(i64, i64)> = {
+            let guard = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            guard.1.iter().map(|(&id, &n)| (id, n)).collect()
+        };
+        let seq = self.counts.lock().unwrap_or_else(|e| e.into_inner()).0;
+        db.write(move |conn| {
+            presence::forget_nodes(conn, live_since())?;
+            presence::node_seen(conn, &node, crate::time::now_ms())?;
+            for (id, count) in counts {
+                presence::set_sockets(conn, &node, id, count, seq)?;
+            }
+            Ok(Outcome::quiet(()))
+        })
+        .await
+    }
+
+    /// At shutdown, once its sockets are closed: this node's counts go with it at once.
+    pub(crate) async fn stop(&self, db: &Db) -> Result<(), AppError> {
+        let node = self.node.clone();
+        db.write(move |conn| presence::node_stopped(conn, &node).map(Outcome::quiet))
             .await
     }
 }
@@ -88,11 +155,6 @@ pub(crate) async fn colleagues(
     caller: &Caller,
 ) -> Result<Vec<presence::Colleague>, AppError> {
     let me = caller.id;
-    db.read(move |conn| presence::colleagues(conn, me)).await
-}
-
-/// At start-up, before any socket: nobody is connected.
-pub(crate) async fn reset(db: &Db) -> Result<(), AppError> {
-    db.write(|conn| presence::reset_sockets(conn).map(Outcome::quiet))
+    db.read(move |conn| presence::colleagues(conn, me, live_since()))
         .await
 }

@@ -121,7 +121,7 @@ pub(crate) fn offer_waiting(conn: &Connection) -> Result<Vec<Event>, AppError> {
     }
     let cap = i64::from(shop.max_chats_per_staff);
     while let Some(session_id) = presence::oldest_waiting(conn)? {
-        let Some(staff_id) = presence::next_free(conn, cap)? else {
+        let Some(staff_id) = presence::next_free(conn, cap, super::presence::live_since())? else {
             break;
         };
         let row = sessions::by_id(conn, session_id)?

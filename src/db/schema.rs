@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The version `schema.sql` describes.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -87,6 +87,26 @@ pub(crate) const STEPS: &[Step] = &[
     Step {
         sqlite: "",
         postgres: crate::db::postgres::SEARCH,
+    },
+    // 10 -> 11: staff sockets counted per node (`nodes`, `node_sockets`; schema.sql re-states
+    // them on SQLite), so the nodes of a cluster do not overwrite each other's counts.
+    Step {
+        // A file from before staff presence (version 5) gets the table as it was first, here.
+        sqlite: "CREATE TABLE IF NOT EXISTS staff_presence (
+                     user_id INTEGER PRIMARY KEY REFERENCES users (id),
+                     sockets INTEGER NOT NULL DEFAULT 0,
+                     away    INTEGER NOT NULL DEFAULT 0,
+                     seq     INTEGER NOT NULL DEFAULT 0);
+                 ALTER TABLE staff_presence DROP COLUMN sockets;
+                 ALTER TABLE staff_presence DROP COLUMN seq;",
+        postgres: "ALTER TABLE staff_presence DROP COLUMN sockets, DROP COLUMN seq;
+                   CREATE TABLE nodes (name TEXT PRIMARY KEY, seen_at BIGINT NOT NULL);
+                   CREATE TABLE node_sockets (
+                       node    TEXT NOT NULL REFERENCES nodes (name) ON DELETE CASCADE,
+                       user_id BIGINT NOT NULL REFERENCES users (id),
+                       sockets BIGINT NOT NULL,
+                       seq     BIGINT NOT NULL,
+                       PRIMARY KEY (node, user_id));",
     },
 ];
 

@@ -5,19 +5,45 @@ use super::sql::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 
-/// `user_id` has `sockets` connected, as counted at `seq`; an older count arriving later is
-/// ignored.
+/// `node` counts `sockets` desk sockets of `user_id`, as counted at `seq`; an older count
+/// arriving later is ignored.
 pub(crate) fn set_sockets(
     conn: &Connection,
+    node: &str,
     user_id: i64,
     sockets: i64,
     seq: i64,
 ) -> Result<(), AppError> {
     conn.prepare_cached(
-        "INSERT INTO staff_presence (user_id, sockets, seq) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET sockets = ?2, seq = ?3 WHERE staff_presence.seq < ?3",
+        "INSERT INTO node_sockets (node, user_id, sockets, seq) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (node, user_id) DO UPDATE SET sockets = ?3, seq = ?4
+         WHERE node_sockets.seq < ?4",
     )?
-    .execute(params![user_id, sockets, seq])?;
+    .execute(params![node, user_id, sockets, seq])?;
+    Ok(())
+}
+
+/// `node` is running at `now`.
+pub(crate) fn node_seen(conn: &Connection, node: &str, now: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO nodes (name, seen_at) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET seen_at = ?2",
+    )?
+    .execute(params![node, now])?;
+    Ok(())
+}
+
+/// Forgets the nodes last seen before `before`, and the sockets they counted.
+pub(crate) fn forget_nodes(conn: &Connection, before: i64) -> Result<(), AppError> {
+    conn.prepare_cached("DELETE FROM nodes WHERE seen_at < ?1")?
+        .execute([before])?;
+    Ok(())
+}
+
+/// `node` stopped: its sockets are gone with it.
+pub(crate) fn node_stopped(conn: &Connection, node: &str) -> Result<(), AppError> {
+    conn.prepare_cached("DELETE FROM nodes WHERE name = ?1")?
+        .execute([node])?;
     Ok(())
 }
 
@@ -38,13 +64,6 @@ pub(crate) fn is_away(conn: &Connection, user_id: i64) -> Result<bool, AppError>
         .unwrap_or(false))
 }
 
-/// At start-up: no socket is connected yet.
-pub(crate) fn reset_sockets(conn: &Connection) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE staff_presence SET sockets = 0, seq = 0")?
-        .execute([])?;
-    Ok(())
-}
-
 /// `IN_PROGRESS` sessions `staff_id` holds.
 pub(crate) fn chats_held(conn: &Connection, staff_id: i64) -> Result<i64, AppError> {
     Ok(conn
@@ -54,24 +73,36 @@ pub(crate) fn chats_held(conn: &Connection, staff_id: i64) -> Result<i64, AppErr
         .query_row([staff_id], |r| r.get(0))?)
 }
 
+/// Whether `u` has a desk socket on a node seen since `?2`.
+macro_rules! online {
+    () => {
+        "EXISTS (SELECT 1 FROM node_sockets ns JOIN nodes n ON n.name = ns.node
+                 WHERE ns.user_id = u.id AND ns.sockets > 0 AND n.seen_at >= ?2)"
+    };
+}
+
 /// The staff member automatic routing gives the next session to: an active STAFF account with
-/// the desk open and not away, holding fewer than `cap` chats (`cap` 0: no cap), the fewest of
-/// all; of equals, the one whose latest claim is oldest (idle longest).
-pub(crate) fn next_free(conn: &Connection, cap: i64) -> Result<Option<i64>, AppError> {
+/// the desk open on a node seen since `live_since` and not away, holding fewer than `cap` chats
+/// (`cap` 0: no cap), the fewest of all; of equals, the one whose latest claim is oldest (idle longest).
+pub(crate) fn next_free(
+    conn: &Connection,
+    cap: i64,
+    live_since: i64,
+) -> Result<Option<i64>, AppError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT u.id FROM staff_presence p
-             JOIN users u ON u.id = p.user_id
-             WHERE p.sockets > 0 AND p.away = 0 AND u.is_active = 1 AND u.role = 'STAFF'
-               AND (?1 = 0 OR (SELECT count(*) FROM sessions s
+        .prepare_cached(concat!(
+            "SELECT u.id FROM users u LEFT JOIN staff_presence p ON p.user_id = u.id
+             WHERE coalesce(p.away, 0) = 0 AND u.is_active = 1 AND u.role = 'STAFF' AND ",
+            online!(),
+            " AND (?1 = 0 OR (SELECT count(*) FROM sessions s
                                WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS') < ?1)
              ORDER BY (SELECT count(*) FROM sessions s
                        WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS'),
                       coalesce((SELECT max(s.claimed_at) FROM sessions s WHERE s.staff_id = u.id), 0),
                       u.id
              LIMIT 1",
-        )?
-        .query_row([cap], |r| r.get(0))
+        ))?
+        .query_row([cap, live_since], |r| r.get(0))
         .optional()?)
 }
 
@@ -96,18 +127,24 @@ pub(crate) struct Colleague {
     pub chats: i64,
 }
 
-/// Every active STAFF and ADMIN account but `except`, online ones first, then by name.
-pub(crate) fn colleagues(conn: &Connection, except: i64) -> Result<Vec<Colleague>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.first_name, u.last_name, u.user_name,
-                coalesce(p.sockets, 0) > 0, coalesce(p.away, 0) = 1,
+/// Every active STAFF and ADMIN account but `except`, online (on a node seen since
+/// `live_since`) ones first, then by name.
+pub(crate) fn colleagues(
+    conn: &Connection,
+    except: i64,
+    live_since: i64,
+) -> Result<Vec<Colleague>, AppError> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT u.id, u.first_name, u.last_name, u.user_name, ",
+        online!(),
+        " AS online, coalesce(p.away, 0) = 1,
                 (SELECT count(*) FROM sessions s
                  WHERE s.staff_id = u.id AND s.status = 'IN_PROGRESS')
          FROM users u LEFT JOIN staff_presence p ON p.user_id = u.id
          WHERE u.is_active = 1 AND u.role IN ('STAFF', 'ADMIN') AND u.id <> ?1
-         ORDER BY coalesce(p.sockets, 0) > 0 DESC, u.first_name, u.user_name",
-    )?;
-    let rows = stmt.query_map([except], |r| {
+         ORDER BY online DESC, u.first_name, u.user_name",
+    ))?;
+    let rows = stmt.query_map([except, live_since], |r| {
         let first: String = r.get(1)?;
         let last: String = r.get(2)?;
         let user_name: String = r.get(3)?;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::helpers::{TestApp, spawn_app_in};
 use crate::receiver::Receiver;
+use crate::routing::{settings, until_status};
 use crate::test_db::on_postgres;
 use crate::webhooks::{add_hook, say};
 
@@ -241,4 +242,40 @@ async fn a_node_starting_keeps_the_upload_another_node_is_receiving() {
         ["1", "900"],
         "the live upload stays, the abandoned one goes"
     );
+}
+
+/// Staff presence is counted per node: a desk open on one node is what another node's routing
+/// sees, a node starting forgets no other node's desks, and the desks of a node unheard of for
+/// a while (killed, cut off) no longer count.
+#[tokio::test]
+async fn routing_on_one_node_sees_the_desks_open_on_another() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let boss = b.admin("boss").await;
+    let mai = a.staff("mai").await;
+    let lan = b.staff("lan").await;
+    settings(&b, &boss, json!({"routing": "auto", "maxChatsPerStaff": 1})).await;
+    let _desk = a.socket(&mai).await;
+    let _third = spawn_app_in(a.dir(), |_| {}).await;
+    let first = b.customer("first").await;
+    let id = b.open_session(&first, "Routed across nodes").await;
+    let routed = until_status(&b, id, &boss, "IN_PROGRESS").await;
+    assert_eq!(routed["staff"]["id"], mai.id, "{routed}");
+
+    // Mai is at the cap. Lan's desk is counted only by a node silent for a minute.
+    let minute_ago = chrono::Utc::now().timestamp_millis() - 60_000;
+    b.db().execute(
+        "INSERT INTO nodes (name, seen_at) VALUES ('silent', ?1)",
+        &[&minute_ago],
+    );
+    b.db().execute(
+        "INSERT INTO node_sockets (node, user_id, sockets, seq) VALUES ('silent', ?1, 1, 1)",
+        &[&lan.id],
+    );
+    let second = b.customer("second").await;
+    let waiting = b.open_session(&second, "Nobody is here").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, s) = b.get(&format!("/api/chat/sessions/{waiting}"), &boss).await;
+    assert_eq!(s["status"], "OPEN", "no free desk on a live node: {s}");
 }

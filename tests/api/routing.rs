@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Sock, TestApp, User, spawn_app};
 
-async fn settings(app: &TestApp, admin: &User, body: Value) {
+pub(crate) async fn settings(app: &TestApp, admin: &User, body: Value) {
     let (status, reply) = app
         .call(
             Method::PUT,
@@ -28,7 +28,7 @@ async fn session(app: &TestApp, id: i64, who: &User) -> Value {
 
 /// Waits until session `id` has the status wanted (routing happens in the writer, right after
 /// the change that prompted it, but the test reads over REST).
-async fn until_status(app: &TestApp, id: i64, who: &User, status: &str) -> Value {
+pub(crate) async fn until_status(app: &TestApp, id: i64, who: &User, status: &str) -> Value {
     for _ in 0..100 {
         let s = session(app, id, who).await;
         if s["status"] == status {

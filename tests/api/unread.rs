@@ -223,6 +223,9 @@ async fn an_upgrade_fills_the_unread_positions_of_an_existing_history() {
              ALTER TABLE sessions DROP COLUMN rated_at;
              ALTER TABLE users DROP COLUMN erased_at;
              DROP TABLE message_search;
+             DROP TABLE node_sockets;
+             DROP TABLE nodes;
+             DROP TABLE staff_presence;
              PRAGMA user_version = 3;",
         )
         .unwrap();
