@@ -28,6 +28,11 @@ pub(crate) type RedisAdapter = CustomRedisAdapter<Emitter, RedisDriver>;
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// How long a probe may take before Redis counts as gone.
 const PROBE_PATIENCE: Duration = Duration::from_secs(3);
+/// Broadcasts from other nodes a node may have received and not yet delivered. The adapter
+/// drops what does not fit, with only a warning (its sockets would miss a message without
+/// knowing), so this is far above any burst the load reaches: 64 Ki packets of a few hundred
+/// bytes, some 20 MiB at worst, against the adapter's default of 1,024.
+const STREAM_BUFFER: usize = 65_536;
 /// How long a node whose Redis link broke keeps answering (`/healthz` with 503) before it stops.
 pub(crate) const LOST_GRACE: Duration = Duration::from_secs(2);
 /// How long a request to the other nodes (fetching their sockets in a room) may wait for them.
@@ -92,7 +97,8 @@ impl Link {
     pub(crate) fn adapter(&self) -> RedisAdapterCtr<RedisDriver> {
         let config = RedisAdapterConfig::new()
             .with_prefix("frontdesk")
-            .with_request_timeout(REQUEST_TIMEOUT);
+            .with_request_timeout(REQUEST_TIMEOUT)
+            .with_stream_buffer(STREAM_BUFFER);
         RedisAdapterCtr::new_with_driver(self.driver.clone(), config)
     }
 

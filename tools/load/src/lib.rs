@@ -54,10 +54,26 @@ pub const PASSWORD: &str = "load-test-password-1";
 /// Round number that tells every task to close its sockets.
 const STOP: u32 = u32::MAX;
 
+/// `http://host:port` as the address to connect to and the `Host` to send.
+async fn resolve(url: &str) -> Result<(SocketAddr, String), String> {
+    let host = url
+        .trim_end_matches('/')
+        .strip_prefix("http://")
+        .ok_or("--url must start with http://")?
+        .to_string();
+    let addr = tokio::net::lookup_host(&host)
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve {host}"))?;
+    Ok((addr, host))
+}
+
 /// What every task shares.
 struct Ctx {
-    addr: SocketAddr,
-    host: String,
+    /// The nodes of the server (one, or a cluster's), as address and `Host`: a room's two
+    /// sockets go to two consecutive nodes, so with several every message crosses nodes.
+    nodes: Vec<(SocketAddr, String)>,
     messages: usize,
     rounds: usize,
     timeout: Duration,
@@ -70,17 +86,11 @@ struct Ctx {
 /// (refused sign-up, a socket that could not connect); a run that completed but lost, doubled
 /// or reordered messages returns a report whose `ok` is false.
 pub async fn run(opts: Options) -> Result<Report, String> {
-    let host = opts
-        .url
-        .trim_end_matches('/')
-        .strip_prefix("http://")
-        .ok_or("--url must start with http://")?
-        .to_string();
-    let addr = tokio::net::lookup_host(&host)
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {host}"))?;
+    let mut nodes = Vec::new();
+    for url in opts.url.split(',').filter(|u| !u.trim().is_empty()) {
+        nodes.push(resolve(url.trim()).await?);
+    }
+    let (addr, host) = nodes.first().cloned().ok_or("--url names no server")?;
     if opts.staff > 0 && opts.admin.is_none() && opts.staff_login.is_none() {
         return Err("--staff needs --admin NAME:PASSWORD or --staff-login NAME:PASSWORD".into());
     }
@@ -100,8 +110,7 @@ pub async fn run(opts: Options) -> Result<Report, String> {
 
     // 2. Sockets.
     let ctx = Arc::new(Ctx {
-        addr,
-        host,
+        nodes,
         messages: opts.messages,
         rounds: opts.rounds.max(1),
         timeout: opts.timeout,
@@ -113,9 +122,10 @@ pub async fn run(opts: Options) -> Result<Report, String> {
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<bool>();
     let connecting = Instant::now();
     let mut rooms = JoinSet::new();
-    for account in accounts.iter().take(opts.rooms) {
+    for (i, account) in accounts.iter().take(opts.rooms).enumerate() {
         rooms.spawn(room_task(
             ctx.clone(),
+            i,
             account.clone(),
             control.subscribe(),
             ready_tx.clone(),
@@ -300,9 +310,16 @@ pub async fn run(opts: Options) -> Result<Report, String> {
     })
 }
 
-/// Opens a socket signed in with `token`; with a room, also joins it.
-async fn open_socket(ctx: &Ctx, token: &str, room_id: Option<i64>) -> io::Result<Conn> {
-    let mut conn = Conn::open(ctx.addr, &ctx.host, NAMESPACE, 2048).await?;
+/// Opens a socket signed in with `token` on node `node` (modulo their number); with a room,
+/// also joins it.
+async fn open_socket(
+    ctx: &Ctx,
+    node: usize,
+    token: &str,
+    room_id: Option<i64>,
+) -> io::Result<Conn> {
+    let (addr, host) = &ctx.nodes[node % ctx.nodes.len()];
+    let mut conn = Conn::open(*addr, host, NAMESPACE, 2048).await?;
     conn.connect_namespace(&json!({ "token": token }).to_string())
         .await?;
     conn.wait_event("connected").await?;

@@ -23,7 +23,8 @@ struct Cli {
 /// The message load (the default command).
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// The server's base URL.
+    /// The server's base URL; for a cluster, its nodes' comma-separated (a room's two sockets
+    /// go to two consecutive nodes, so every message crosses nodes).
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
     /// Rooms: one customer, two sockets, and --messages closed-loop messages each.

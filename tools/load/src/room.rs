@@ -104,6 +104,7 @@ impl Receiver {
 /// One room: connects its two sockets, then runs each round it is told to.
 pub(super) async fn room_task(
     ctx: Arc<Ctx>,
+    index: usize,
     account: Account,
     mut control: watch::Receiver<u32>,
     ready: mpsc::UnboundedSender<Result<(), String>>,
@@ -112,8 +113,8 @@ pub(super) async fn room_task(
     let mut stats = RoomStats::default();
     let opened = async {
         let _permit = ctx.connect_gate.acquire().await.map_err(io::Error::other)?;
-        let a = open_socket(&ctx, &account.token, Some(account.room_id)).await?;
-        let b = open_socket(&ctx, &account.token, Some(account.room_id)).await?;
+        let a = open_socket(&ctx, index, &account.token, Some(account.room_id)).await?;
+        let b = open_socket(&ctx, index + 1, &account.token, Some(account.room_id)).await?;
         Ok::<_, io::Error>((a, b))
     };
     let (mut a, mut b) = match opened.await {
@@ -346,7 +347,7 @@ pub(super) async fn listener_task(
 ) {
     let opened = async {
         let _permit = ctx.connect_gate.acquire().await.map_err(io::Error::other)?;
-        open_socket(&ctx, &token, None).await
+        open_socket(&ctx, 0, &token, None).await
     };
     let mut conn = match opened.await {
         Ok(conn) => conn,
