@@ -42,14 +42,14 @@ pub async fn run(
         None => Some(ServerLock::acquire(&config.db_path).map_err(|e| e.to_string())?),
         Some(_) => None,
     };
-    // Before anything is written: a node that cannot reach the others must not start.
-    let link = match &config.redis_url {
-        Some(url) => Some(realtime::cluster::connect(url).await?),
-        None => None,
-    };
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let db = open_db(&config, events_tx).await?;
     let secret = jwt_secret(&config, &db).await?;
+    // Before a socket is served: a node that cannot reach the others must not start.
+    let link = match &config.redis_url {
+        Some(url) => Some(realtime::cluster::connect(url, &cluster_id(&db).await?).await?),
+        None => None,
+    };
     crate::chat::attachments::purge_abandoned(&db)
         .await
         .map_err(|e| format!("cannot clear unfinished uploads: {e}"))?;
@@ -100,7 +100,7 @@ pub async fn run(
         }
     });
     let beating = Arc::downgrade(&app);
-    tokio::spawn(async move {
+    let heartbeat = tokio::spawn(async move {
         let mut tick = tokio::time::interval(crate::chat::presence::HEARTBEAT);
         loop {
             tick.tick().await;
@@ -254,7 +254,9 @@ pub async fn run(
     if let Some(backups) = backups {
         backups.abort();
     }
-    // The desks this node held are closed: routing stops counting them at once.
+    // The desks this node held are closed: routing stops counting them at once (and no
+    // heartbeat states them again).
+    heartbeat.abort();
     if let Err(e) = app.presence.stop(&app.db).await {
         tracing::warn!(error = %e, "could not uncount this node's staff sockets");
     }
@@ -291,6 +293,18 @@ async fn jwt_secret(config: &Config, db: &Db) -> Result<String, String> {
     })
     .await
     .map_err(|e| format!("cannot keep the generated JWT secret: {e}"))
+}
+
+/// The name of the cluster this database makes: random, kept in the database by its first
+/// node. The nodes' Socket.IO rooms on Redis are under it, so clusters (shops) that share one
+/// Redis never hear each other.
+async fn cluster_id(db: &Db) -> Result<String, String> {
+    let fresh = format!("{:016x}", rand::random::<u64>());
+    db.write(move |conn| {
+        settings::get_or_insert(conn, "cluster_id", &fresh).map(crate::db::Outcome::quiet)
+    })
+    .await
+    .map_err(|e| format!("cannot keep the cluster's name: {e}"))
 }
 
 /// A new shop with no admin is told exactly how to make one.

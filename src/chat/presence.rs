@@ -97,22 +97,26 @@ impl Presence {
     }
 
     /// Every [`HEARTBEAT`]: this node still runs, and the nodes unheard of for a while are
-    /// forgotten. Its counts are stated again: a node that was itself forgotten (stalled past
-    /// the silence) gets them back, and a count already stored is left as it is.
+    /// forgotten. Its counts are stated again as of one moment (a count written since is newer
+    /// and stays): a node that was itself forgotten (stalled past the silence) gets them back,
+    /// a count whose write failed is put right, and the waiting queue is offered again.
     pub(crate) async fn heartbeat(&self, db: &Db) -> Result<(), AppError> {
         let node = self.node.clone();
-        let counts: Vec<(i64, i64)> = {
+        // The counts and their sequence number as of one moment: a change after it carries a
+        // higher number, so this statement can never overwrite it.
+        let (seq, counts): (i64, Vec<(i64, i64)>) = {
             let guard = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-            guard.1.iter().map(|(&id, &n)| (id, n)).collect()
+            (guard.0, guard.1.iter().map(|(&id, &n)| (id, n)).collect())
         };
-        let seq = self.counts.lock().unwrap_or_else(|e| e.into_inner()).0;
         db.write(move |conn| {
             presence::forget_nodes(conn, live_since())?;
             presence::node_seen(conn, &node, crate::time::now_ms())?;
             for (id, count) in counts {
                 presence::set_sockets(conn, &node, id, count, seq)?;
             }
-            Ok(Outcome::quiet(()))
+            presence::zero_older_sockets(conn, &node, seq)?;
+            // A desk that came back this way, or an offer that failed, gets the queue now.
+            Ok(Outcome::with((), routing::offer_waiting(conn)?))
         })
         .await
     }

@@ -5,8 +5,8 @@
 //!
 //! The adapter does not recover once its Redis connection breaks: after a Redis restart every
 //! broadcast fails for good. So the node probes the adapter's own connection every second (a
-//! message published on it must come back through its subscription); when a probe fails, the
-//! node reports unhealthy (`/healthz` answers 503) and stops with an error, so its supervisor
+//! message published on it must come back through its subscription); when three probes in a
+//! row fail, the node reports unhealthy (`/healthz` answers 503) and stops with an error, so its supervisor
 //! starts it again against the Redis that is back. Its clients reconnect to a node and catch up
 //! from the database, as after any reconnect.
 
@@ -26,8 +26,11 @@ pub(crate) type RedisAdapter = CustomRedisAdapter<Emitter, RedisDriver>;
 
 /// How often the adapter's connection is probed.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
-/// How long a probe may take before Redis counts as gone.
+/// How long a probe may take.
 const PROBE_PATIENCE: Duration = Duration::from_secs(3);
+/// Probes that must fail in a row before Redis counts as gone: a stall of a second or two
+/// (a fork for a snapshot, a network blip) must not stop every node at once.
+const PROBE_FAILURES: u32 = 3;
 /// Broadcasts from other nodes a node may have received and not yet delivered. The adapter
 /// drops what does not fit, with only a warning (its sockets would miss a message without
 /// knowing), so this is far above any burst the load reaches: 64 Ki packets of a few hundred
@@ -55,14 +58,17 @@ impl Node {
 /// A node's connection to the cluster's Redis, before the Socket.IO service is built on it.
 pub(crate) struct Link {
     driver: RedisDriver,
+    /// The cluster's channels on Redis: `frontdesk-` and the database's name for the cluster.
+    prefix: String,
     pub node: Arc<Node>,
     probes: MessageStream<ChanItem>,
     probe_channel: String,
 }
 
 /// Connects to Redis at `url`, which must speak RESP3 (the adapter reads pushed messages on
-/// the connection it publishes with).
-pub(crate) async fn connect(url: &str) -> Result<Link, String> {
+/// the connection it publishes with), as a node of cluster `cluster` (the database's own name
+/// for it): every channel is under it, so clusters sharing one Redis stay apart.
+pub(crate) async fn connect(url: &str, cluster: &str) -> Result<Link, String> {
     let client = redis::Client::open(url).map_err(|e| format!("--redis-url: {e}"))?;
     if client.get_connection_info().redis_settings().protocol() != redis::ProtocolVersion::RESP3 {
         return Err(
@@ -75,13 +81,15 @@ pub(crate) async fn connect(url: &str) -> Result<Link, String> {
         .await
         .map_err(|e| format!("cannot connect to Redis at --redis-url: {e}"))?;
     let name = format!("{:016x}", rand::random::<u64>());
-    let probe_channel = format!("frontdesk-probe#{name}");
+    let prefix = format!("frontdesk-{cluster}");
+    let probe_channel = format!("{prefix}-probe#{name}");
     let probes = driver
         .subscribe(probe_channel.clone(), 8)
         .await
         .map_err(|e| format!("cannot subscribe on Redis: {e}"))?;
     Ok(Link {
         driver,
+        prefix,
         node: Arc::new(Node {
             name,
             lost: AtomicBool::new(false),
@@ -96,7 +104,7 @@ impl Link {
     /// exactly the connection broadcasts go through.
     pub(crate) fn adapter(&self) -> RedisAdapterCtr<RedisDriver> {
         let config = RedisAdapterConfig::new()
-            .with_prefix("frontdesk")
+            .with_prefix(self.prefix.clone())
             .with_request_timeout(REQUEST_TIMEOUT)
             .with_stream_buffer(STREAM_BUFFER);
         RedisAdapterCtr::new_with_driver(self.driver.clone(), config)
@@ -109,9 +117,11 @@ impl Link {
             node,
             mut probes,
             probe_channel,
+            ..
         } = self;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(PROBE_EVERY);
+            let mut failed = 0;
             for n in 0u64.. {
                 tick.tick().await;
                 let echo = async {
@@ -127,10 +137,16 @@ impl Link {
                     }
                     None
                 };
-                if !matches!(
+                if matches!(
                     tokio::time::timeout(PROBE_PATIENCE, echo).await,
                     Ok(Some(()))
                 ) {
+                    failed = 0;
+                    continue;
+                }
+                failed += 1;
+                tracing::warn!(failed, "Redis did not answer this node's probe");
+                if failed >= PROBE_FAILURES {
                     tracing::error!(
                         "lost the connection to Redis; this node stops so that its supervisor \
                          restarts it (the Socket.IO adapter does not reconnect)"

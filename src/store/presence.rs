@@ -23,6 +23,17 @@ pub(crate) fn set_sockets(
     Ok(())
 }
 
+/// `node` counts no socket of anyone whose count it last wrote before `seq`: the counts a
+/// node restates (with the `seq` they were read at) leave nobody else counted.
+pub(crate) fn zero_older_sockets(conn: &Connection, node: &str, seq: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE node_sockets SET sockets = 0, seq = ?2
+         WHERE node = ?1 AND seq < ?2 AND sockets > 0",
+    )?
+    .execute(params![node, seq])?;
+    Ok(())
+}
+
 /// `node` is running at `now`.
 pub(crate) fn node_seen(conn: &Connection, node: &str, now: i64) -> Result<(), AppError> {
     conn.prepare_cached(

@@ -55,6 +55,17 @@ async function customerOn(node) {
   return { ...customer, room };
 }
 
+/** A customer on `first` and a staff member on `second`, both in the customer's room. */
+async function pairAcross(first, second) {
+  const customer = await customerOn(first);
+  const staff = await createUser(second, 'staff');
+  const onA = await open(first, customer.token);
+  const onB = await open(second, staff.token);
+  await joinRoom(onA, customer.room.id);
+  await joinRoom(onB, customer.room.id);
+  return { customer, staff, onA, onB };
+}
+
 /** Resolves when `node`'s /healthz answers `status`, polling; rejects after `ms`. */
 async function healthBecomes(node, status, ms = 15_000) {
   const deadline = Date.now() + ms;
@@ -90,12 +101,7 @@ after(async () => {
 
 describe('a cluster of nodes on PostgreSQL and Redis', () => {
   it('delivers messages across nodes, in order, both ways', async () => {
-    const customer = await customerOn(a);
-    const staff = await createUser(b, 'staff');
-    const onA = await open(a, customer.token);
-    const onB = await open(b, staff.token);
-    await joinRoom(onA, customer.room.id);
-    await joinRoom(onB, customer.room.id);
+    const { customer, staff, onA, onB } = await pairAcross(a, b);
 
     const heardOnB = record(onB, 'new_message', { filter: (m) => m.roomId === customer.room.id });
     const sent = [];
@@ -201,6 +207,30 @@ describe('a cluster of nodes on PostgreSQL and Redis', () => {
     assert.deepEqual(lost, [], `${acked.length} acked`);
   });
 
+  it('keeps clusters that share one Redis apart', async () => {
+    // Another shop: its own database, the same Redis. Its first room has the id of a room of
+    // this cluster's (ids start at 1 in every database).
+    const other = await startServer({ env: { ...env, FRONTDESK_DATABASE_URL: await postgres.database() } });
+    try {
+      const theirs = await customerOn(other);
+      const theirSocket = await open(other, theirs.token);
+      await joinRoom(theirSocket, theirs.room.id);
+      const admin = await createUser(a, 'admin');
+      const ours = await open(a, admin.token);
+      await joinRoom(ours, theirs.room.id);
+      const leaked = record(theirSocket, 'new_message');
+      const sent = await ack(ours, 'send_message', { roomId: theirs.room.id, content: 'for this shop only' });
+      assert.equal(sent.ok, true, JSON.stringify(sent));
+      const own = waitFor(theirSocket, 'new_message', { filter: (m) => m.content === 'their own' });
+      await ack(theirSocket, 'send_message', { roomId: theirs.room.id, content: 'their own' });
+      await own;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(leaked.items.map((m) => m.content), ['their own']);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('reports unhealthy and exits when Redis goes, and works again once restarted', async () => {
     await redis.stop();
     for (const node of [a, b]) {
@@ -223,12 +253,7 @@ describe('a cluster of nodes on PostgreSQL and Redis', () => {
     b = await startNode();
     await healthBecomes(a, 200);
     await healthBecomes(b, 200);
-    const customer = await customerOn(a);
-    const staff = await createUser(b, 'staff');
-    const onA = await open(a, customer.token);
-    const onB = await open(b, staff.token);
-    await joinRoom(onA, customer.room.id);
-    await joinRoom(onB, customer.room.id);
+    const { customer, onA, onB } = await pairAcross(a, b);
     const heard = waitFor(onB, 'new_message', { filter: (m) => m.content === 'back' });
     await ack(onA, 'send_message', { roomId: customer.room.id, content: 'back' });
     await heard;
