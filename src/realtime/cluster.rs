@@ -6,8 +6,8 @@
 //! The adapter does not recover once its Redis connection breaks: after a Redis restart every
 //! broadcast fails for good. So the node probes the adapter's own connection every second (a
 //! message published on it must come back through its subscription); when three probes in a
-//! row fail, the node reports unhealthy (`/healthz` answers 503) and stops with an error, so its supervisor
-//! starts it again against the Redis that is back. Its clients reconnect to a node and catch up
+//! row fail, the node reports unhealthy (`/healthz` answers 503) and stops with an error, so
+//! its supervisor starts it again against the Redis that is back. Its clients reconnect to a node and catch up
 //! from the database, as after any reconnect.
 
 use std::sync::Arc;

@@ -94,7 +94,8 @@ macro_rules! online {
 
 /// The staff member automatic routing gives the next session to: an active STAFF account with
 /// the desk open on a node seen since `live_since` and not away, holding fewer than `cap` chats
-/// (`cap` 0: no cap), the fewest of all; of equals, the one whose latest claim is oldest (idle longest).
+/// (`cap` 0: no cap), the fewest of all; of equals, the one whose latest claim is oldest (idle
+/// longest).
 pub(crate) fn next_free(
     conn: &Connection,
     cap: i64,

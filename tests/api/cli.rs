@@ -202,3 +202,23 @@ fn serve_refuses_the_sqlite_only_flags_with_a_database_url() {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{flag}");
     }
 }
+
+#[test]
+fn serve_refuses_a_redis_url_without_a_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--redis-url"])
+        .arg("redis://127.0.0.1:1/?protocol=resp3")
+        .current_dir(dir.path())
+        .env_remove("FRONTDESK_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("set --database-url too"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Refused before anything was opened or created.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -279,3 +279,33 @@ async fn routing_on_one_node_sees_the_desks_open_on_another() {
     let (_, s) = b.get(&format!("/api/chat/sessions/{waiting}"), &boss).await;
     assert_eq!(s["status"], "OPEN", "no free desk on a live node: {s}");
 }
+
+/// A node is refused, with the reason and before it serves anything, when its Redis URL does
+/// not ask for RESP3 or its Redis cannot be reached.
+#[tokio::test]
+async fn a_node_does_not_start_without_a_usable_redis() {
+    if !on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        ("redis://127.0.0.1:1/", "RESP3"),
+        (
+            "redis://127.0.0.1:1/?protocol=resp3",
+            "cannot connect to Redis",
+        ),
+    ] {
+        let mut config = frontdesk::Config::new(dir.path().join("frontdesk.db"));
+        config.database_url = crate::test_db::postgres_database(dir.path()).await;
+        config.redis_url = Some(url.to_string());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ran = tokio::time::timeout(
+            Duration::from_secs(20),
+            frontdesk::server::run(config, listener, std::future::pending()),
+        )
+        .await
+        .expect("refused at once");
+        let err = ran.expect_err(url);
+        assert!(err.contains(says), "{url}: {err}");
+    }
+}
