@@ -3,7 +3,7 @@
 // and stopped by their pids. Debian's `postgresql` and `redis-server` packages provide them
 // (scripts/test.sh installs what is missing).
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chown, chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,15 +102,21 @@ export async function startPostgres() {
 export async function startRedis() {
   const dir = await mkdtemp(path.join(tmpdir(), 'frontdesk-redis-'));
   const port = await freePort();
-  const pidfile = `${dir}/redis.pid`;
   let pid = null;
   const redis = {
     url: `redis://127.0.0.1:${port}/?protocol=resp3`,
+    // In the foreground, so its pid is known at once: a daemonized Redis listens before it
+    // writes its pidfile, and reading that file right after the port answers was a race that
+    // failed in CI.
     async start() {
-      await run('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-        '--dir', dir, '--daemonize', 'yes', '--pidfile', pidfile]);
-      await listening(port);
-      pid = Number(await readFile(pidfile, 'utf8'));
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+        '--appendonly', 'no', '--dir', dir, '--logfile', `${dir}/redis.log`], { stdio: 'ignore' });
+      pid = child.pid;
+      const exited = new Promise((_, reject) => child.once('exit', (code) => {
+        reject(new Error(`redis-server exited (${code}); see ${dir}/redis.log`));
+      }));
+      await Promise.race([listening(port), exited]);
+      exited.catch(() => {});
     },
     async stop() {
       if (pid !== null) await stopPid(pid);
