@@ -60,23 +60,28 @@ pub(crate) struct NewMessage<'a> {
 /// `message_count`. Counting first takes the room row's lock, so on PostgreSQL two nodes'
 /// messages to one room are numbered one after the other, never alike.
 pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
-    conn.prepare_cached(
-        "INSERT INTO messages
+    // `RETURNING id` rather than asking for the id after: one round trip less on PostgreSQL.
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO messages
            (room_id, session_id, sender_id, content, client_message_id, created_at, seq, sender_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6,
            (SELECT message_count FROM rooms WHERE id = ?1),
            coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
-                     ORDER BY id DESC LIMIT 1), 0) + 1)",
-    )?
-    .execute(params![
-        m.room_id,
-        m.session_id,
-        m.sender_id,
-        m.content,
-        m.client_message_id,
-        now
-    ])?;
-    Ok(conn.last_insert_rowid()?)
+                     ORDER BY id DESC LIMIT 1), 0) + 1)
+         RETURNING id",
+        )?
+        .query_row(
+            params![
+                m.room_id,
+                m.session_id,
+                m.sender_id,
+                m.content,
+                m.client_message_id,
+                now
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Message>, AppError> {

@@ -272,3 +272,56 @@ async fn the_admin_console_page_adds_changes_and_deletes_with_csrf() {
     let page = app.page("/console/admin/canned", &staff.cookie).await;
     assert_ne!(page.status, StatusCode::OK);
 }
+
+/// Creations sent at once share the writer's batches. A duplicate shortcut is refused by the
+/// database's UNIQUE constraint, a failed statement, which on PostgreSQL aborts the whole
+/// transaction unless the job's savepoint is rolled back: the refusal must undo only its own
+/// job, and every other creation in the batch is kept.
+#[tokio::test]
+async fn a_shortcut_refused_within_a_batch_undoes_only_its_own_creation() {
+    let app = spawn_app().await;
+    let admin = app.admin("boss").await;
+    let metrics = crate::monitoring::scrape(&app).await;
+    let counted = |text: &str, name: &str| crate::monitoring::sample(text, name).unwrap();
+    let (jobs, batches) = (
+        counted(&metrics, "frontdesk_write_jobs_total"),
+        counted(&metrics, "frontdesk_write_batches_total"),
+    );
+    let bodies: Vec<Value> = (0..40)
+        .map(|i| match i % 4 {
+            0 => json!({"shortcut": "dup", "content": format!("dup {i}")}),
+            _ => json!({"shortcut": format!("r{i}"), "content": "kept"}),
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(bodies.into_iter().map(|b| app.post(PATH, &admin, b))).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let taken: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CONFLICT)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(
+        created, 31,
+        "30 distinct shortcuts and one dup: {answers:?}"
+    );
+    assert_eq!(taken.len(), 9, "{answers:?}");
+    assert!(
+        taken.iter().all(|b| b["code"] == "SHORTCUT_TAKEN"),
+        "{taken:?}"
+    );
+    assert_eq!(list(&app, &admin).await.as_array().unwrap().len(), 31);
+
+    let metrics = crate::monitoring::scrape(&app).await;
+    let jobs = counted(&metrics, "frontdesk_write_jobs_total") - jobs;
+    let batches = counted(&metrics, "frontdesk_write_batches_total") - batches;
+    eprintln!("{jobs} jobs in {batches} batches");
+    if crate::test_db::on_postgres() {
+        // Each PostgreSQL statement is a round trip, so requests sent at once always meet in a
+        // batch there; SQLite's writer may be quick enough to take them one by one.
+        assert!(jobs > batches, "{jobs} jobs in {batches} batches");
+    }
+}

@@ -20,7 +20,7 @@ pub(crate) async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the sample named exactly `series` (name plus labels).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }

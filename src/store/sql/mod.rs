@@ -183,6 +183,17 @@ impl<'c> Connection<'c> {
             Connection::Pg(c) => c.batch_execute(sql),
         }
     }
+
+    /// Runs such statements in order, stopping at the first that fails. PostgreSQL gets them
+    /// as one message (one round trip, as the writer wants between jobs); SQLite, which has no
+    /// round trips, runs each from its statement cache.
+    pub(crate) fn batch_execute_each(&self, statements: &[&str]) -> Result<()> {
+        match self {
+            Connection::Lite(_) => statements.iter().try_for_each(|s| self.batch_execute(s)),
+            Connection::Pg(_) if statements.is_empty() => Ok(()),
+            Connection::Pg(c) => c.batch_execute(&statements.join("; ")),
+        }
+    }
 }
 
 impl Statement<'_> {
