@@ -11,6 +11,7 @@ use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{History, Message, Pagination, SessionStatus};
 use crate::store::messages::{self, NewMessage};
+use crate::store::rooms::CountedRoom;
 use crate::store::{self, rooms, sessions};
 use crate::time::{Timestamp, now_ms};
 
@@ -63,13 +64,12 @@ pub(crate) async fn send(
             }
             return Ok(Outcome::quiet(original));
         }
-        let room =
-            rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let now = now_ms();
+        let CountedRoom { room, active } = rooms::count_message(conn, room_id, now)?
+            .ok_or_else(|| AppError::not_found("Room not found"))?;
         let right = access::send(&caller, &RoomFacts::of(&room, false))?;
         let files = &outgoing.attachment_ids;
         attachments::check_unsent(conn, &caller, room_id, files, per_message)?;
-        let active = sessions::active_for_room(conn, room_id)?;
-        let now = now_ms();
         let mut events = Vec::new();
         if right == SendRight::AutoAssign {
             rooms::set_staff(conn, room_id, caller.id)?;
@@ -88,13 +88,14 @@ pub(crate) async fn send(
             content: &content,
             client_message_id: client_id,
         };
-        rooms::record_message(conn, room_id, now)?;
-        let id = messages::insert(conn, &new, now)?;
-        for &file in files {
-            store::attachments::attach(conn, file, id)?;
+        let mut message = messages::insert(conn, &new, room.message_count, now)?;
+        if !files.is_empty() {
+            for &file in files {
+                store::attachments::attach(conn, file, message.id)?;
+            }
+            message = messages::by_id(conn, message.id)?
+                .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         }
-        let message = messages::by_id(conn, id)?
-            .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         let assigned = right == SendRight::AutoAssign;
         if assigned || room.staff_id.is_none() {
             // Known without reading again: the room is the caller's now, or still unassigned;

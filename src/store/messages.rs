@@ -54,23 +54,50 @@ pub(crate) struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
-/// Stores a message with its positions (the writer adds it to the search index when the batch
-/// ends, `super::search::SearchIndexer`). The caller has counted it on the room first
-/// ([`super::rooms::record_message`]) in the same transaction: its `seq` is the room's new
-/// `message_count`. Counting first takes the room row's lock, so on PostgreSQL two nodes'
-/// messages to one room are numbered one after the other, never alike.
-pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<i64, AppError> {
-    // `RETURNING id` rather than asking for the id after: one round trip less on PostgreSQL.
+/// A column of the sender of the message an `INSERT INTO messages` stores, for its `RETURNING`.
+macro_rules! sender {
+    ($column:literal) => {
+        concat!(
+            "(SELECT u.",
+            $column,
+            " FROM users u WHERE u.id = messages.sender_id)"
+        )
+    };
+}
+
+/// Stores a message with its positions and returns it as stored, with its sender and no
+/// attachments (the writer adds it to the search index when the batch ends,
+/// `super::search::SearchIndexer`). The caller has counted it on the room first
+/// ([`super::rooms::count_message`]) in the same transaction, and `seq` is the room's count
+/// that returned. The message comes back from the `INSERT` itself (the sender's columns by
+/// subqueries, in [`from_row`]'s order), rather than being read after it: a round trip less on
+/// PostgreSQL.
+pub(crate) fn insert(
+    conn: &Connection,
+    m: &NewMessage<'_>,
+    seq: i64,
+    now: i64,
+) -> Result<Message, AppError> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(concat!(
             "INSERT INTO messages
-           (room_id, session_id, sender_id, content, client_message_id, created_at, seq, sender_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-           (SELECT message_count FROM rooms WHERE id = ?1),
-           coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
-                     ORDER BY id DESC LIMIT 1), 0) + 1)
-         RETURNING id",
-        )?
+               (room_id, session_id, sender_id, content, client_message_id, created_at, seq,
+                sender_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+               coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
+                         ORDER BY id DESC LIMIT 1), 0) + 1)
+             RETURNING id, content, created_at, room_id, session_id, client_message_id, sender_id, ",
+            sender!("user_name"),
+            ", ",
+            sender!("first_name"),
+            ", ",
+            sender!("last_name"),
+            ", ",
+            sender!("avatar"),
+            ", ",
+            sender!("role"),
+            ", CAST(NULL AS TEXT)"
+        ))?
         .query_row(
             params![
                 m.room_id,
@@ -78,9 +105,10 @@ pub(crate) fn insert(conn: &Connection, m: &NewMessage<'_>, now: i64) -> Result<
                 m.sender_id,
                 m.content,
                 m.client_message_id,
-                now
+                now,
+                seq
             ],
-            |r| r.get(0),
+            from_row,
         )?)
 }
 

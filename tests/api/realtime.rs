@@ -217,6 +217,67 @@ async fn bad_payloads_get_a_clear_error_and_store_nothing() {
     sock.close().await;
 }
 
+/// Sending counts the message on its room before its rules run, so a send those rules refuse
+/// (no right to the room, a file that is not the sender's) must be undone with its job: the
+/// room's count, which numbers its messages and is the history's `total`, stays what it was.
+#[tokio::test]
+async fn a_send_refused_by_the_rooms_rules_counts_nothing() {
+    let w = crate::permissions::world().await;
+    let total = |user: &crate::helpers::User, room: i64| {
+        let app = &w.app;
+        let user = user.clone();
+        async move {
+            let (_, page) = app
+                .get(&format!("/api/chat/rooms/{room}/messages"), &user)
+                .await;
+            page["pagination"]["total"].as_i64().unwrap()
+        }
+    };
+    let before = (
+        total(&w.bob, w.my_room).await,
+        total(&w.admin, w.others_room).await,
+    );
+    let (status, file) = crate::attachments::upload(
+        &w.app,
+        &w.alice,
+        w.unassigned_room,
+        "a.png",
+        "image/png",
+        crate::attachments::PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let refusals = [
+        (&w.staff, w.others_room, json!([])),
+        (&w.alice, w.my_room, json!([])),
+        (&w.bob, w.my_room, json!([file["id"]])),
+    ];
+    for (user, room, files) in refusals {
+        let sock = w.app.socket(user).await;
+        let ack = crate::attachments::send(&sock, room, "refused", files).await;
+        assert_eq!(ack["ok"], false, "{} into {room}: {ack}", user.name);
+        sock.close().await;
+    }
+    let sock = w.app.socket(&w.bob).await;
+    let ack = crate::attachments::send(&sock, w.my_room, "counted", json!([])).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    sock.close().await;
+    assert_eq!(total(&w.bob, w.my_room).await, before.0 + 1);
+    assert_eq!(total(&w.admin, w.others_room).await, before.1);
+    let (_, page) = w
+        .app
+        .get(&format!("/api/chat/rooms/{}/messages", w.my_room), &w.bob)
+        .await;
+    let contents: Vec<_> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents.last(), Some(&"counted"));
+    assert!(!contents.contains(&"refused"), "{contents:?}");
+}
+
 #[tokio::test]
 async fn sessions_over_the_socket_and_the_staff_feed() {
     let app = spawn_app().await;
