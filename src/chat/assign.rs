@@ -46,8 +46,8 @@ pub(crate) async fn transfer(
     let note = validate::transfer_note(note)?;
     let caller = caller.clone();
     db.write(move |conn| {
-        let room =
-            rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+        let room = rooms::by_id_for_change(conn, room_id)?
+            .ok_or_else(|| AppError::not_found("Room not found"))?;
         access::transfer_room(&caller, room.staff_id)?;
         hand_over(conn, &caller, room_id, staff_id, Some(note))
     })
@@ -63,7 +63,8 @@ fn hand_over(
     staff_id: i64,
     transfer: Option<Option<String>>,
 ) -> Result<Outcome<Room>, AppError> {
-    let room = rooms::by_id(conn, room_id)?.ok_or_else(|| AppError::not_found("Room not found"))?;
+    let room = rooms::by_id_for_change(conn, room_id)?
+        .ok_or_else(|| AppError::not_found("Room not found"))?;
     let target = users::by_id(conn, staff_id)?
         .filter(|u| u.is_active && u.role.is_staff())
         .ok_or_else(|| {

@@ -67,8 +67,9 @@ pub(crate) async fn erase(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserProf
             let mut events = vec![Event::UserErased(id)];
             if let Some(room) = room
                 && let Some(active) = sessions::active_for_room(conn, room)?
+                && let Some((_, ended)) = super::sessions::end_now(conn, active.id, room)?
             {
-                events.extend(super::sessions::end_now(conn, active.id, room)?.1);
+                events.extend(ended);
             }
             // The writer's connection runs with `secure_delete` on (db/connection.rs).
             privacy::erase(conn, id, room, now_ms())?;

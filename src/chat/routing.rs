@@ -5,7 +5,10 @@
 //! routing can push anyone past the cap. On SQLite the one writer thread orders them; on
 //! PostgreSQL, where several nodes write at once, the staff member's row is locked before the
 //! count ([`users::lock_for_assignment`]) and the claim is conditional on the session still
-//! being `OPEN` ([`sessions::claim`]).
+//! being `OPEN` ([`sessions::claim`]). Every rule takes its locks room first, then the staff
+//! member, then the session, so two nodes' rules about one room wait for each other rather than
+//! deadlock (one that touches two rooms, ending a chat and then offering the queue, can still
+//! meet another such rule the other way round: PostgreSQL then aborts one, a 503 to retry).
 //!
 //! With `routing: "auto"` a new session goes at once to the free staff member (see
 //! [`presence::next_free`]); when nobody is free it waits in the queue, and the queue is offered
@@ -85,11 +88,13 @@ pub(crate) fn assign(
     room_id: i64,
     staff_id: i64,
 ) -> Result<(Session, Vec<Event>), AppError> {
+    // The room first: every rule that changes a room, its holder's row and its session takes
+    // their locks in that order (sending, hand-overs, claims, ends; see the module's comment).
+    let room = rooms::by_id_for_change(conn, room_id)?
+        .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
     claim_within_cap(conn, session_id, staff_id, now_ms())?;
     rooms::set_staff(conn, room_id, staff_id)?;
     let session = sessions::view(conn, session_id)?;
-    let room = rooms::by_id(conn, room_id)?
-        .ok_or_else(|| AppError::Internal("claimed session lost its room".into()))?;
     let audience = audience(conn, room_id)?;
     let events = vec![
         Event::AccessChanged {

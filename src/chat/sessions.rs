@@ -85,26 +85,30 @@ pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Ses
     db.write(move |conn| {
         let (row, room) = with_room(conn, session_id)?;
         access::end_session(&caller, row.staff_id, room.customer_id)?;
+        let ended = || AppError::conflict(ErrorCode::SessionEnded, "Session has already ended");
         if row.status == SessionStatus::Ended {
-            return Err(AppError::conflict(
-                ErrorCode::SessionEnded,
-                "Session has already ended",
-            ));
+            return Err(ended());
         }
-        let (session, events) = end_now(conn, session_id, row.room_id)?;
+        let (session, events) = end_now(conn, session_id, row.room_id)?.ok_or_else(ended)?;
         Ok(Outcome::with(session, events))
     })
     .await
 }
 
-/// Ends session `session_id` of room `room_id` (not yet ended) and announces it, whoever or
-/// whatever ends it: a person, or the idle timer.
+/// Ends session `session_id` of room `room_id` and announces it, whoever or whatever ends it:
+/// a person, the idle timer, an erasure. `None` when it was ended already (on PostgreSQL,
+/// by another node since the caller read it), announcing nothing.
 pub(super) fn end_now(
     conn: &crate::store::sql::Connection,
     session_id: i64,
     room_id: i64,
-) -> Result<(Session, Vec<Event>), AppError> {
-    sessions::end(conn, session_id, now_ms())?;
+) -> Result<Option<(Session, Vec<Event>)>, AppError> {
+    // The room's lock before the session's: the order every rule takes them in
+    // (chat/routing.rs).
+    rooms::by_id_for_change(conn, room_id)?;
+    if !sessions::end(conn, session_id, now_ms())? {
+        return Ok(None);
+    }
     rooms::record_session_end(conn, room_id)?;
     let session = load(conn, session_id)?;
     let audience = audience(conn, room_id)?;
@@ -117,7 +121,7 @@ pub(super) fn end_now(
     ];
     // Its staff member may have room for a waiting one now.
     events.extend(routing::offer_waiting(conn)?);
-    Ok((session, events))
+    Ok(Some((session, events)))
 }
 
 /// With `autoEndIdleMinutes` set, ends every session nobody has written in for that long (or,
@@ -132,10 +136,14 @@ pub(crate) async fn end_idle(db: &Db) -> Result<usize, AppError> {
         }
         let mut events = Vec::new();
         let idle = sessions::idle_since(conn, now_ms() - minutes * 60_000)?;
+        let mut ended = 0;
         for (session_id, room_id) in &idle {
-            events.extend(end_now(conn, *session_id, *room_id)?.1);
+            if let Some((_, announced)) = end_now(conn, *session_id, *room_id)? {
+                events.extend(announced);
+                ended += 1;
+            }
         }
-        Ok(Outcome::with(idle.len(), events))
+        Ok(Outcome::with(ended, events))
     })
     .await
 }

@@ -54,6 +54,27 @@ pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppEr
         .optional()?)
 }
 
+/// Room `id` for a rule that reads it and then changes it (a transfer checks who holds it):
+/// on PostgreSQL the row is locked until the transaction ends, the lock counting a message
+/// takes too, so what the rule read cannot change under it on another node, and of two such
+/// rules at once the second reads what the first left. On SQLite the one writer already runs
+/// one rule at a time, so a plain read is the same.
+pub(crate) fn by_id_for_change(conn: &Connection, id: i64) -> Result<Option<RoomRow>, AppError> {
+    let sql = if conn.is_postgres() {
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM rooms WHERE id = ?1 FOR UPDATE"
+        )
+    } else {
+        concat!("SELECT ", columns!(), " FROM rooms WHERE id = ?1")
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
 pub(crate) fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE rooms SET staff_id = ?2 WHERE id = ?1")?
         .execute(params![id, staff_id])?;

@@ -93,10 +93,16 @@ pub(crate) fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Resu
         == 1)
 }
 
-pub(crate) fn end(conn: &Connection, id: i64, now: i64) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE sessions SET status = 'ENDED', ended_at = ?2 WHERE id = ?1")?
-        .execute(params![id, now])?;
-    Ok(())
+/// Ends session `id` if it is not ended yet; false when it already was (on PostgreSQL another
+/// node may have ended it since it was read: the condition is the statement's own, as a
+/// claim's is, so of two ends at once one ends it and the other changes nothing).
+pub(crate) fn end(conn: &Connection, id: i64, now: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE sessions SET status = 'ENDED', ended_at = ?2 WHERE id = ?1 AND status <> 'ENDED'",
+        )?
+        .execute(params![id, now])?
+        == 1)
 }
 
 /// The joined `Session` view around a `WHERE` and what follows it: the session, its room and

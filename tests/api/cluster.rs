@@ -63,6 +63,119 @@ async fn one_claim_wins_when_two_nodes_claim_the_same_session() {
     }
 }
 
+/// A staff member's first message into an unassigned room assigns it to them; when two staff
+/// on two nodes send one at once, one is assigned and the other is refused with nothing stored
+/// (contract §6). Sending reads the room under its row's lock: read before it, both nodes saw
+/// the room unassigned and both messages went in, the room ending with whoever wrote last.
+#[tokio::test]
+async fn one_first_message_takes_an_unassigned_room_when_two_nodes_send_at_once() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (mai, lan) = (a.staff("mai").await, b.staff("lan").await);
+    let (on_a, on_b) = (a.socket(&mai).await, b.socket(&lan).await);
+    for round in 0..20 {
+        let customer = a.customer(&format!("first{round}")).await;
+        let room = customer.room_id.unwrap();
+        let send = |content: &'static str| json!({"roomId": room, "content": content});
+        let (ack_a, ack_b) = tokio::join!(
+            on_a.ack("send_message", send("from a")),
+            on_b.ack("send_message", send("from b"))
+        );
+        let won: Vec<_> = [(&ack_a, &mai), (&ack_b, &lan)]
+            .into_iter()
+            .filter(|(ack, _)| ack["ok"] == true)
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {ack_a} / {ack_b}");
+        let lost = if ack_a["ok"] == true { &ack_b } else { &ack_a };
+        assert_eq!(lost["error"]["code"], "ROOM_ASSIGNED_TO_OTHER", "{lost}");
+        let winner = won[0].1;
+        for node in [&a, &b] {
+            let (_, r) = node.get(&format!("/api/chat/rooms/{room}"), winner).await;
+            assert_eq!(r["staffId"], winner.id, "round {round}: {r}");
+            let (_, page) = node
+                .get(&format!("/api/chat/rooms/{room}/messages"), winner)
+                .await;
+            assert_eq!(page["pagination"]["total"], 1, "round {round}: {page}");
+            assert_eq!(page["messages"].as_array().unwrap().len(), 1, "{page}");
+        }
+    }
+}
+
+/// A session ended on two nodes at once is ended once: one end is answered with the session
+/// (and announced), the other with `SESSION_ENDED`, announcing nothing. (These nodes have no
+/// Redis between them, so what each announces stays on it; tests/e2e/cluster.test.mjs has the
+/// fan-out.)
+#[tokio::test]
+async fn a_session_ended_on_two_nodes_at_once_ends_once() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let mai = a.staff("mai").await;
+    for round in 0..15 {
+        let customer = a.customer(&format!("ender{round}")).await;
+        let id = a.open_session(&customer, "Bye").await;
+        a.claim(&mai, id).await;
+        let path = format!("/api/chat/sessions/{id}/end");
+        let ((sa, ba), (sb, bb)) = tokio::join!(
+            a.post(&path, &mai, json!({})),
+            b.post(&path, &customer, json!({}))
+        );
+        let ok = [sa, sb].iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(ok, 1, "round {round}: {sa} {ba} / {sb} {bb}");
+        let (ended, refused) = if sa == StatusCode::OK {
+            (&ba, &bb)
+        } else {
+            (&bb, &ba)
+        };
+        assert_eq!(refused["code"], "SESSION_ENDED", "{refused}");
+        assert!(ended["endedAt"].is_string(), "{ended}");
+        for node in [&a, &b] {
+            let (_, s) = node.get(&format!("/api/chat/sessions/{id}"), &mai).await;
+            assert_eq!(s["status"], "ENDED");
+            assert_eq!(s["endedAt"], ended["endedAt"], "the first end's time stays");
+        }
+    }
+}
+
+/// The holder transferring one room to two colleagues at once on two nodes gives it to one
+/// of them: the second transfer reads, under the room's lock, that the room is no longer
+/// theirs to give, and changes nothing.
+#[tokio::test]
+async fn a_room_transferred_on_two_nodes_at_once_goes_to_one_colleague() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (mai, lan, hoa) = (
+        a.staff("mai").await,
+        a.staff("lan").await,
+        a.staff("hoa").await,
+    );
+    for round in 0..15 {
+        let customer = a.customer(&format!("moved{round}")).await;
+        let room = customer.room_id.unwrap();
+        let id = a.open_session(&customer, "Pass me on").await;
+        a.claim(&mai, id).await;
+        let path = format!("/api/chat/rooms/{room}/transfer");
+        let ((sa, ba), (sb, bb)) = tokio::join!(
+            a.post(&path, &mai, json!({"staffId": lan.id})),
+            b.post(&path, &mai, json!({"staffId": hoa.id}))
+        );
+        let won: Vec<_> = [(sa, &lan), (sb, &hoa)]
+            .into_iter()
+            .filter(|(s, _)| *s == StatusCode::OK)
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {sa} {ba} / {sb} {bb}");
+        let refused = if sa == StatusCode::OK { &bb } else { &ba };
+        assert_eq!(refused["code"], "FORBIDDEN", "{refused}");
+        let holder = won[0].1;
+        for node in [&a, &b] {
+            let (_, s) = node.get(&format!("/api/chat/sessions/{id}"), holder).await;
+            assert_eq!(s["staffId"], holder.id, "round {round}: {s}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_cap_counts_the_claims_made_on_every_node() {
     let Some((a, b)) = two_nodes().await else {
