@@ -11,7 +11,6 @@ use crate::db::{Db, Outcome};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{History, Message, Pagination, SessionStatus};
 use crate::store::messages::{self, NewMessage};
-use crate::store::rooms::CountedRoom;
 use crate::store::{self, rooms, sessions};
 use crate::time::{Timestamp, now_ms};
 
@@ -65,30 +64,18 @@ pub(crate) async fn send(
             return Ok(Outcome::quiet(original));
         }
         let now = now_ms();
-        let CountedRoom { room, active } = rooms::count_message(conn, room_id, now)?
+        let room = rooms::count_message(conn, room_id, now)?
             .ok_or_else(|| AppError::not_found("Room not found"))?;
         let right = access::send(&caller, &RoomFacts::of(&room, false))?;
         let files = &outgoing.attachment_ids;
         attachments::check_unsent(conn, &caller, room_id, files, per_message)?;
-        let mut events = Vec::new();
-        if right == SendRight::AutoAssign {
-            rooms::set_staff(conn, room_id, caller.id)?;
-            if let Some(session) = active.as_ref().filter(|s| s.status == SessionStatus::Open) {
-                super::routing::claim_within_cap(conn, session.id, caller.id, now)?;
-                events.push(Event::SessionClaimed(
-                    sessions::view(conn, session.id)?,
-                    audience(conn, room_id)?,
-                ));
-            }
-        }
         let new = NewMessage {
             room_id,
-            session_id: active.as_ref().map(|s| s.id),
             sender_id: caller.id,
             content: &content,
             client_message_id: client_id,
         };
-        let mut message = messages::insert(conn, &new, room.message_count, now)?;
+        let (mut message, session) = messages::insert(conn, &new, room.message_count, now)?;
         if !files.is_empty() {
             for &file in files {
                 store::attachments::attach(conn, file, message.id)?;
@@ -96,14 +83,25 @@ pub(crate) async fn send(
             message = messages::by_id(conn, message.id)?
                 .ok_or_else(|| AppError::Internal("stored message vanished".into()))?;
         }
+        let open_session = message
+            .session_id
+            .filter(|_| session == Some(SessionStatus::Open));
+        let mut events = Vec::new();
+        if right == SendRight::AutoAssign {
+            rooms::set_staff(conn, room_id, caller.id)?;
+            if let Some(session_id) = open_session {
+                super::routing::claim_within_cap(conn, session_id, caller.id, now)?;
+                events.push(Event::SessionClaimed(
+                    sessions::view(conn, session_id)?,
+                    audience(conn, room_id)?,
+                ));
+            }
+        }
         let assigned = right == SendRight::AutoAssign;
         if assigned || room.staff_id.is_none() {
             // Known without reading again: the room is the caller's now, or still unassigned;
             // an auto-assign claimed its open session, if it had one.
-            let has_open_session = !assigned
-                && active
-                    .as_ref()
-                    .is_some_and(|s| s.status == SessionStatus::Open);
+            let has_open_session = !assigned && open_session.is_some();
             let audience = Audience {
                 room_id,
                 facts: RoomFacts {

@@ -67,7 +67,7 @@ pub(crate) async fn erase(db: &Db, actor: Actor<'_>, id: i64) -> Result<UserProf
             let mut events = vec![Event::UserErased(id)];
             if let Some(room) = room
                 && let Some(active) = sessions::active_for_room(conn, room)?
-                && let Some((_, ended)) = super::sessions::end_now(conn, active.id, room)?
+                && let Some((_, ended)) = super::sessions::end_now(conn, active.id, room, None)?
             {
                 events.extend(ended);
             }

@@ -26,8 +26,11 @@ pub(crate) async fn open(
         access::open_session(&caller, &RoomFacts::of(&room, false))?;
         let now = now_ms();
         let after_hours = !super::settings::is_open(conn, now)?;
-        let id = sessions::insert(conn, room_id, &title, now, after_hours)?;
+        // The room's lock before the session exists, as every rule that changes a room's
+        // session takes it (chat/routing.rs): a message sent at once reads either no session
+        // or this one, committed.
         rooms::record_session_start(conn, room_id, now)?;
+        let id = sessions::insert(conn, room_id, &title, now, after_hours)?;
         let created = load(conn, id)?;
         let mut events = vec![Event::SessionCreated(created, audience(conn, room_id)?)];
         events.extend(routing::offer_waiting(conn)?);
@@ -83,30 +86,48 @@ pub(super) fn with_room(
 pub(crate) async fn end(db: &Db, caller: &Caller, session_id: i64) -> Result<Session, AppError> {
     let caller = caller.clone();
     db.write(move |conn| {
-        let (row, room) = with_room(conn, session_id)?;
+        let (row, room) = with_room_for_change(conn, session_id)?;
         access::end_session(&caller, row.staff_id, room.customer_id)?;
         let ended = || AppError::conflict(ErrorCode::SessionEnded, "Session has already ended");
         if row.status == SessionStatus::Ended {
             return Err(ended());
         }
-        let (session, events) = end_now(conn, session_id, row.room_id)?.ok_or_else(ended)?;
+        let (session, events) = end_now(conn, session_id, row.room_id, None)?.ok_or_else(ended)?;
         Ok(Outcome::with(session, events))
     })
     .await
 }
 
+/// [`with_room`] for a rule that changes the session: the room's row is locked (PostgreSQL)
+/// before the session is read, so who holds the session cannot change between the rule's
+/// check and its change (a transfer on another node waits, or has already moved it).
+fn with_room_for_change(
+    conn: &crate::store::sql::Connection,
+    session_id: i64,
+) -> Result<(sessions::SessionRow, rooms::RoomRow), AppError> {
+    let read = || {
+        sessions::by_id(conn, session_id)?.ok_or_else(|| AppError::not_found("Session not found"))
+    };
+    let room = rooms::by_id_for_change(conn, read()?.room_id)?
+        .ok_or_else(|| AppError::Internal("session lost its room".into()))?;
+    Ok((read()?, room))
+}
+
 /// Ends session `session_id` of room `room_id` and announces it, whoever or whatever ends it:
-/// a person, the idle timer, an erasure. `None` when it was ended already (on PostgreSQL,
-/// by another node since the caller read it), announcing nothing.
+/// a person, the idle timer, an erasure. With `quiet_since` (the idle timer) only if nothing
+/// was written in it since then. `None` when it is not ended by this (ended already, or no
+/// longer idle: on PostgreSQL another node may have changed it since the caller read it),
+/// announcing nothing.
 pub(super) fn end_now(
     conn: &crate::store::sql::Connection,
     session_id: i64,
     room_id: i64,
+    quiet_since: Option<i64>,
 ) -> Result<Option<(Session, Vec<Event>)>, AppError> {
     // The room's lock before the session's: the order every rule takes them in
-    // (chat/routing.rs).
+    // (chat/routing.rs). A message sent meanwhile on another node has committed by now.
     rooms::by_id_for_change(conn, room_id)?;
-    if !sessions::end(conn, session_id, now_ms())? {
+    if !sessions::end(conn, session_id, now_ms(), quiet_since)? {
         return Ok(None);
     }
     rooms::record_session_end(conn, room_id)?;
@@ -135,10 +156,11 @@ pub(crate) async fn end_idle(db: &Db) -> Result<usize, AppError> {
             return Ok(Outcome::quiet(0));
         }
         let mut events = Vec::new();
-        let idle = sessions::idle_since(conn, now_ms() - minutes * 60_000)?;
+        let since = now_ms() - minutes * 60_000;
+        let idle = sessions::idle_since(conn, since)?;
         let mut ended = 0;
         for (session_id, room_id) in &idle {
-            if let Some((_, announced)) = end_now(conn, *session_id, *room_id)? {
+            if let Some((_, announced)) = end_now(conn, *session_id, *room_id, Some(since))? {
                 events.extend(announced);
                 ended += 1;
             }

@@ -6,7 +6,7 @@ use super::sql::{Connection, OptionalExtension, Row, params};
 
 use super::attachments;
 use crate::error::AppError;
-use crate::model::{Message, Role, Sender};
+use crate::model::{Message, Role, Sender, SessionStatus};
 use crate::time::Timestamp;
 
 /// `SELECT` of a message and its sender, followed by the rest of the statement.
@@ -48,7 +48,6 @@ pub(crate) fn from_row(r: &Row<'_>) -> super::sql::Result<Message> {
 /// The fields of a message about to be stored.
 pub(crate) struct NewMessage<'a> {
     pub room_id: i64,
-    pub session_id: Option<i64>,
     pub sender_id: i64,
     pub content: &'a str,
     pub client_message_id: Option<&'a str>,
@@ -65,26 +64,34 @@ macro_rules! sender {
     };
 }
 
-/// Stores a message with its positions and returns it as stored, with its sender and no
-/// attachments (the writer adds it to the search index when the batch ends,
-/// `super::search::SearchIndexer`). The caller has counted it on the room first
-/// ([`super::rooms::count_message`]) in the same transaction, and `seq` is the room's count
-/// that returned. The message comes back from the `INSERT` itself (the sender's columns by
-/// subqueries, in [`from_row`]'s order), rather than being read after it: a round trip less on
-/// PostgreSQL.
+/// Stores a message in its room's active session (if the room has one) with its positions,
+/// and returns it as stored, with its sender and no attachments, and the status of the
+/// session it went into (the writer adds it to the search index when the batch ends,
+/// `super::search::SearchIndexer`).
+///
+/// The caller has counted it on the room first ([`super::rooms::count_message`]) in the same
+/// transaction, and `seq` is the room's count that returned. That took the room row's lock,
+/// which every rule that opens, claims, moves or ends a session takes before it does so; this
+/// statement, begun after the lock was granted, therefore reads the session as it stands until
+/// commit (on PostgreSQL a statement reads what was committed when it began, so the session
+/// could not be read in the counting statement, which may have waited for the lock). The
+/// message comes back from the `INSERT` itself (the sender's columns by subqueries, in
+/// [`from_row`]'s order) rather than being read after it: a round trip less on PostgreSQL.
 pub(crate) fn insert(
     conn: &Connection,
     m: &NewMessage<'_>,
     seq: i64,
     now: i64,
-) -> Result<Message, AppError> {
+) -> Result<(Message, Option<SessionStatus>), AppError> {
     Ok(conn
         .prepare_cached(concat!(
             "INSERT INTO messages
                (room_id, session_id, sender_id, content, client_message_id, created_at, seq,
                 sender_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-               coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?3
+             VALUES (?1,
+               (SELECT s.id FROM sessions s WHERE s.room_id = ?1 AND s.status <> 'ENDED'),
+               ?2, ?3, ?4, ?5, ?6,
+               coalesce((SELECT sender_seq FROM messages WHERE room_id = ?1 AND sender_id = ?2
                          ORDER BY id DESC LIMIT 1), 0) + 1)
              RETURNING id, content, created_at, room_id, session_id, client_message_id, sender_id, ",
             sender!("user_name"),
@@ -96,19 +103,22 @@ pub(crate) fn insert(
             sender!("avatar"),
             ", ",
             sender!("role"),
-            ", CAST(NULL AS TEXT)"
+            ", CAST(NULL AS TEXT),
+               (SELECT s.status FROM sessions s WHERE s.id = messages.session_id)"
         ))?
         .query_row(
             params![
                 m.room_id,
-                m.session_id,
                 m.sender_id,
                 m.content,
                 m.client_message_id,
                 now,
                 seq
             ],
-            from_row,
+            |r| {
+                let status: Option<String> = r.get(13)?;
+                Ok((from_row(r)?, status.as_deref().and_then(SessionStatus::parse)))
+            },
         )?)
 }
 

@@ -3,7 +3,6 @@
 use super::sql::{Connection, OptionalExtension, Row, params};
 
 use crate::error::AppError;
-use crate::model::SessionStatus;
 
 /// A stored room.
 #[derive(Debug, Clone)]
@@ -81,55 +80,27 @@ pub(crate) fn set_staff(conn: &Connection, id: i64, staff_id: i64) -> Result<(),
     Ok(())
 }
 
-/// A room as a message about to be stored finds it, counted for that message.
-pub(crate) struct CountedRoom {
-    /// The room with the message counted: `message_count` is the message's `seq`.
-    pub room: RoomRow,
-    /// The room's session that is not ended, if any.
-    pub active: Option<ActiveSession>,
-}
-
-/// What sending needs of a room's session that is not ended.
-pub(crate) struct ActiveSession {
-    pub id: i64,
-    pub status: SessionStatus,
-}
-
-/// Counts a new message on room `id` and moves its activity time, and returns the room and its
-/// active session as that statement leaves them (`None`: no such room). Counting is the first
-/// thing sending does: on PostgreSQL it takes the room row's lock, so what the rule reads of
-/// the room holds until it commits, and two nodes' messages to one room are numbered one after
-/// the other. A refused send is undone with its job, the count with it. One statement where
-/// reading the room, its session and counting were three: each is a round trip on PostgreSQL.
+/// Counts a new message on room `id` and moves its activity time, and returns the room as
+/// that leaves it (`None`: no such room), `message_count` being the message's `seq`. Counting
+/// is the first thing sending does: on PostgreSQL it takes the room row's lock, so what the
+/// rule reads of the room holds until it commits (a statement that waited for a row's lock
+/// reads that row as the lock's holder left it), and two nodes' messages to one room are
+/// numbered one after the other. A refused send is undone with its job, the count with it. One
+/// statement where reading the room and counting were two: each is a round trip on PostgreSQL.
 pub(crate) fn count_message(
     conn: &Connection,
     id: i64,
     at: i64,
-) -> Result<Option<CountedRoom>, AppError> {
+) -> Result<Option<RoomRow>, AppError> {
     Ok(conn
         .prepare_cached(concat!(
             "UPDATE rooms SET message_count = message_count + 1, last_message_at = ?2,
                activity_at = CASE WHEN activity_at > ?2 THEN activity_at ELSE ?2 END
              WHERE id = ?1
              RETURNING ",
-            columns!(),
-            ", (SELECT s.id FROM sessions s WHERE s.room_id = rooms.id AND s.status <> 'ENDED'),
-               (SELECT s.status FROM sessions s WHERE s.room_id = rooms.id AND s.status <> 'ENDED')"
+            columns!()
         ))?
-        .query_row(params![id, at], |r| {
-            let session: Option<i64> = r.get(4)?;
-            let status: Option<String> = r.get(5)?;
-            Ok(CountedRoom {
-                room: from_row(r)?,
-                active: session.map(|id| ActiveSession {
-                    id,
-                    status: status
-                        .as_deref()
-                        .and_then(SessionStatus::parse)
-                        .unwrap_or(SessionStatus::Ended),
-                }),
-            })
-        })
+        .query_row(params![id, at], from_row)
         .optional()?)
 }
 

@@ -93,15 +93,24 @@ pub(crate) fn claim(conn: &Connection, id: i64, staff_id: i64, now: i64) -> Resu
         == 1)
 }
 
-/// Ends session `id` if it is not ended yet; false when it already was (on PostgreSQL another
-/// node may have ended it since it was read: the condition is the statement's own, as a
-/// claim's is, so of two ends at once one ends it and the other changes nothing).
-pub(crate) fn end(conn: &Connection, id: i64, now: i64) -> Result<bool, AppError> {
+/// Ends session `id` if it is not ended yet and, with `quiet_since`, if nothing was written
+/// in it since then (`idle_since`'s test, repeated here where the room is locked); false when
+/// it is not ended by this. The conditions are the statement's own, as a claim's is, so of two
+/// ends at once (two people, a person and the idle timer, on two nodes) one ends it and the
+/// other changes nothing.
+pub(crate) fn end(
+    conn: &Connection,
+    id: i64,
+    now: i64,
+    quiet_since: Option<i64>,
+) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
-            "UPDATE sessions SET status = 'ENDED', ended_at = ?2 WHERE id = ?1 AND status <> 'ENDED'",
+            "UPDATE sessions SET status = 'ENDED', ended_at = ?2
+             WHERE id = ?1 AND status <> 'ENDED'
+               AND coalesce((SELECT max(m.created_at) FROM messages m WHERE m.session_id = ?1), 0) < ?3",
         )?
-        .execute(params![id, now])?
+        .execute(params![id, now, quiet_since.unwrap_or(i64::MAX)])?
         == 1)
 }
 

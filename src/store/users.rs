@@ -248,7 +248,9 @@ pub(crate) fn count_active_with_role(conn: &Connection, role: Role) -> Result<i6
 /// writer already runs one rule at a time, so there is nothing to lock.
 pub(crate) fn lock_for_assignment(conn: &Connection, id: i64) -> Result<(), AppError> {
     if conn.is_postgres() {
-        conn.prepare_cached("SELECT id FROM users WHERE id = ?1 FOR UPDATE")?
+        // NO KEY UPDATE: two assignments to one person wait for each other, but a message
+        // they send meanwhile (whose foreign key takes a KEY SHARE lock on their row) does not.
+        conn.prepare_cached("SELECT id FROM users WHERE id = ?1 FOR NO KEY UPDATE")?
             .query_row([id], |r| r.get::<_, i64>(0))
             .optional()?;
     }

@@ -138,6 +138,49 @@ async fn a_session_ended_on_two_nodes_at_once_ends_once() {
     }
 }
 
+/// A staff member ending their session while an admin on another node hands the room (and so
+/// the session) to a colleague: either the end comes first and the session ends as theirs, or
+/// the hand-over does and their end is refused. Never does the colleague's session end by the
+/// hand of someone who no longer holds it (the end reads who holds it under the room's lock).
+#[tokio::test]
+async fn an_end_and_a_transfer_at_once_on_two_nodes_never_end_anothers_session() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (mai, lan, boss) = (
+        a.staff("mai").await,
+        a.staff("lan").await,
+        a.admin("boss").await,
+    );
+    for round in 0..15 {
+        let customer = a.customer(&format!("handed{round}")).await;
+        let room = customer.room_id.unwrap();
+        let id = a.open_session(&customer, "Who ends me?").await;
+        a.claim(&mai, id).await;
+        let (transfer, end) = (
+            format!("/api/chat/rooms/{room}/transfer"),
+            format!("/api/chat/sessions/{id}/end"),
+        );
+        let ((st, bt), (se, be)) = tokio::join!(
+            a.post(&transfer, &boss, json!({"staffId": lan.id})),
+            b.post(&end, &mai, json!({}))
+        );
+        assert_eq!(st, StatusCode::OK, "round {round}: {bt}");
+        let (_, s) = a.get(&format!("/api/chat/sessions/{id}"), &boss).await;
+        if se == StatusCode::OK {
+            assert_eq!(s["status"], "ENDED", "round {round}: {s}");
+            assert_eq!(
+                s["staffId"], mai.id,
+                "round {round}: ended as another's: {s}"
+            );
+        } else {
+            assert_eq!(se, StatusCode::FORBIDDEN, "round {round}: {be}");
+            assert_eq!(s["status"], "IN_PROGRESS", "round {round}: {s}");
+            assert_eq!(s["staffId"], lan.id, "round {round}: {s}");
+        }
+    }
+}
+
 /// The holder transferring one room to two colleagues at once on two nodes gives it to one
 /// of them: the second transfer reads, under the room's lock, that the room is no longer
 /// theirs to give, and changes nothing.
