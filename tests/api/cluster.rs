@@ -112,6 +112,9 @@ async fn a_session_ended_on_two_nodes_at_once_ends_once() {
         return;
     };
     let mai = a.staff("mai").await;
+    let boss = a.admin("boss").await;
+    // An admin's staff feed on each node: each node announces what it commits to its own.
+    let feeds = [a.socket(&boss).await, b.socket(&boss).await];
     for round in 0..15 {
         let customer = a.customer(&format!("ender{round}")).await;
         let id = a.open_session(&customer, "Bye").await;
@@ -135,6 +138,36 @@ async fn a_session_ended_on_two_nodes_at_once_ends_once() {
             assert_eq!(s["status"], "ENDED");
             assert_eq!(s["endedAt"], ended["endedAt"], "the first end's time stays");
         }
+        // The node whose end won told its feed; the other told its feed nothing. A later
+        // event on each node, which reaches its feed after whatever that node sent before it,
+        // shows nothing more was on its way.
+        let again = b.open_session(&customer, "Again").await;
+        a.end(&customer, again).await;
+        let is_end = |s: &serde_json::Value, of: i64| s["id"] == of && s["status"] == "ENDED";
+        feeds[0]
+            .next_where("session_updated", |s| is_end(s, again))
+            .await
+            .unwrap();
+        feeds[1]
+            .next_where("session_created", |s| s["id"] == again)
+            .await
+            .unwrap();
+        let heard: Vec<usize> = feeds
+            .iter()
+            .map(|f| {
+                f.all("session_updated")
+                    .iter()
+                    .filter(|s| is_end(s, id))
+                    .count()
+            })
+            .collect();
+        let winner = usize::from(sa != StatusCode::OK);
+        assert_eq!(heard[winner], 1, "round {round}: {heard:?}");
+        assert_eq!(
+            heard[1 - winner],
+            0,
+            "round {round}: announced twice: {heard:?}"
+        );
     }
 }
 
