@@ -42,8 +42,10 @@ use crate::error::AppError;
 use crate::store::search::SearchIndexer;
 use crate::store::sql::{Connection as Sql, PgConn};
 
+mod job;
 mod syncer;
 
+use job::{Job, TypedJob};
 use syncer::{Committed, Publisher, open_wal_for_sync, sync_loop};
 
 /// What the writer writes to: the SQLite file it alone writes, or a node's pool of the
@@ -76,65 +78,6 @@ pub(crate) struct WriterStats {
     /// WAL syncs done by the syncer, and the time they took in microseconds.
     pub syncs: AtomicU64,
     pub sync_micros: AtomicU64,
-}
-
-trait Job: Send {
-    /// Runs the rule; true when it succeeded and its changes should stay.
-    fn run(&mut self, conn: &Sql, events: &mut Vec<Event>) -> bool;
-    /// Turns a job that succeeded into a failed one (its outbox rows could not be written).
-    fn refuse(&mut self, err: AppError);
-    /// Replies once the batch's fate is known.
-    fn finish(self: Box<Self>, committed: Result<(), AppError>);
-}
-
-struct TypedJob<T, F> {
-    rule: Option<F>,
-    result: Option<Result<T, AppError>>,
-    reply: oneshot::Sender<Result<T, AppError>>,
-}
-
-impl<T, F> Job for TypedJob<T, F>
-where
-    T: Send,
-    F: FnOnce(&Sql) -> Result<Outcome<T>, AppError> + Send,
-{
-    fn run(&mut self, conn: &Sql, events: &mut Vec<Event>) -> bool {
-        let Some(rule) = self.rule.take() else {
-            return false;
-        };
-        // A rule that panics must not take the writer thread (and every later write) with it:
-        // it counts as a failed job, its savepoint is rolled back, and the batch goes on.
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rule(conn)));
-        let ran = ran.unwrap_or_else(|_| {
-            tracing::error!("a write rule panicked; its changes were rolled back");
-            Err(AppError::Internal("a write rule panicked".into()))
-        });
-        match ran {
-            Ok(outcome) => {
-                events.extend(outcome.events);
-                self.result = Some(Ok(outcome.value));
-                true
-            }
-            Err(e) => {
-                self.result = Some(Err(e));
-                false
-            }
-        }
-    }
-
-    fn refuse(&mut self, err: AppError) {
-        self.result = Some(Err(err));
-    }
-
-    fn finish(self: Box<Self>, committed: Result<(), AppError>) {
-        let reply = match (self.result, committed) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (_, Err(e)) => Err(e),
-            (None, Ok(())) => Err(AppError::Internal("job was never run".into())),
-        };
-        let _ = self.reply.send(reply);
-    }
 }
 
 /// The handle doors use to hand work to the writer thread.
@@ -197,11 +140,7 @@ impl Writer {
         F: FnOnce(&Sql) -> Result<Outcome<T>, AppError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = TypedJob {
-            rule: Some(rule),
-            result: None,
-            reply,
-        };
+        let job = TypedJob::new(rule, reply);
         self.jobs
             .send(Box::new(job))
             .await
